@@ -1,0 +1,32 @@
+# specgen: every target bootstraps .venv from pyproject.toml on first use.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: generate test check lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+generate: $(STAMP)  ## regenerate every client in generated/
+	$(BIN)/specgen generate
+
+test: $(STAMP)  ## the whole test suite
+	$(BIN)/python -m pytest
+
+check: $(STAMP)  ## the CI drift check
+	$(BIN)/specgen check
+
+lint: $(STAMP)  ## ruff and mypy on the toolkit
+	$(BIN)/ruff check generator tests
+	$(BIN)/mypy
+
+bench: $(STAMP)  ## generation speed and memory figures
+	$(BIN)/python -m generator.bench
+
+clean:
+	rm -rf $(VENV)

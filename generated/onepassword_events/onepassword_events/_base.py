@@ -1,0 +1,299 @@
+"""The client core shared by the sync and async clients.
+
+Everything that is not I/O lives here once: building a request from arguments, the retry
+policy, reading a response into its model or a typed error. A call is a *plan*, a generator
+that yields ``Send`` and ``Sleep`` steps and returns the result; the sync and async clients
+differ only in the few lines that carry those steps out.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import time
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+import pydantic
+
+from . import _serialize
+from ._spec import OperationSpec, ResponseSpec
+from .errors import (
+    APIConnectionError,
+    APITimeoutError,
+    RequestValidationError,
+    ResponseValidationError,
+    status_error_class,
+)
+
+ResultT = TypeVar("ResultT")
+
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+DEFAULT_MAX_RETRIES = 2
+RETRY_STATUSES = frozenset({408, 409, 429})
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+MAX_RETRY_AFTER = 60.0
+
+
+@dataclass(frozen=True)
+class Send:
+    request: httpx.Request
+
+
+@dataclass(frozen=True)
+class Sleep:
+    seconds: float
+
+
+Step = Send | Sleep
+Outcome = httpx.Response | httpx.TransportError | None
+Plan = Generator[Step, Outcome, ResultT]
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    """Per-call overrides: ``extra_headers``, ``extra_query``, ``timeout``, ``max_retries``."""
+
+    extra_headers: Mapping[str, str] | None = None
+    extra_query: Mapping[str, str] | None = None
+    timeout: float | httpx.Timeout | None = None
+    max_retries: int | None = None
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A successful response with its decoded body, before it becomes a model."""
+
+    response: httpx.Response
+    data: Any
+    result: Any
+
+
+class BaseClient:
+    """Configuration and the I/O-free half of every call."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        timeout: float | httpx.Timeout,
+        max_retries: int,
+        headers: Mapping[str, str] | None,
+        auth: httpx.Auth | None,
+    ) -> None:
+        if max_retries < 0:
+            raise ValueError("max_retries must be 0 or more")
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.headers = dict(headers or {})
+        self.auth = auth
+        # Seams for tests and callers who need determinism; not part of the public surface.
+        self._random: Callable[[], float] = random.random
+        self._clock: Callable[[], float] = time.time
+
+    # -- requests ------------------------------------------------------------------------------
+
+    def build_request(
+        self,
+        op: OperationSpec[Any],
+        args: Mapping[str, Any],
+        body: Any,
+        options: CallOptions,
+    ) -> httpx.Request:
+        """The request for ``op`` with ``args``; arguments the spec rejects raise before sending."""
+        for group in op.require_any_of:
+            if all(args.get(name) is None for name in group):
+                raise RequestValidationError(
+                    f"{op.operation_id}: give at least one of {', '.join(group)}"
+                )
+        path = op.path
+        query: list[tuple[str, str]] = []
+        headers: dict[str, str] = {"Accept": "application/json", **self.headers}
+        cookies: list[str] = []
+        reserved: set[str] = set()
+        for param in op.params:
+            value = args.get(param.python_name)
+            if value is None:
+                if param.required:
+                    raise RequestValidationError(
+                        f"{op.operation_id}: {param.python_name} is required"
+                    )
+                continue
+            value = _validate(op, param.python_name, param.adapter, value)
+            if param.location == "path":
+                path = path.replace("{" + param.name + "}", _serialize.path_value(param, value))
+            elif param.location == "query":
+                query.extend(_serialize.query_pairs(param, value))
+                if param.allow_reserved:
+                    reserved.add(param.name)
+            elif param.location == "header":
+                headers[param.name] = _serialize.header_value(param, value)
+            else:
+                cookies.extend(f"{k}={v}" for k, v in _serialize.query_pairs(param, value))
+        if cookies:
+            headers["Cookie"] = "; ".join(cookies)
+        query.extend((k, str(v)) for k, v in (options.extra_query or {}).items())
+        headers.update(options.extra_headers or {})
+        content = self._body_content(op, body, headers)
+        url = self.base_url + path
+        if query:
+            url += "?" + _serialize.encode_query(query, frozenset(reserved))
+        timeout = options.timeout if options.timeout is not None else self.timeout
+        return httpx.Request(
+            op.method,
+            url,
+            headers=headers,
+            content=content,
+            extensions={"timeout": httpx.Timeout(timeout).as_dict()},
+        )
+
+    def _body_content(
+        self, op: OperationSpec[Any], body: Any, headers: dict[str, str]
+    ) -> bytes | None:
+        if op.body is None or body is None:
+            if op.body is not None and op.body.required:
+                raise RequestValidationError(f"{op.operation_id}: body is required")
+            return None
+        headers["Content-Type"] = op.body.media_type
+        if isinstance(body, bytes):
+            return body
+        if isinstance(body, str) and not op.body.media_type.endswith("json"):
+            return body.encode()
+        value = _validate(op, "body", op.body.adapter, body)
+        data = op.body.adapter.dump_python(value, mode="json", by_alias=True, exclude_unset=True)
+        if op.body.media_type == "application/x-www-form-urlencoded":
+            pairs = [(str(k), _serialize.scalar(v)) for k, v in dict(data).items() if v is not None]
+            return _serialize.encode_query(pairs).encode()
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+    # -- the call plan -------------------------------------------------------------------------
+
+    def plan(
+        self, op: OperationSpec[Any], request: httpx.Request, options: CallOptions
+    ) -> Plan[Raw]:
+        """Send ``request``, retrying what is worth retrying, and read the final response."""
+        max_retries = self.max_retries if options.max_retries is None else options.max_retries
+        attempt = 0
+        while True:
+            outcome = yield Send(request)
+            if isinstance(outcome, httpx.Response):
+                if attempt < max_retries and self.should_retry(outcome):
+                    yield Sleep(self.retry_delay(attempt, outcome))
+                    attempt += 1
+                    continue
+                return self.read(op, outcome)
+            if attempt < max_retries:
+                yield Sleep(self.retry_delay(attempt, None))
+                attempt += 1
+                continue
+            if isinstance(outcome, httpx.TimeoutException):
+                raise APITimeoutError(f"request timed out: {outcome}", request=request) from outcome
+            raise APIConnectionError(f"connection failed: {outcome}", request=request) from outcome
+
+    @staticmethod
+    def should_retry(response: httpx.Response) -> bool:
+        should = str(response.headers.get("x-should-retry", ""))
+        if should in ("true", "false"):
+            return should == "true"
+        return response.status_code in RETRY_STATUSES or response.status_code >= 500
+
+    def retry_delay(self, attempt: int, response: httpx.Response | None) -> float:
+        """Seconds before retry number ``attempt + 1``: ``Retry-After`` if sane, else backoff."""
+        if response is not None:
+            after = _retry_after(response.headers.get("retry-after"), self._clock())
+            if after is not None and 0 <= after <= MAX_RETRY_AFTER:
+                return after
+        delay = min(INITIAL_RETRY_DELAY * 2.0**attempt, MAX_RETRY_DELAY)
+        return delay * (1 - 0.25 * self._random())  # jitter: 75% to 100% of the backoff
+
+    # -- responses -----------------------------------------------------------------------------
+
+    def read(self, op: OperationSpec[Any], response: httpx.Response) -> Raw:
+        """The parsed result of a final response, or the typed error it stands for."""
+        spec = op.response_for(response.status_code)
+        if response.status_code >= 400:
+            raise _status_error(op, response, spec)
+        if spec is None or spec.kind == "empty":
+            return Raw(response, None, None)
+        if spec.kind == "text":
+            return Raw(response, response.text, response.text)
+        if spec.kind == "binary":
+            return Raw(response, response.content, response.content)
+        data = _json_body(op, response)
+        try:
+            return Raw(response, data, spec.adapter.validate_python(data))
+        except pydantic.ValidationError as exc:
+            raise ResponseValidationError(
+                f"{op.operation_id}: response does not match the spec: {_first_error(exc)}",
+                response=response,
+                body=data,
+            ) from exc
+
+
+def _validate(
+    op: OperationSpec[Any], name: str, adapter: pydantic.TypeAdapter[Any], value: Any
+) -> Any:
+    try:
+        return adapter.validate_python(value)
+    except pydantic.ValidationError as exc:
+        raise RequestValidationError(f"{op.operation_id}: {name}: {_first_error(exc)}") from None
+
+
+def _first_error(exc: pydantic.ValidationError) -> str:
+    error = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in error["loc"])
+    return f"{where}: {error['msg']}" if where else str(error["msg"])
+
+
+def _json_body(op: OperationSpec[Any], response: httpx.Response) -> Any:
+    media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not (media == "application/json" or media.endswith("+json")):
+        raise ResponseValidationError(
+            f"{op.operation_id}: expected a JSON response, got content type {media or 'none'!r}",
+            response=response,
+            body=response.text,
+        )
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise ResponseValidationError(
+            f"{op.operation_id}: response body is not valid JSON: {exc}",
+            response=response,
+            body=response.text,
+        ) from None
+
+
+def _status_error(
+    op: OperationSpec[Any], response: httpx.Response, spec: ResponseSpec | None
+) -> Exception:
+    body: Any = response.text
+    if spec is not None and spec.kind == "json":
+        try:
+            body = response.json()
+            body = spec.adapter.validate_python(body)
+        except (ValueError, pydantic.ValidationError):
+            pass  # keep what could be decoded: the error itself matters more than its body
+    error = status_error_class(response.status_code)
+    return error(
+        f"{op.operation_id}: {response.status_code} {response.reason_phrase}".rstrip(),
+        response=response,
+        body=body,
+    )
+
+
+def _retry_after(value: str | None, now: float) -> float | None:
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        return email.utils.parsedate_to_datetime(value).timestamp() - now
+    except (TypeError, ValueError, IndexError):
+        return None

@@ -1,0 +1,222 @@
+"""Iterating across pages, for the four pagination styles of ``x-pagination``.
+
+``PageWalk`` holds the I/O-free logic: from one page's raw body it finds the items, the position
+to resume from and the arguments of the next request. The pagers only fetch.
+
+A polling job keeps ``position`` (an offset, cursor, watermark or start) and passes it back the
+next time (as the offset/watermark/start argument, or as ``body={"cursor": position}``) to
+continue exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from urllib.parse import parse_qs, urlsplit
+
+import pydantic
+
+from ._base import CallOptions, Raw
+from ._spec import OperationSpec, PaginationSpec
+from .errors import ResponseValidationError
+
+if TYPE_CHECKING:
+    from ._client_base import AsyncAPIClient, SyncAPIClient
+
+ItemT = TypeVar("ItemT")
+
+__all__ = ["AsyncPager", "Page", "SyncPager"]
+
+
+@dataclass(frozen=True)
+class Page(Generic[ItemT]):
+    """One fetched page: its items, the position after it, and whether more may follow."""
+
+    items: list[ItemT]
+    position: Any
+    has_next: bool
+    result: Any
+
+
+def _pointer(data: Any, pointer: str | None) -> Any:
+    if not pointer:
+        return None
+    for token in pointer[1:].split("/"):
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(data, Mapping):
+            data = data.get(token)
+        elif isinstance(data, list) and token.isdigit() and int(token) < len(data):
+            data = data[int(token)]
+        else:
+            return None
+    return data
+
+
+class PageWalk:
+    """The state of a walk through the pages of one operation."""
+
+    def __init__(self, op: OperationSpec[Any], args: Mapping[str, Any], body: Any) -> None:
+        if op.pagination is None:
+            raise TypeError(f"{op.operation_id} is not paginated")
+        self.op = op
+        self.spec: PaginationSpec = op.pagination
+        self.args = dict(args)
+        self.body = body
+        self.done = False
+        self.position: Any = self._initial_position()
+
+    def _initial_position(self) -> Any:
+        if self.spec.style == "cursor":
+            body = (
+                self.body.model_dump(by_alias=True)
+                if isinstance(self.body, pydantic.BaseModel)
+                else self.body
+            )
+            return body.get(self.spec.cursor_field or "") if isinstance(body, Mapping) else None
+        return self.args.get(self.spec.position_param or "")
+
+    def advance(self, raw: Raw) -> Page[Any]:
+        """Read one page and prepare the next request (or finish)."""
+        spec = self.spec
+        raw_items = _pointer(raw.data, spec.items)
+        if raw_items is None:
+            raw_items = []
+        try:
+            items = spec.item_adapter.validate_python(raw_items)
+        except pydantic.ValidationError as exc:
+            raise ResponseValidationError(
+                f"{self.op.operation_id}: page items do not match the spec: {exc.errors()[0]['msg']}",
+                response=raw.response,
+                body=raw.data,
+            ) from exc
+        if spec.style == "offset":
+            self._advance_offset(raw.data, len(items))
+        elif spec.style == "page":
+            self._advance_page(raw.data)
+        else:
+            self._advance_token(raw.data)
+        return Page(items=items, position=self.position, has_next=not self.done, result=raw.result)
+
+    def _advance_offset(self, data: Any, count: int) -> None:
+        offset = int(self.args.get(self.spec.position_param or "") or 0) + count
+        total = _pointer(data, self.spec.total)
+        self.position = offset
+        self.args[self.spec.position_param or ""] = offset
+        self.done = count == 0 or (isinstance(total, int) and offset >= total)
+
+    def _advance_page(self, data: Any) -> None:
+        next_url = _pointer(data, self.spec.next_position)
+        wire = next(p.name for p in self.op.params if p.python_name == self.spec.position_param)
+        start = (
+            parse_qs(urlsplit(next_url).query).get(wire, [None])[0]
+            if isinstance(next_url, str)
+            else None
+        )
+        if start is None:
+            self.done = True
+            return
+        self.position = start
+        self.args[self.spec.position_param or ""] = start
+
+    def _advance_token(self, data: Any) -> None:
+        token = _pointer(data, self.spec.next_position)
+        has_more = _pointer(data, self.spec.has_more)
+        if token is not None:
+            self.position = token
+        if token is None or has_more is not True:
+            self.done = True
+            return
+        if self.spec.style == "cursor":
+            self.body = {self.spec.cursor_field: token}
+        else:
+            self.args[self.spec.position_param or ""] = token
+
+
+class SyncPager(Generic[ItemT]):
+    """Iterate to get every item of every page; ``pages()`` for page by page.
+
+    ``position`` is where to resume after the last item handed out: it moves on when the last
+    item of a page is yielded.
+    """
+
+    def __init__(
+        self,
+        client: SyncAPIClient,
+        op: OperationSpec[Any],
+        args: Mapping[str, Any],
+        body: Any,
+        options: CallOptions,
+    ) -> None:
+        self._client = client
+        self._walk = PageWalk(op, args, body)
+        self._options = options
+        self.position: Any = self._walk.position
+
+    @property
+    def finished(self) -> bool:
+        """True once the last page has been fetched."""
+        return self._walk.done
+
+    def pages(self) -> Iterator[Page[ItemT]]:
+        walk = self._walk
+        while not walk.done:
+            raw = self._client._send(walk.op, walk.args, walk.body, self._options)
+            page: Page[ItemT] = walk.advance(raw)
+            self.position = page.position
+            yield page
+
+    def __iter__(self) -> Iterator[ItemT]:
+        walk = self._walk
+        while not walk.done:
+            before = self.position
+            raw = self._client._send(walk.op, walk.args, walk.body, self._options)
+            page: Page[ItemT] = walk.advance(raw)
+            self.position = before
+            for index, item in enumerate(page.items):
+                if index == len(page.items) - 1:
+                    self.position = page.position
+                yield item
+            self.position = page.position
+
+
+class AsyncPager(Generic[ItemT]):
+    """The async twin of ``SyncPager``: ``async for`` items, ``pages()`` for page by page."""
+
+    def __init__(
+        self,
+        client: AsyncAPIClient,
+        op: OperationSpec[Any],
+        args: Mapping[str, Any],
+        body: Any,
+        options: CallOptions,
+    ) -> None:
+        self._client = client
+        self._walk = PageWalk(op, args, body)
+        self._options = options
+        self.position: Any = self._walk.position
+
+    @property
+    def finished(self) -> bool:
+        return self._walk.done
+
+    async def pages(self) -> AsyncIterator[Page[ItemT]]:
+        walk = self._walk
+        while not walk.done:
+            raw = await self._client._send(walk.op, walk.args, walk.body, self._options)
+            page: Page[ItemT] = walk.advance(raw)
+            self.position = page.position
+            yield page
+
+    async def __aiter__(self) -> AsyncIterator[ItemT]:
+        walk = self._walk
+        while not walk.done:
+            before = self.position
+            raw = await self._client._send(walk.op, walk.args, walk.body, self._options)
+            page: Page[ItemT] = walk.advance(raw)
+            self.position = before
+            for index, item in enumerate(page.items):
+                if index == len(page.items) - 1:
+                    self.position = page.position
+                yield item
+            self.position = page.position

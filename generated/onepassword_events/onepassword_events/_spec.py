@@ -1,0 +1,95 @@
+"""Descriptions of the API's operations: what the shared runtime needs to send and read them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import TypeAdapter
+
+ResultT = TypeVar("ResultT")
+ItemT = TypeVar("ItemT")
+
+ResponseKind = Literal["json", "text", "binary", "empty"]
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter: its wire name, where it goes, how it is serialized, what it accepts."""
+
+    name: str
+    python_name: str
+    location: Literal["path", "query", "header", "cookie"]
+    style: str
+    explode: bool
+    required: bool
+    type: Any
+    allow_reserved: bool = False
+
+    @cached_property
+    def adapter(self) -> TypeAdapter[Any]:
+        return TypeAdapter(self.type)
+
+
+@dataclass(frozen=True)
+class BodySpec:
+    media_type: str
+    type: Any
+    required: bool
+
+    @cached_property
+    def adapter(self) -> TypeAdapter[Any]:
+        return TypeAdapter(self.type)
+
+
+@dataclass(frozen=True)
+class ResponseSpec:
+    kind: ResponseKind
+    type: Any
+    media_type: str | None = None
+
+    @cached_property
+    def adapter(self) -> TypeAdapter[Any]:
+        return TypeAdapter(self.type)
+
+
+@dataclass(frozen=True)
+class PaginationSpec:
+    """``x-pagination`` of an operation; pointers are into the raw response body."""
+
+    style: Literal["offset", "cursor", "watermark", "page"]
+    items: str
+    item_type: Any
+    position_param: str | None = None
+    limit_param: str | None = None
+    cursor_field: str | None = None
+    total: str | None = None
+    next_position: str | None = None
+    has_more: str | None = None
+
+    @cached_property
+    def item_adapter(self) -> TypeAdapter[list[Any]]:
+        return TypeAdapter(list[self.item_type])  # type: ignore[name-defined]
+
+
+@dataclass(frozen=True)
+class OperationSpec(Generic[ResultT]):
+    """One operation; ``ResultT`` is what a successful call returns."""
+
+    operation_id: str
+    method: str
+    path: str
+    params: tuple[ParamSpec, ...] = ()
+    body: BodySpec | None = None
+    responses: dict[str, ResponseSpec] = field(default_factory=dict)
+    require_any_of: tuple[tuple[str, ...], ...] = ()
+    pagination: PaginationSpec | None = None
+
+    def response_for(self, status_code: int) -> ResponseSpec | None:
+        """The declared response for a status: exact, then ``4XX``-style range, then default."""
+        return (
+            self.responses.get(str(status_code))
+            or self.responses.get(f"{status_code // 100}XX")
+            or self.responses.get("default")
+        )

@@ -1,0 +1,536 @@
+"""Build the intermediate model (``ir.Api``) and the models' input schema from an effective spec.
+
+A pure function of the spec: names are decided here (``naming``), inline object schemas are
+given names and hoisted into components so the models stage can emit classes for them, and
+anything that cannot be generated is an error naming its place in the spec.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator import __version__, naming
+from generator.errors import SpecgenError, escape_token, parse_pointer, to_pointer
+from generator.extensions import operation_parameters
+from generator.ir import (
+    ANY,
+    NONE,
+    Api,
+    Body,
+    Operation,
+    Pagination,
+    Parameter,
+    Response,
+    ResponseKind,
+    SecurityScheme,
+    Server,
+    TypeRef,
+)
+from generator.schemas import (
+    COMPONENT_PREFIX,
+    component_name,
+    is_object_like,
+    lenient,
+    resolve,
+    schema_at,
+)
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+RESERVED_ARGUMENTS = {"self", "body", "extra_headers", "extra_query", "timeout", "max_retries"}
+_DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
+_CONSTRAINTS = {
+    "minimum": "ge", "maximum": "le", "exclusiveMinimum": "gt", "exclusiveMaximum": "lt",
+    "minLength": "min_length", "maxLength": "max_length", "pattern": "pattern",
+    "minItems": "min_length", "maxItems": "max_length", "multipleOf": "multiple_of",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to generate: the package and client names an API's config gives."""
+
+    package: str
+    client_class: str
+    display_name: str = ""
+
+
+@dataclass
+class Built:
+    api: Api
+    models_spec: dict[str, Any]  # the document handed to datamodel-code-generator
+
+
+@dataclass
+class _Builder:
+    spec: dict[str, Any]
+    source: str
+    class_names: dict[str, str] = field(default_factory=dict)  # component name -> class name
+    hoisted: dict[str, Any] = field(default_factory=dict)  # class name -> schema
+
+    def error(self, pointer: str, message: str) -> SpecgenError:
+        return SpecgenError.at(self.source, pointer, message)
+
+    # -- types ---------------------------------------------------------------------------------
+
+    def type_of(
+        self, schema: Any, pointer: str, hint: str, *, strict_enums: bool = True
+    ) -> TypeRef:
+        """The Python type of ``schema``; inline object schemas get the class name ``hint``."""
+        name = component_name(schema)
+        if name is not None:
+            target = resolve(self.spec, schema)
+            if is_object_like(self.spec, target):
+                return TypeRef("model", self.class_names[name])
+            return self.type_of(
+                target, f"/components/schemas/{escape_token(name)}", hint, strict_enums=strict_enums
+            )
+        schema = resolve(self.spec, schema)
+        if schema is True or schema == {} or schema is None:
+            return ANY
+        if not isinstance(schema, Mapping):
+            raise self.error(pointer, "a schema must be an object")
+        nullable = bool(schema.get("nullable")) or "null" in _type_list(schema)
+        result = self._non_null_type(schema, pointer, hint, strict_enums)
+        if nullable and result.kind not in ("any", "none"):
+            result = TypeRef("union", args=(result, NONE))
+        return result
+
+    def _non_null_type(
+        self, schema: Mapping[str, Any], pointer: str, hint: str, strict_enums: bool
+    ) -> TypeRef:
+        if is_object_like(self.spec, schema):
+            return TypeRef("model", self.hoist(hint, schema))
+        for key in ("oneOf", "anyOf"):
+            if key in schema:
+                members = [
+                    self.type_of(
+                        m, f"{pointer}/{key}/{i}", f"{hint}{i + 1}", strict_enums=strict_enums
+                    )
+                    for i, m in enumerate(schema[key])
+                ]
+                return _union(members)
+        if "enum" in schema and strict_enums:
+            values = tuple(v for v in schema["enum"] if v is not None)
+            return TypeRef("literal", values=values) if values else NONE
+        if "const" in schema:
+            return TypeRef("literal", values=(schema["const"],))
+        kinds = _type_list(schema) - {"null"}
+        if len(kinds) > 1:
+            return _union(
+                [
+                    self._non_null_type({**schema, "type": k}, pointer, hint, strict_enums)
+                    for k in sorted(kinds)
+                ]
+            )
+        kind = next(iter(kinds), None)
+        constraints = tuple(
+            (_CONSTRAINTS[k], schema[k])
+            for k in _CONSTRAINTS
+            if k in schema and not isinstance(schema[k], bool)
+        )
+        if kind == "array":
+            item = self.type_of(
+                schema.get("items", {}),
+                f"{pointer}/items",
+                f"{hint}Item",
+                strict_enums=strict_enums,
+            )
+            return TypeRef("list", args=(item,), constraints=constraints)
+        if kind == "object":
+            extra = schema.get("additionalProperties")
+            value = (
+                self.type_of(extra, f"{pointer}/additionalProperties", f"{hint}Value")
+                if isinstance(extra, Mapping)
+                else ANY
+            )
+            return TypeRef("dict", args=(TypeRef("builtin", "str"), value))
+        if kind == "string":
+            fmt = schema.get("format")
+            builtin = {"date-time": "datetime", "date": "date", "binary": "bytes"}.get(
+                fmt if isinstance(fmt, str) else "", "str"
+            )
+            return TypeRef("builtin", builtin, constraints=constraints if builtin == "str" else ())
+        if kind in ("integer", "number", "boolean"):
+            builtin = {"integer": "int", "number": "float", "boolean": "bool"}[kind]
+            return TypeRef("builtin", builtin, constraints=constraints if builtin != "bool" else ())
+        if kind == "null":
+            return NONE
+        return ANY
+
+    def hoist(self, hint: str, schema: Mapping[str, Any]) -> str:
+        """Give an inline object schema a class name and add it to the models' input."""
+        for name, existing in self.hoisted.items():
+            if existing == schema:
+                return name
+        name = naming.unique(
+            [naming.model_class(hint)], [*self.class_names.values(), *self.hoisted]
+        )[0]
+        self.hoisted[name] = copy.deepcopy(dict(schema))
+        return name
+
+    # -- operations ----------------------------------------------------------------------------
+
+    def operations(self) -> list[Operation]:
+        found = []
+        for path, item in (self.spec.get("paths") or {}).items():
+            for method in METHODS:
+                if isinstance(item, Mapping) and isinstance(item.get(method), Mapping):
+                    found.append((path, method, item))
+        ids = [op[2][op[1]].get("operationId") or f"{op[1]} {op[0]}" for op in found]
+        names = naming.unique([naming.snake(i) for i in ids], {"close", "with_options"})
+        return [
+            self.operation(path, method, item, op_id, name)
+            for (path, method, item), op_id, name in zip(found, ids, names, strict=True)
+        ]
+
+    def operation(
+        self, path: str, method: str, item: Mapping[str, Any], op_id: str, name: str
+    ) -> Operation:
+        raw = item[method]
+        pointer = to_pointer(["paths", path, method])
+        hint = naming.pascal(op_id)
+        params = self.parameters(operation_parameters(self.spec, item, raw), pointer, hint)
+        by_wire = {p.name: p.python_name for p in params}
+        responses = self.responses(raw.get("responses") or {}, pointer, hint)
+        success = next(
+            (r for r in responses if r.status.startswith("2") or r.status == "2XX"), None
+        )
+        security = raw.get("security", self.spec.get("security") or [])
+        return Operation(
+            operation_id=op_id,
+            method_name=name,
+            http_method=method.upper(),
+            path=path,
+            summary=_text(raw.get("summary")),
+            description=_text(raw.get("description")),
+            parameters=params,
+            body=self.body(raw.get("requestBody"), f"{pointer}/requestBody", hint),
+            responses=responses,
+            success=success,
+            security=tuple(tuple(sorted(req)) for req in security if isinstance(req, Mapping)),
+            pagination=self.pagination(raw.get("x-pagination"), success, by_wire, pointer, hint),
+            require_any_of=tuple(
+                tuple(by_wire[n] for n in group) for group in raw.get("x-require-any-of") or []
+            ),
+            deprecated=bool(raw.get("deprecated")),
+            tags=tuple(str(t) for t in raw.get("tags") or []),
+        )
+
+    def parameters(
+        self, raw: list[Mapping[str, Any]], pointer: str, hint: str
+    ) -> tuple[Parameter, ...]:
+        usable = [p for p in raw if p.get("in") in _DEFAULT_STYLE]
+        # Required first keeps the signature valid; the spec's order is kept within each group.
+        usable.sort(key=lambda p: not p.get("required", p.get("in") == "path"))
+        names = naming.unique([naming.snake(str(p["name"])) for p in usable], RESERVED_ARGUMENTS)
+        result = []
+        for param, python_name in zip(usable, names, strict=True):
+            where = f"{pointer}/parameters"
+            if "content" in param:
+                raise self.error(
+                    where,
+                    f"parameter {param['name']!r} uses 'content', which specgen does not support",
+                )
+            location = param["in"]
+            style = param.get("style", _DEFAULT_STYLE[location])
+            result.append(
+                Parameter(
+                    name=str(param["name"]),
+                    python_name=python_name,
+                    location=location,
+                    required=bool(param.get("required", location == "path")),
+                    type=self.type_of(
+                        param.get("schema", {}), where, hint + naming.pascal(str(param["name"]))
+                    ),
+                    style=style,
+                    explode=bool(param.get("explode", style == "form")),
+                    allow_reserved=bool(param.get("allowReserved", False)),
+                    description=_text(param.get("description")),
+                    deprecated=bool(param.get("deprecated")),
+                )
+            )
+        return tuple(result)
+
+    def body(self, raw: Any, pointer: str, hint: str) -> Body | None:
+        if raw is None:
+            return None
+        raw = resolve(self.spec, raw)
+        content = raw.get("content") or {}
+        media = _pick_media_type(content)
+        if media is None:
+            raise self.error(
+                f"{pointer}/content", f"no supported request media type among {sorted(content)}"
+            )
+        schema = (content[media] or {}).get("schema", {})
+        if _is_json(media) or media == "application/x-www-form-urlencoded":
+            body_type = self.type_of(
+                schema,
+                f"{pointer}/content/{escape_token(media)}/schema",
+                hint + "Body",
+                strict_enums=False,
+            )
+        elif media.startswith("text/"):
+            body_type = TypeRef("builtin", "str")
+        else:
+            body_type = TypeRef("builtin", "bytes")
+        return Body(
+            media, body_type, bool(raw.get("required", False)), _text(raw.get("description"))
+        )
+
+    def responses(self, raw: Mapping[str, Any], pointer: str, hint: str) -> tuple[Response, ...]:
+        result = []
+        for status, response in raw.items():
+            kind: ResponseKind
+            status = str(status).upper() if str(status) != "default" else "default"
+            response = resolve(self.spec, response)
+            content = response.get("content") or {}
+            media = _pick_media_type(content)
+            where = f"{pointer}/responses/{escape_token(status)}"
+            suffix = "Response" if status.startswith("2") else f"Error{status}"
+            if not content:
+                kind, body_type = "empty", NONE
+            elif media is None or not (_is_json(media) or media.startswith("text/")):
+                kind, body_type = "binary", TypeRef("builtin", "bytes")
+            elif _is_json(media):
+                schema = (content[media] or {}).get("schema")
+                kind = "json"
+                body_type = (
+                    ANY
+                    if schema is None
+                    else self.type_of(schema, f"{where}/content", hint + suffix, strict_enums=False)
+                )
+            else:
+                kind, body_type = "text", TypeRef("builtin", "str")
+            description = _text(response.get("description"))
+            result.append(Response(status, description, kind, media, body_type))
+        return tuple(sorted(result, key=lambda r: (r.status == "default", r.status)))
+
+    def pagination(
+        self,
+        raw: Any,
+        success: Response | None,
+        by_wire: Mapping[str, str],
+        pointer: str,
+        hint: str,
+    ) -> Pagination | None:
+        if raw is None:
+            return None
+        where = f"{pointer}/x-pagination"
+        if success is None or success.kind != "json":
+            raise self.error(where, "a paginated operation needs a JSON success response")
+        schema = self._success_schema(pointer, success)
+        items = schema_at(self.spec, schema, parse_pointer(raw["items"]))
+        if not isinstance(items, Mapping) or "items" not in items:
+            raise self.error(
+                f"{where}/items", f"{raw['items']} is not an array in the success response"
+            )
+        item_type = self.type_of(
+            items["items"], f"{where}/items", hint + "Item", strict_enums=False
+        )
+        style = raw["style"]
+        position = {
+            "offset": "offsetParam",
+            "watermark": "watermarkParam",
+            "page": "startParam",
+        }.get(style)
+        return Pagination(
+            style=style,
+            items=raw["items"],
+            item_type=item_type,
+            position_param=by_wire[raw[position]] if position else None,
+            limit_param=by_wire[raw["limitParam"]] if "limitParam" in raw else None,
+            cursor_field=raw.get("cursorField"),
+            total=raw.get("total"),
+            next_position=raw.get("nextCursor") or raw.get("nextWatermark") or raw.get("nextPage"),
+            has_more=raw.get("hasMore"),
+        )
+
+    def _success_schema(self, pointer: str, success: Response) -> Any:
+        operation: Any = self.spec
+        for token in parse_pointer(pointer):
+            operation = operation[token]
+        raw = next(v for k, v in operation["responses"].items() if str(k).upper() == success.status)
+        return (resolve(self.spec, raw)["content"][success.media_type] or {}).get("schema", {})
+
+    # -- security and servers ------------------------------------------------------------------
+
+    def security_schemes(self) -> tuple[SecurityScheme, ...]:
+        raw = (self.spec.get("components") or {}).get("securitySchemes") or {}
+        return tuple(_scheme(key, resolve(self.spec, value)) for key, value in sorted(raw.items()))
+
+    def servers(self) -> tuple[Server, ...]:
+        raw = self.spec.get("servers") or [{"url": "/"}]
+        urls = [_server_url(s) for s in raw]
+        labels = [
+            _text(s.get("description")) or _host_label(url)
+            for s, url in zip(raw, urls, strict=True)
+        ]
+        constants = naming.unique(
+            [naming.constant(label) for label in labels], {"DEFAULT_BASE_URL"}
+        )
+        return tuple(
+            Server(url, _text(s.get("description")), c)
+            for s, url, c in zip(raw, urls, constants, strict=True)
+        )
+
+
+def build_api(spec: Mapping[str, Any], source: str, target: Target) -> Built:
+    """The IR and the models' input for ``spec`` (already overlaid and validated)."""
+    spec = copy.deepcopy(dict(spec))
+    components = dict((spec.get("components") or {}).get("schemas") or {})
+    class_names = dict(
+        zip(components, naming.unique([naming.model_class(n) for n in components]), strict=True)
+    )
+    builder = _Builder(spec=dict(spec), source=source, class_names=class_names)
+    operations = tuple(builder.operations())
+    info = spec.get("info") or {}
+    api = Api(
+        title=_text(info.get("title")) or target.client_class,
+        version=_text(info.get("version")),
+        description=_text(info.get("description")),
+        package=target.package,
+        client_class=target.client_class,
+        display_name=target.display_name or _text(info.get("title")) or target.client_class,
+        servers=builder.servers(),
+        operations=operations,
+        security_schemes=builder.security_schemes(),
+        model_names=tuple(
+            sorted(
+                {class_names[n] for n, s in components.items() if is_object_like(spec, s)}
+                | set(builder.hoisted)
+            )
+        ),
+        spec_hash=hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16],
+        generator_version=__version__,
+    )
+    return Built(api, _models_spec(spec, class_names, builder.hoisted))
+
+
+def _models_spec(
+    spec: Mapping[str, Any], class_names: Mapping[str, str], hoisted: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Component schemas renamed to their class names, inline ones added, read leniently."""
+    renames = {
+        COMPONENT_PREFIX + escape_token(old): COMPONENT_PREFIX + new
+        for old, new in class_names.items()
+    }
+    schemas = {
+        class_names[name]: s
+        for name, s in ((spec.get("components") or {}).get("schemas") or {}).items()
+    }
+    schemas.update(hoisted)
+    document = {
+        "openapi": spec.get("openapi", "3.0.0"),
+        "info": {"title": "models", "version": "0"},
+        "paths": {},
+        "components": {"schemas": {name: lenient(s) for name, s in schemas.items()}},
+    }
+    _rewrite_refs(document, renames)
+    return document
+
+
+def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            prefix = next((old for old in renames if ref == old or ref.startswith(old + "/")), None)
+            if prefix is not None:
+                node["$ref"] = renames[prefix] + ref[len(prefix) :]
+        for value in node.values():
+            _rewrite_refs(value, renames)
+    elif isinstance(node, list):
+        for value in node:
+            _rewrite_refs(value, renames)
+
+
+def _type_list(schema: Mapping[str, Any]) -> set[str]:
+    kind = schema.get("type")
+    return (
+        {kind}
+        if isinstance(kind, str)
+        else {k for k in kind if isinstance(k, str)}
+        if isinstance(kind, list)
+        else set()
+    )
+
+
+def _union(members: list[TypeRef]) -> TypeRef:
+    flat: list[TypeRef] = []
+    for member in members:
+        for item in member.args if member.kind == "union" else (member,):
+            if item not in flat:
+                flat.append(item)
+    if ANY in flat:
+        return ANY
+    return flat[0] if len(flat) == 1 else TypeRef("union", args=tuple(flat))
+
+
+def _is_json(media: str) -> bool:
+    base = media.split(";")[0].strip().lower()
+    return base == "application/json" or base.endswith("+json")
+
+
+def _pick_media_type(content: Mapping[str, Any]) -> str | None:
+    for predicate in (
+        lambda m: m.split(";")[0].strip() == "application/json",
+        _is_json,
+        lambda m: m == "application/x-www-form-urlencoded",
+        lambda m: m.startswith("text/"),
+        lambda m: m in ("application/octet-stream", "*/*"),
+    ):
+        for media in content:
+            if predicate(media):
+                return str(media)
+    return None
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _scheme(key: str, raw: Mapping[str, Any]) -> SecurityScheme:
+    kind = raw.get("type")
+    description = _text(raw.get("description"))
+    if kind == "http" and str(raw.get("scheme", "")).lower() == "bearer":
+        return SecurityScheme(key, "bearer", description)
+    if kind == "http" and str(raw.get("scheme", "")).lower() == "basic":
+        return SecurityScheme(key, "basic", description)
+    if kind == "apiKey":
+        return SecurityScheme(
+            key,
+            "api_key",
+            description,
+            api_key_name=str(raw.get("name")),
+            api_key_location=str(raw.get("in")),
+        )
+    flow = (raw.get("flows") or {}).get("clientCredentials") if kind == "oauth2" else None
+    if isinstance(flow, Mapping):
+        return SecurityScheme(
+            key,
+            "oauth2_client_credentials",
+            description,
+            token_url=str(flow.get("tokenUrl", "")),
+            token_urls=tuple(
+                sorted((str(k), str(v)) for k, v in (flow.get("x-token-urls") or {}).items())
+            ),
+            token_request_format=flow.get("x-token-request-format", "form"),
+            scopes=tuple(sorted(flow.get("scopes") or {})),
+        )
+    return SecurityScheme(key, "unsupported", description)
+
+
+def _server_url(server: Mapping[str, Any]) -> str:
+    url = str(server.get("url", "/"))
+    for name, variable in (server.get("variables") or {}).items():
+        url = url.replace("{" + name + "}", str((variable or {}).get("default", "")))
+    return url.rstrip("/") if url != "/" else ""
+
+
+def _host_label(url: str) -> str:
+    host = url.split("://", 1)[-1].split("/", 1)[0]
+    return "sandbox" if "sandbox" in host else "production" if host else "default"

@@ -1,0 +1,113 @@
+"""The CI drift check: specs valid, ``generated/`` current, recordings still fit their specs.
+
+Nothing is written: the packages are regenerated in memory and compared with the disk.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from generator.errors import Diagnostic, SpecgenError
+from generator.pipeline import generate_files, target_of
+from generator.project import list_apis, load_api
+from generator.recordings import check_recordings, load_recordings
+from generator.write import owned_files
+
+
+@dataclass
+class CheckReport:
+    apis: int = 0
+    specs_invalid: int = 0
+    stale_files: int = 0
+    recordings: int = 0
+    recording_problems: int = 0
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.specs_invalid or self.stale_files or self.recording_problems)
+
+    def summary(self) -> str:
+        verdict = "ok" if self.ok else "FAILED"
+        return (
+            f"check {verdict}: {self.apis} APIs, {self.specs_invalid} invalid specs, "
+            f"{self.stale_files} stale generated files, {self.recordings} recordings "
+            f"({self.recording_problems} problems)"
+        )
+
+
+def diff_package(folder: Path, expected: dict[str, str]) -> list[str]:
+    """Unified diffs between ``expected`` files and ``folder`` (specgen-owned files only)."""
+    diffs = []
+    on_disk = owned_files(folder)
+    for name in sorted(set(expected) | on_disk):
+        path = folder / name
+        want = expected.get(name)
+        have = path.read_text(encoding="utf-8") if path.is_file() else None
+        if want == have:
+            continue
+        diffs.append(
+            "".join(
+                difflib.unified_diff(
+                    (have or "").splitlines(keepends=True),
+                    (want or "").splitlines(keepends=True),
+                    fromfile=f"{path} (on disk{'' if have is not None else ', missing'})",
+                    tofile=f"{path} (generated{'' if want is not None else ', no longer'})",
+                )
+            )
+        )
+    return diffs
+
+
+def run_check(
+    specs_dir: Path,
+    output_dir: Path,
+    env: jinja2.Environment,
+    apis: list[str] | None = None,
+    echo: Callable[[str], None] = print,
+) -> CheckReport:
+    report = CheckReport()
+    names = apis or list_apis(specs_dir)
+    for name in names:
+        report.apis += 1
+        try:
+            api = load_api(specs_dir, name)
+        except SpecgenError as exc:
+            report.specs_invalid += 1
+            _echo_all(echo, exc.diagnostics)
+            continue
+        try:
+            files = generate_files(api.spec, api.source.name, target_of(api), env)
+        except SpecgenError as exc:
+            report.specs_invalid += 1
+            _echo_all(echo, exc.diagnostics)
+            continue
+        diffs = diff_package(output_dir / api.config.package, files)
+        if diffs:
+            report.stale_files += len(diffs)
+            echo(f"{name}: generated/ is stale: run make generate")
+            for diff in diffs:
+                echo(diff.rstrip("\n"))
+        try:
+            recordings = load_recordings(api.recordings_dir)
+        except SpecgenError as exc:
+            report.recording_problems += len(exc.diagnostics)
+            _echo_all(echo, exc.diagnostics)
+            continue
+        report.recordings += len(recordings)
+        problems = list(check_recordings(api.spec, recordings))
+        report.recording_problems += len(problems)
+        _echo_all(echo, problems)
+        echo(f"{name}: {'ok' if not diffs and not problems else 'problems found'}")
+    echo(report.summary())
+    return report
+
+
+def _echo_all(echo: Callable[[str], None], diagnostics: list[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        echo(f"error: {diagnostic}")

@@ -1,0 +1,217 @@
+"""The ``specgen`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from generator import __version__
+from generator.check import run_check
+from generator.diff import diff_specs, exit_code, render_json, render_markdown, render_text
+from generator.errors import SpecgenError
+from generator.load import load_document
+from generator.pipeline import generate_api, generate_files, spec_file_target
+from generator.project import effective_api, list_apis, load_api
+from generator.render import environment
+from generator.write import write_package
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+specs_option = click.option(
+    "--specs",
+    "specs_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("specs"),
+    show_default=True,
+    help="Folder holding one sub-folder per API.",
+)
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn specgen's errors into clear messages and exit code 1, never a traceback."""
+    try:
+        yield
+    except SpecgenError as exc:
+        for diagnostic in exc.diagnostics:
+            click.echo(f"error: {diagnostic}", err=True)
+        sys.exit(1)
+
+
+def selected_apis(specs_dir: Path, names: tuple[str, ...]) -> list[str]:
+    return list(names) if names else list_apis(specs_dir)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="specgen")
+def main() -> None:
+    """specgen: typed Python clients from validated, overlaid OpenAPI specs."""
+
+
+@main.command()
+@specs_option
+@click.argument("apis", nargs=-1)
+def validate(specs_dir: Path, apis: tuple[str, ...]) -> None:
+    """Apply overlays and validate each API's spec (all APIs when none are named)."""
+    failed = 0
+    with reported_errors():
+        names = selected_apis(specs_dir, apis)
+    for name in names:
+        try:
+            load_api(specs_dir, name)
+        except SpecgenError as exc:
+            failed += 1
+            for diagnostic in exc.diagnostics:
+                click.echo(f"error: {diagnostic}", err=True)
+            continue
+        click.echo(f"ok: {name}")
+    if failed:
+        click.echo(f"{failed} of {len(names)} specs invalid", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@specs_option
+@click.argument("api")
+def bundle(specs_dir: Path, api: str) -> None:
+    """Print the effective (overlaid, validated) spec of API as JSON."""
+    with reported_errors():
+        loaded = load_api(specs_dir, api)
+    click.echo(json.dumps(loaded.spec, indent=2, ensure_ascii=False))
+
+
+@main.command()
+@specs_option
+@click.option(
+    "--output",
+    "output_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("generated"),
+    show_default=True,
+    help="Folder receiving one package per API.",
+)
+@click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Folder of templates overriding the built-in ones (same relative names).",
+)
+@click.option(
+    "--spec",
+    "spec_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Generate from this one OpenAPI file instead of the APIs in --specs.",
+)
+@click.option("--package", default=None, help="Package name for --spec (default: from the title).")
+@click.option(
+    "--client-name", default=None, help="Client class for --spec (default: from the title)."
+)
+@click.argument("apis", nargs=-1)
+def generate(
+    specs_dir: Path,
+    output_dir: Path,
+    templates_dir: Path | None,
+    spec_file: Path | None,
+    package: str | None,
+    client_name: str | None,
+    apis: tuple[str, ...],
+) -> None:
+    """Generate a typed client package per API into --output (all APIs when none are named)."""
+    env = environment(templates_dir)
+    with reported_errors():
+        if spec_file is not None:
+            if apis:
+                raise SpecgenError("give either --spec or API names, not both")
+            source, target = spec_file_target(spec_file, package, client_name)
+            files = generate_files(source.data, source.name, target, env)
+            write_package(output_dir / target.package, files)
+            click.echo(f"generated {output_dir / target.package} ({len(files)} files)")
+            return
+        names = selected_apis(specs_dir, apis)
+        for index, name in enumerate(names, 1):
+            api = load_api(specs_dir, name)
+            folder, count = generate_api(api, output_dir, env)
+            click.echo(f"[{index}/{len(names)}] {name}: wrote {folder} ({count} files)")
+
+
+@main.command()
+@specs_option
+@click.option(
+    "--output",
+    "output_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("generated"),
+    show_default=True,
+    help="Folder holding the committed generated packages.",
+)
+@click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Template overrides, as for generate.",
+)
+@click.argument("apis", nargs=-1)
+def check(
+    specs_dir: Path, output_dir: Path, templates_dir: Path | None, apis: tuple[str, ...]
+) -> None:
+    """The CI drift check: specs valid, generated/ current, recordings fit (writes nothing)."""
+    with reported_errors():
+        report = run_check(
+            specs_dir, output_dir, environment(templates_dir), list(apis) or None, click.echo
+        )
+    sys.exit(0 if report.ok else 1)
+
+
+def _spec_for_diff(specs_dir: Path, argument: str, overlay_from: str | None) -> Any:
+    """An API name gives its effective spec; a file is read as is, or overlaid by an API's overlay."""
+    path = Path(argument)
+    if not path.is_file():
+        return load_api(specs_dir, argument).spec
+    source = load_document(path)
+    if overlay_from is None:
+        return source.data
+    api = load_api(specs_dir, overlay_from, check=False)
+    return effective_api(api.key, api.folder, api.config, source, api.overlay).spec
+
+
+@main.command()
+@specs_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["breaking", "any", "never"]),
+    default="breaking",
+    show_default=True,
+    help="Which changes make the exit code 1.",
+)
+@click.argument("old")
+@click.argument("new")
+def diff(specs_dir: Path, output_format: str, fail_on: str, old: str, new: str) -> None:
+    """Classify the changes from OLD to NEW as breaking or not for a client.
+
+    OLD and NEW are spec files or API names (an API's effective spec). When OLD is an API and
+    NEW a file, NEW gets that API's overlay too, so declared fixes do not show up as changes.
+    """
+    with reported_errors():
+        old_is_api = not Path(old).is_file()
+        old_spec = _spec_for_diff(specs_dir, old, None)
+        new_spec = _spec_for_diff(specs_dir, new, old if old_is_api else None)
+    changes = diff_specs(old_spec, new_spec)
+    render = {"text": render_text, "json": render_json, "markdown": render_markdown}[output_format]
+    click.echo(render(changes).rstrip("\n"))
+    sys.exit(exit_code(changes, fail_on))  # type: ignore[arg-type]

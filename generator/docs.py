@@ -1,0 +1,117 @@
+"""Docstring text for generated code, built from the IR (escaping happens in ``render``)."""
+
+from __future__ import annotations
+
+from generator import ir
+from generator.pytext import annotation, wrap
+
+_POSITION = {
+    "offset": "the offset of the next page (pass it back as `{param}`)",
+    "page": "the start of the next page (pass it back as `{param}`)",
+    "watermark": "the watermark after the page (pass it back as `{param}`)",
+    "cursor": 'the cursor after the page (pass it back as `body={{"{param}": position}}`)',
+}
+
+
+def method_doc(op: ir.Operation) -> str:
+    """Google-style docstring: summary, description, Args, Returns, Raises."""
+    parts = [op.summary or f"{op.http_method} {op.path}"]
+    if op.description and op.description != op.summary:
+        parts.append(wrap(op.description))
+    if op.deprecated:
+        parts.append("Deprecated: the spec marks this operation as deprecated.")
+    args = [
+        _arg(p.python_name, p.description or f"The `{p.name}` {p.location} parameter.")
+        for p in op.parameters
+    ]
+    if op.body is not None:
+        args.append(
+            _arg("body", op.body.description or "The request body (a model or a plain dict).")
+        )
+    args.append(_arg("extra_headers, extra_query, timeout, max_retries", "Per-call overrides."))
+    parts.append("Args:\n" + "\n".join(args))
+    if op.success is not None:
+        returns = op.success.description or "The parsed response."
+        parts.append("Returns:\n" + wrap(f"{annotation(op.success.type)}: {returns}", 84, 4))
+    errors = [r for r in op.responses if not r.status.startswith(("2", "1", "3"))]
+    if errors:
+        lines = [wrap(f"APIStatusError: {r.status}: {r.description}", 84, 4) for r in errors]
+        parts.append("Raises:\n" + "\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def iter_doc(op: ir.Operation, is_async: bool) -> str:
+    assert op.pagination is not None
+    pg = op.pagination
+    param = pg.cursor_field if pg.style == "cursor" else pg.position_param
+    loop = "async for" if is_async else "for"
+    text = (
+        f"Every item of `{op.method_name}`, across all pages ({pg.style} pagination).\n\n"
+        f"Use `{loop} item in ...`. The returned pager's `position` is "
+        + _POSITION[pg.style].format(param=param)
+        + " and moves on when the last item of a page is handed out; "
+        "`pages()` gives page by page. Arguments are those of "
+        f"`{op.method_name}`."
+    )
+    return wrap(text)
+
+
+def client_doc(api: ir.Api, is_async: bool) -> str:
+    kind = "Async client" if is_async else "Client"
+    parts = [f"{kind} for {api.display_name} ({api.title} {api.version})."]
+    if api.description:
+        parts.append(wrap(api.description))
+    servers = "\n".join(
+        f"    {s.constant}: {s.url}"
+        + (f" ({' '.join(s.description.split())})" if s.description else "")
+        for s in api.servers
+    )
+    parts.append("Servers (pass one as `base_url`):\n" + servers)
+    return "\n\n".join(parts)
+
+
+def _arg(name: str, text: str) -> str:
+    return wrap(f"{name}: {text}", 84, 4).replace(" " * 4, " " * 4, 1)
+
+
+def credentials_example(api: ir.Api) -> str:
+    kinds = api.auth_kinds
+    if "bearer" in kinds:
+        return 'token="..."'
+    if "oauth2_client_credentials" in kinds:
+        return 'client_id="...", client_secret="..."'
+    if "basic" in kinds:
+        return 'username="...", password="..."'
+    if "api_key" in kinds:
+        return 'api_key="..."'
+    return ""
+
+
+def call_example(op: ir.Operation) -> str:
+    args = [f"{p.python_name}={_example_value(p.type)}" for p in op.parameters if p.required]
+    if op.body is not None and op.body.required:
+        args.append("body={}")
+    return ", ".join(args)
+
+
+def _example_value(ref: ir.TypeRef) -> str:
+    if ref.kind == "literal" and ref.values:
+        return repr(ref.values[0])
+    if ref.kind == "list":
+        return "[]"
+    if ref.kind == "builtin" and ref.name in ("int", "float"):
+        low = dict(ref.constraints).get("ge", 1)
+        return repr(max(low, 10) if isinstance(low, int | float) else 10)
+    if ref.kind == "builtin" and ref.name == "bool":
+        return "True"
+    return '"..."'
+
+
+def table_cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def pep440(version: str) -> str:
+    """The spec's version when it is a plain release number, else 0.0.0."""
+    parts = version.split(".")
+    return version if version and all(p.isdigit() for p in parts) else "0.0.0"

@@ -1,0 +1,62 @@
+"""Diagnostics: every problem with an input names the file and the place inside it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def escape_token(token: str | int) -> str:
+    """Escape one JSON pointer reference token (RFC 6901)."""
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def to_pointer(parts: Iterable[str | int]) -> str:
+    """Build a JSON pointer from path parts: ``("paths", "/a")`` -> ``/paths/~1a``."""
+    return "".join("/" + escape_token(part) for part in parts)
+
+
+def parse_pointer(pointer: str) -> list[str]:
+    """Split a JSON pointer into unescaped reference tokens."""
+    if pointer == "":
+        return []
+    if not pointer.startswith("/"):
+        raise ValueError(f"not a JSON pointer: {pointer!r}")
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem in one input file, at a JSON pointer (and a line when known)."""
+
+    file: str
+    pointer: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        if not self.file:
+            return self.message
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.pointer:
+            where += f" at {self.pointer}"
+        return f"{where}: {self.message}"
+
+
+class SpecgenError(Exception):
+    """An input specgen cannot use; carries one or more diagnostics, never a traceback for users."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic] | Diagnostic | str) -> None:
+        if isinstance(diagnostics, str):
+            diagnostics = [Diagnostic(file="", pointer="", message=diagnostics)]
+        elif isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics: list[Diagnostic] = list(diagnostics)
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+    @classmethod
+    def at(
+        cls, file: str | Path, pointer: str, message: str, line: int | None = None
+    ) -> SpecgenError:
+        return cls(Diagnostic(file=str(file), pointer=pointer, message=message, line=line))

@@ -1,0 +1,144 @@
+"""specgen's ``x-`` extensions (documented in docs/extensions.md) and their validation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import jsonschema
+
+from generator.errors import parse_pointer, to_pointer
+
+_POINTER = {"type": "string", "pattern": "^(/[^/]*)*$"}
+_NAME = {"type": "string", "minLength": 1}
+
+
+def _style(name: str, **keys: Any) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {"style": {"const": name}, **keys},
+        "required": ["style", *keys],
+        "additionalProperties": False,
+    }
+
+
+PAGINATION_SCHEMA: dict[str, Any] = {
+    "oneOf": [
+        _style("offset", offsetParam=_NAME, limitParam=_NAME, items=_POINTER, total=_POINTER),
+        _style("cursor", cursorField=_NAME, items=_POINTER, nextCursor=_POINTER, hasMore=_POINTER),
+        _style(
+            "watermark",
+            watermarkParam=_NAME,
+            items=_POINTER,
+            nextWatermark=_POINTER,
+            hasMore=_POINTER,
+        ),
+        _style("page", startParam=_NAME, limitParam=_NAME, items=_POINTER, nextPage=_POINTER),
+    ]
+}
+REQUIRE_ANY_OF_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "minItems": 1,
+    "items": {"type": "array", "minItems": 2, "items": _NAME, "uniqueItems": True},
+}
+TOKEN_URLS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": {"type": "string", "minLength": 1},
+}
+TOKEN_FORMAT_SCHEMA: dict[str, Any] = {"enum": ["form", "json"]}
+
+_PARAM_KEYS = {"offsetParam", "limitParam", "watermarkParam", "startParam"}
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def check_extensions(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """Yield ``(pointer, message)`` for every malformed specgen extension in ``spec``."""
+    for path, item in (spec.get("paths") or {}).items():
+        if not isinstance(item, Mapping):
+            continue
+        for method in _METHODS:
+            operation = item.get(method)
+            if not isinstance(operation, Mapping):
+                continue
+            base = ["paths", path, method]
+            names = {p.get("name") for p in operation_parameters(spec, item, operation)}
+            yield from _check_operation(operation, base, names)
+    schemes = (spec.get("components") or {}).get("securitySchemes") or {}
+    for scheme_name, scheme in schemes.items():
+        flow = ((scheme or {}).get("flows") or {}).get("clientCredentials")
+        if not isinstance(flow, Mapping):
+            continue
+        base = ["components", "securitySchemes", scheme_name, "flows", "clientCredentials"]
+        for key, schema in (
+            ("x-token-urls", TOKEN_URLS_SCHEMA),
+            ("x-token-request-format", TOKEN_FORMAT_SCHEMA),
+        ):
+            if key in flow:
+                yield from _schema_problems(flow[key], schema, [*base, key])
+
+
+def _check_operation(
+    operation: Mapping[str, Any], base: list[str], names: set[Any]
+) -> Iterator[tuple[str, str]]:
+    if "x-pagination" in operation:
+        where = [*base, "x-pagination"]
+        problems = list(_schema_problems(operation["x-pagination"], PAGINATION_SCHEMA, where))
+        yield from problems
+        if not problems:
+            for key, value in operation["x-pagination"].items():
+                if key in _PARAM_KEYS and value not in names:
+                    yield (
+                        to_pointer([*where, key]),
+                        f"no parameter named {value!r} in this operation",
+                    )
+    if "x-require-any-of" in operation:
+        where = [*base, "x-require-any-of"]
+        problems = list(
+            _schema_problems(operation["x-require-any-of"], REQUIRE_ANY_OF_SCHEMA, where)
+        )
+        yield from problems
+        if not problems:
+            for g, group in enumerate(operation["x-require-any-of"]):
+                for n, name in enumerate(group):
+                    if name not in names:
+                        yield (
+                            to_pointer([*where, g, n]),
+                            f"no parameter named {name!r} in this operation",
+                        )
+
+
+def _schema_problems(
+    value: Any, schema: Mapping[str, Any], where: list[Any]
+) -> Iterator[tuple[str, str]]:
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(schema).iter_errors(value)
+    )
+    if error is not None:
+        yield to_pointer([*where, *error.absolute_path]), f"malformed {where[-1]}: {error.message}"
+
+
+def deref(spec: Mapping[str, Any], node: Any) -> Any:
+    """Follow local ``$ref``s (already validated) until a node without one."""
+    seen: set[str] = set()
+    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+        ref = node["$ref"]
+        if ref in seen:
+            break
+        seen.add(ref)
+        target: Any = spec
+        for token in parse_pointer(ref[1:]):
+            target = target[int(token)] if isinstance(target, list) else target[token]
+        node = target
+    return node
+
+
+def operation_parameters(
+    spec: Mapping[str, Any], path_item: Mapping[str, Any], operation: Mapping[str, Any]
+) -> list[Mapping[str, Any]]:
+    """Path-level and operation-level parameters, the operation's winning on (name, in)."""
+    merged: dict[tuple[Any, Any], Mapping[str, Any]] = {}
+    for raw in [*(path_item.get("parameters") or []), *(operation.get("parameters") or [])]:
+        param = deref(spec, raw)
+        if isinstance(param, Mapping):
+            merged[(param.get("name"), param.get("in"))] = param
+    return list(merged.values())

@@ -1,0 +1,29 @@
+"""The format stage: isort and black, in memory; code black cannot parse is reported in full."""
+
+from __future__ import annotations
+
+import black
+import isort
+
+from generator.errors import SpecgenError
+
+MODE = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=100)
+
+
+def format_files(files: dict[str, str]) -> dict[str, str]:
+    """Format every ``.py`` file; other files pass through unchanged."""
+    return {
+        name: format_python(name, text) if name.endswith(".py") else text
+        for name, text in files.items()
+    }
+
+
+def format_python(name: str, text: str) -> str:
+    try:
+        text = isort.code(text, profile="black", line_length=MODE.line_length)
+        return black.format_str(text, mode=MODE)
+    except black.InvalidInput as exc:
+        numbered = "\n".join(f"{n:4} {line}" for n, line in enumerate(text.splitlines(), 1))
+        raise SpecgenError.at(
+            name, "", f"generated code does not parse ({exc}):\n{numbered}"
+        ) from None

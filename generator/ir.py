@@ -1,0 +1,142 @@
+"""The intermediate model: the one contract between parsing a spec and rendering templates.
+
+Everything here is frozen, already named for Python and free of raw spec dicts, so templates only
+read fields. Types are structured (``TypeRef``), never Python source strings; ``render`` turns
+them into annotations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+TypeKind = Literal["builtin", "model", "literal", "list", "dict", "union", "any", "none"]
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A Python type: ``builtin`` (str, int, float, bool, datetime, date, bytes), ``model`` (a
+    class in the generated ``models`` module), ``literal`` (of ``values``), ``list``/``dict``
+    (of ``args``), ``union`` (of ``args``), ``any`` or ``none``.
+
+    ``constraints`` are pydantic ``Field`` keywords (``ge``, ``max_length``, ``pattern`` ...) the
+    client checks arguments against before sending.
+    """
+
+    kind: TypeKind
+    name: str = ""
+    args: tuple[TypeRef, ...] = ()
+    values: tuple[str | int | float | bool, ...] = ()
+    constraints: tuple[tuple[str, Any], ...] = ()
+
+
+ANY = TypeRef("any")
+NONE = TypeRef("none")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str  # as sent on the wire
+    python_name: str
+    location: Literal["path", "query", "header", "cookie"]
+    required: bool
+    type: TypeRef
+    style: str
+    explode: bool
+    allow_reserved: bool = False
+    description: str = ""
+    deprecated: bool = False
+
+
+@dataclass(frozen=True)
+class Body:
+    media_type: str
+    type: TypeRef
+    required: bool
+    description: str = ""
+
+
+ResponseKind = Literal["json", "text", "binary", "empty"]
+
+
+@dataclass(frozen=True)
+class Response:
+    status: str  # "200", "4XX" or "default"
+    description: str
+    kind: ResponseKind
+    media_type: str | None
+    type: TypeRef  # what the body parses into (ANY for JSON without schema, NONE when empty)
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """How an operation pages (``x-pagination``), with request-side names mapped to Python."""
+
+    style: Literal["offset", "cursor", "watermark", "page"]
+    items: str  # JSON pointer into the response body
+    item_type: TypeRef
+    position_param: str | None = None  # python name of the query parameter holding the position
+    limit_param: str | None = None
+    cursor_field: str | None = None  # body field (cursor style)
+    total: str | None = None
+    next_position: str | None = None  # pointer: next cursor, watermark, or next-page URL
+    has_more: str | None = None
+
+
+@dataclass(frozen=True)
+class SecurityScheme:
+    key: str
+    kind: Literal["bearer", "basic", "api_key", "oauth2_client_credentials", "unsupported"]
+    description: str = ""
+    api_key_name: str = ""
+    api_key_location: str = ""
+    token_url: str = ""
+    token_urls: tuple[tuple[str, str], ...] = ()
+    token_request_format: Literal["form", "json"] = "form"
+    scopes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    method_name: str
+    http_method: str
+    path: str
+    summary: str
+    description: str
+    parameters: tuple[Parameter, ...]
+    body: Body | None
+    responses: tuple[Response, ...]
+    success: Response | None
+    security: tuple[tuple[str, ...], ...]  # alternatives, each a set of scheme keys
+    pagination: Pagination | None = None
+    require_any_of: tuple[tuple[str, ...], ...] = ()  # groups of python parameter names
+    deprecated: bool = False
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str  # with variables substituted by their defaults
+    description: str
+    constant: str
+
+
+@dataclass(frozen=True)
+class Api:
+    title: str
+    version: str
+    description: str
+    package: str
+    client_class: str
+    display_name: str
+    servers: tuple[Server, ...]
+    operations: tuple[Operation, ...]
+    security_schemes: tuple[SecurityScheme, ...]
+    model_names: tuple[str, ...]  # classes the models module must define
+    spec_hash: str
+    generator_version: str
+
+    @property
+    def auth_kinds(self) -> frozenset[str]:
+        return frozenset(s.kind for s in self.security_schemes)

@@ -1,0 +1,124 @@
+"""Apply OpenAPI Overlay 1.0 documents: declared fixes to vendor specs, without editing them.
+
+Semantics, in order of the ``actions`` list:
+
+* ``remove: true`` deletes every node the JSONPath ``target`` selects.
+* ``update`` is merged into every selected node: into an object recursively (objects merge,
+  anything else replaces), onto an array by appending the value.
+* An action whose target selects nothing is an error naming the action: that is how a fix that
+  no longer applies to a newer vendor version gets noticed.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+import jsonpath
+
+from generator.errors import to_pointer
+from generator.load import Document
+
+
+def apply_overlay(spec: Any, overlay: Document) -> Any:
+    """Return a copy of ``spec`` with every action of ``overlay`` applied."""
+    actions = _check_overlay(overlay)
+    result = copy.deepcopy(spec)
+    for index, action in enumerate(actions):
+        result = _apply_action(result, action, index, overlay)
+    return result
+
+
+def _check_overlay(overlay: Document) -> list[Mapping[str, Any]]:
+    data = overlay.data
+    if not isinstance(data, Mapping):
+        raise overlay.error("", "an overlay must be a mapping with 'overlay', 'info' and 'actions'")
+    version = data.get("overlay")
+    if not isinstance(version, str) or not version.startswith("1.0."):
+        raise overlay.error("/overlay", f"unsupported overlay version {version!r} (expected 1.0.x)")
+    info = data.get("info")
+    if not isinstance(info, Mapping) or not {"title", "version"} <= info.keys():
+        raise overlay.error("/info", "'info' must have 'title' and 'version'")
+    actions = data.get("actions")
+    if not isinstance(actions, list) or not actions:
+        raise overlay.error("/actions", "'actions' must be a non-empty list")
+    for index, action in enumerate(actions):
+        where = f"/actions/{index}"
+        if not isinstance(action, Mapping):
+            raise overlay.error(where, "an action must be a mapping")
+        if not isinstance(action.get("target"), str):
+            raise overlay.error(where + "/target", "an action needs a JSONPath 'target' string")
+        has_update = "update" in action
+        removes = action.get("remove", False)
+        if not isinstance(removes, bool):
+            raise overlay.error(where + "/remove", "'remove' must be true or false")
+        if has_update == removes:
+            raise overlay.error(where, "an action needs exactly one of 'update' or 'remove: true'")
+    return actions
+
+
+def _describe(action: Mapping[str, Any], index: int) -> str:
+    text = f"action {index} (target {action['target']}"
+    if isinstance(action.get("description"), str):
+        text += f": {action['description'].strip().splitlines()[0]}"
+    return text + ")"
+
+
+def _apply_action(spec: Any, action: Mapping[str, Any], index: int, overlay: Document) -> Any:
+    where = f"/actions/{index}/target"
+    try:
+        matches = list(jsonpath.finditer(action["target"], spec))
+    except jsonpath.JSONPathError as exc:
+        raise overlay.error(
+            where, f"invalid JSONPath in {_describe(action, index)}: {exc}"
+        ) from None
+    if not matches:
+        raise overlay.error(where, f"{_describe(action, index)} matches nothing in the spec")
+    if action.get("remove", False):
+        # Delete deepest, highest-index nodes first so earlier deletions do not shift later ones.
+        for parts in sorted((m.parts for m in matches), key=_sort_key, reverse=True):
+            if not parts:
+                raise overlay.error(where, f"{_describe(action, index)} cannot remove the root")
+            parent = _resolve(spec, parts[:-1])
+            del parent[parts[-1]]
+        return spec
+    update = action["update"]
+    for match in matches:
+        node = match.obj
+        if isinstance(node, dict):
+            if not isinstance(update, Mapping):
+                raise overlay.error(
+                    f"/actions/{index}/update",
+                    f"{_describe(action, index)} selects an object at {to_pointer(match.parts)}, "
+                    "so 'update' must be a mapping",
+                )
+            _merge(node, update)
+        elif isinstance(node, list):
+            node.append(copy.deepcopy(update))
+        else:
+            raise overlay.error(
+                where,
+                f"{_describe(action, index)} selects a {type(node).__name__} at "
+                f"{to_pointer(match.parts)}; only objects and arrays can be updated",
+            )
+    return spec
+
+
+def _sort_key(parts: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple((0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in parts)
+
+
+def _resolve(root: Any, parts: tuple[Any, ...]) -> Any:
+    node = root
+    for part in parts:
+        node = node[part]
+    return node
+
+
+def _merge(target: dict[str, Any], update: Mapping[str, Any]) -> None:
+    for key, value in update.items():
+        if isinstance(value, Mapping) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = copy.deepcopy(value)

@@ -1,0 +1,61 @@
+"""The whole pipeline for one API: effective spec -> IR -> files in memory -> (optionally) disk."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from generator import naming
+from generator.build import Target, build_api
+from generator.errors import SpecgenError
+from generator.fmt import format_files
+from generator.load import load_document
+from generator.models import generate_models
+from generator.project import Api
+from generator.render import render_package
+from generator.validate import validate_spec
+from generator.write import with_manifest, write_package
+
+
+def generate_files(
+    spec: Mapping[str, Any], source: str, target: Target, env: jinja2.Environment
+) -> dict[str, str]:
+    """Every file of the generated package (paths relative to its folder), formatted."""
+    built = build_api(spec, source, target)
+    files = render_package(built.api, env)
+    files[f"{target.package}/models.py"] = generate_models(
+        built.models_spec, built.api.model_names, source
+    )
+    return with_manifest(format_files(files))
+
+
+def target_of(api: Api) -> Target:
+    return Target(api.config.package, api.config.client_class, api.config.name)
+
+
+def generate_api(api: Api, output_dir: Path, env: jinja2.Environment) -> tuple[Path, int]:
+    """Generate ``api`` into ``output_dir/<package>``; returns the folder and the file count."""
+    files = generate_files(api.spec, api.source.name, target_of(api), env)
+    folder = output_dir / api.config.package
+    write_package(folder, files)
+    return folder, len(files)
+
+
+def spec_file_target(
+    spec_path: Path, package: str | None, client_name: str | None
+) -> tuple[Any, Target]:
+    """Load and validate a lone spec file and decide its package and client names."""
+    source = load_document(spec_path)
+    problems = validate_spec(source.data, source)
+    if problems:
+        raise SpecgenError(problems)
+    title = str((source.data.get("info") or {}).get("title") or spec_path.stem)
+    package = package or naming.snake(title)
+    client = client_name or naming.pascal(title)
+    for value, what in ((package, "--package"), (client, "--client-name")):
+        if not value.isidentifier():
+            raise SpecgenError(f"{what} must be a Python identifier, not {value!r}")
+    return source, Target(package, client, title)

@@ -1,0 +1,125 @@
+"""The APIs a project keeps under ``specs/``: config, spec, overlay, recordings."""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.errors import SpecgenError
+from generator.load import Document, load_document
+from generator.overlay import apply_overlay
+from generator.validate import validate_spec
+
+CONFIG_NAME = "specgen.yaml"
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    """One API's ``specgen.yaml`` (see docs/config.md)."""
+
+    name: str
+    package: str
+    client_class: str
+    spec: str
+    overlay: str | None = None
+    record_env: Mapping[str, str] = field(default_factory=dict)
+    redact: tuple[str, ...] = ()
+
+
+@dataclass
+class Api:
+    """An API with its overlay applied and its effective spec validated."""
+
+    key: str
+    folder: Path
+    config: ApiConfig
+    source: Document
+    overlay: Document | None
+    spec: dict[str, Any]
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.folder / "recordings"
+
+
+def list_apis(specs_dir: Path) -> list[str]:
+    """Names of the API folders under ``specs_dir`` (those holding a ``specgen.yaml``)."""
+    if not specs_dir.is_dir():
+        raise SpecgenError.at(specs_dir, "", "specs folder not found")
+    return sorted(p.parent.name for p in specs_dir.glob(f"*/{CONFIG_NAME}"))
+
+
+def load_api(specs_dir: Path, key: str, *, check: bool = True) -> Api:
+    """Load, overlay and (unless ``check`` is false) validate the API in ``specs_dir/key``."""
+    folder = specs_dir / key
+    if not (folder / CONFIG_NAME).is_file():
+        known = ", ".join(list_apis(specs_dir)) or "none"
+        raise SpecgenError.at(folder, "", f"unknown API {key!r} (no {CONFIG_NAME}; known: {known})")
+    config = read_config(load_document(folder / CONFIG_NAME))
+    source = load_document(folder / config.spec)
+    overlay = load_document(folder / config.overlay) if config.overlay else None
+    return effective_api(key, folder, config, source, overlay, check=check)
+
+
+def effective_api(
+    key: str,
+    folder: Path,
+    config: ApiConfig,
+    source: Document,
+    overlay: Document | None,
+    *,
+    check: bool = True,
+) -> Api:
+    spec = apply_overlay(source.data, overlay) if overlay is not None else source.data
+    if check:
+        problems = validate_spec(spec, source)
+        if problems:
+            raise SpecgenError(problems)
+    return Api(key, folder, config, source, overlay, spec)
+
+
+def read_config(doc: Document) -> ApiConfig:
+    data = doc.data
+    if not isinstance(data, Mapping):
+        raise doc.error("", "the config must be a mapping")
+
+    def text(key: str, *, required: bool = True, identifier: bool = False) -> str | None:
+        value = data.get(key)
+        if value is None and not required:
+            return None
+        if not isinstance(value, str) or not value:
+            raise doc.error(f"/{key}", f"'{key}' must be a non-empty string")
+        if identifier and (not _IDENTIFIER.match(value) or keyword.iskeyword(value)):
+            raise doc.error(f"/{key}", f"'{key}' must be a Python identifier, not {value!r}")
+        if key in ("spec", "overlay") and (Path(value).is_absolute() or ".." in Path(value).parts):
+            raise doc.error(f"/{key}", f"'{key}' must be a path inside the API folder")
+        return value
+
+    unknown = set(data) - {"name", "package", "client_class", "spec", "overlay", "record"}
+    if unknown:
+        raise doc.error(f"/{sorted(unknown)[0]}", f"unknown config key {sorted(unknown)[0]!r}")
+    record = data.get("record") or {}
+    if not isinstance(record, Mapping):
+        raise doc.error("/record", "'record' must be a mapping")
+    env = record.get("env") or {}
+    if not isinstance(env, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in env.items()
+    ):
+        raise doc.error("/record/env", "'record.env' must map argument names to variable names")
+    redact = record.get("redact") or []
+    if not isinstance(redact, list) or not all(isinstance(r, str) for r in redact):
+        raise doc.error("/record/redact", "'record.redact' must be a list of names")
+    return ApiConfig(
+        name=text("name") or "",
+        package=text("package", identifier=True) or "",
+        client_class=text("client_class", identifier=True) or "",
+        spec=text("spec") or "",
+        overlay=text("overlay", required=False),
+        record_env=dict(env),
+        redact=tuple(redact),
+    )

@@ -1,0 +1,122 @@
+"""Python source text for IR values: annotations, literals and docstrings.
+
+Every piece of spec text reaches generated code through one of these: ``pyrepr`` (a Python
+literal), ``docstring`` (escaped so it cannot end the string) or a name already made safe by
+``naming``.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from generator import ir
+
+_BUILTINS = {"datetime": "datetime.datetime", "date": "datetime.date"}
+
+
+def annotation(ref: ir.TypeRef, *, constrained: bool = False) -> str:
+    """The Python annotation for ``ref``; with ``constrained``, pydantic ``Field`` limits too."""
+    if ref.kind == "builtin":
+        text = _BUILTINS.get(ref.name, ref.name)
+    elif ref.kind == "model":
+        text = f"models.{ref.name}"
+    elif ref.kind == "literal":
+        text = f"Literal[{', '.join(repr(v) for v in ref.values)}]"
+    elif ref.kind == "list":
+        text = f"list[{annotation(ref.args[0], constrained=constrained)}]"
+    elif ref.kind == "dict":
+        text = (
+            f"dict[{annotation(ref.args[0])}, {annotation(ref.args[1], constrained=constrained)}]"
+        )
+    elif ref.kind == "union":
+        text = " | ".join(annotation(a, constrained=constrained) for a in ref.args)
+    elif ref.kind == "none":
+        text = "None"
+    else:
+        text = "Any"
+    if constrained and ref.constraints:
+        limits = ", ".join(f"{key}={value!r}" for key, value in ref.constraints)
+        text = f"Annotated[{text}, Field({limits})]"
+    return text
+
+
+def optional(ref: ir.TypeRef) -> str:
+    text = annotation(ref)
+    return text if text == "Any" or text.endswith("| None") or text == "None" else f"{text} | None"
+
+
+def body_annotation(body: ir.Body) -> str:
+    """Bodies accept the generated model or a plain dict with the same (JSON) keys."""
+    text = annotation(body.type)
+    if _has_model(body.type):
+        text += " | dict[str, Any]"
+    return text
+
+
+def _has_model(ref: ir.TypeRef) -> bool:
+    return ref.kind == "model" or (ref.kind == "union" and any(_has_model(a) for a in ref.args))
+
+
+def result_annotation(op: ir.Operation) -> str:
+    return annotation(op.success.type) if op.success is not None else "None"
+
+
+def docstring(text: str, indent: int = 4) -> str:
+    """A triple-quoted docstring of ``text`` that no content can close early."""
+    safe = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').replace("\r", "")
+    safe = "".join(ch if ch.isprintable() or ch in "\n\t" else f"\\x{ord(ch):02x}" for ch in safe)
+    if safe.endswith('"'):
+        safe += " "
+    lines = safe.strip("\n").splitlines() or [""]
+    pad = " " * indent
+    if len(lines) == 1:
+        return f'"""{lines[0]}"""'
+    body = "\n".join((pad + line).rstrip() for line in lines[1:])
+    return f'"""{lines[0]}\n{body}\n{pad}"""'
+
+
+def wrap(text: str, width: int = 88, indent: int = 0) -> str:
+    """Re-flow prose paragraphs (keeping blank lines between them)."""
+    paragraphs = [" ".join(p.split()) for p in text.split("\n\n")]
+    pad = " " * indent
+    return "\n\n".join(
+        textwrap.fill(p, width, initial_indent=pad, subsequent_indent=pad) for p in paragraphs if p
+    )
+
+
+def pyrepr(value: Any) -> str:
+    """A Python literal for a plain value from the spec (str, number, bool, None, tuples)."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return repr(value)
+    if isinstance(value, tuple | list):
+        inner = ", ".join(pyrepr(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    raise TypeError(f"no literal for {type(value).__name__}")
+
+
+def sorted_all(names: list[str]) -> list[str]:
+    """``__all__`` order as ruff's RUF022 expects: CONSTANTS, then Classes, then the rest."""
+
+    def group(name: str) -> int:
+        if name.isupper() or (name.upper() == name and "_" in name):
+            return 0
+        return 1 if name[:1].isupper() else 2
+
+    return sorted(names, key=lambda n: (group(n), n))
+
+
+def used_names(code_fragments: list[str]) -> frozenset[str]:
+    """Which optional imports a generated module needs, from the annotations it will contain."""
+    text = "\n".join(code_fragments)
+    found = set()
+    for name, marker in (
+        ("datetime", "datetime."),
+        ("Literal", "Literal["),
+        ("Annotated", "Annotated["),
+        ("Any", "Any"),
+        ("models", "models."),
+    ):
+        if marker in text:
+            found.add(name)
+    return frozenset(found)

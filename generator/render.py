@@ -1,0 +1,133 @@
+"""The render stage: Jinja2 templates over the IR, into in-memory files.
+
+Templates never see raw spec dicts, and spec text reaches them only through the filters of
+``pytext`` (literals, escaped docstrings) and names made safe by ``naming``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import jinja2
+
+from generator import docs, ir
+from generator.errors import SpecgenError
+from generator.pytext import (
+    annotation,
+    body_annotation,
+    docstring,
+    optional,
+    pyrepr,
+    result_annotation,
+    sorted_all,
+    used_names,
+    wrap,
+)
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+if not BUILTIN_TEMPLATES.is_dir():  # installed without the repository: templates ship inside
+    BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def environment(user_templates: Path | None = None) -> jinja2.Environment:
+    """Templates from ``user_templates`` first (overrides by file name), then the built-in ones."""
+    loaders: list[jinja2.BaseLoader] = []
+    if user_templates is not None:
+        loaders.append(jinja2.FileSystemLoader(str(user_templates)))
+    loaders.append(jinja2.FileSystemLoader(str(BUILTIN_TEMPLATES)))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters.update(
+        annotation=annotation,
+        constrained=lambda ref: annotation(ref, constrained=True),
+        optional=optional,
+        body_annotation=body_annotation,
+        result_annotation=result_annotation,
+        docstring=docstring,
+        wrap=wrap,
+        pyrepr=pyrepr,
+        upper=str.upper,
+        method_doc=docs.method_doc,
+        iter_doc=docs.iter_doc,
+        client_doc=docs.client_doc,
+        credentials_example=docs.credentials_example,
+        call_example=docs.call_example,
+        table_cell=docs.table_cell,
+        pep440=docs.pep440,
+        sorted_all=sorted_all,
+    )
+    return env
+
+
+# Output file (relative to the package folder) -> template.
+PACKAGE_FILES: Mapping[str, str] = {
+    "pyproject.toml": "project/pyproject.toml.j2",
+    "README.md": "project/README.md.j2",
+    "{package}/__init__.py": "package/__init__.py.j2",
+    "{package}/py.typed": "package/py.typed.j2",
+    "{package}/errors.py": "package/errors.py.j2",
+    "{package}/_spec.py": "package/_spec.py.j2",
+    "{package}/_serialize.py": "package/_serialize.py.j2",
+    "{package}/_auth.py": "package/_auth.py.j2",
+    "{package}/_base.py": "package/_base.py.j2",
+    "{package}/_client_base.py": "package/_client_base.py.j2",
+    "{package}/_pagination.py": "package/_pagination.py.j2",
+    "{package}/_operations.py": "package/_operations.py.j2",
+    "{package}/_client.py": "package/_client.py.j2",
+}
+
+
+def imports(api: ir.Api) -> dict[str, frozenset[str]]:
+    """Optional names each module imports, so generated modules import exactly what they use."""
+    signature, constrained, structural = [], [], set()
+    for op in api.operations:
+        for p in op.parameters:
+            signature.append(annotation(p.type))
+            constrained.append(annotation(p.type, constrained=True))
+        if op.body is not None:
+            signature.append(body_annotation(op.body))
+            constrained.append(annotation(op.body.type))
+            structural.add("BodySpec")
+        if op.parameters:
+            structural.add("ParamSpec")
+        for r in op.responses:
+            constrained.append(annotation(r.type))
+        signature.append(result_annotation(op))
+        if op.pagination is not None:
+            signature.append(annotation(op.pagination.item_type))
+            constrained.append(annotation(op.pagination.item_type))
+            structural |= {"PaginationSpec", "SyncPager"}
+    kinds = {
+        "bearer": "BearerAuth",
+        "api_key": "ApiKeyAuth",
+        "oauth2_client_credentials": "ClientCredentialsAuth",
+    }
+    auth = {kinds[k] for k in api.auth_kinds if k in kinds}
+    if "oauth2_client_credentials" in api.auth_kinds:
+        auth.add("Sequence")
+    return {
+        "client": used_names(signature) | auth | (structural & {"SyncPager"}),
+        "operations": used_names(constrained) | (structural - {"SyncPager"}),
+    }
+
+
+def render_package(api: ir.Api, env: jinja2.Environment) -> dict[str, str]:
+    """Every file of the package except ``models.py``, keyed by path relative to its folder."""
+    files = {}
+    uses = imports(api)
+    for target, template_name in PACKAGE_FILES.items():
+        try:
+            template = env.get_template(template_name)
+            files[target.format(package=api.package)] = template.render(api=api, uses=uses)
+        except (jinja2.TemplateError, TypeError, ValueError) as exc:
+            where = getattr(exc, "filename", None) or template_name
+            line = getattr(exc, "lineno", None)
+            raise SpecgenError.at(where, "", f"template error: {exc}", line) from None
+    return files

@@ -1,0 +1,86 @@
+"""The write stage: swap a whole package into place atomically, with a manifest of hashes.
+
+A package folder is built next to its destination and renamed into place, so a failure at any
+point leaves the previous package untouched. The manifest (``.specgen-manifest.json``) lists
+the files specgen wrote; files in the folder that are not in it (someone else's) are carried
+over, never deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from generator.errors import SpecgenError
+
+MANIFEST = ".specgen-manifest.json"
+
+
+def manifest_text(files: Mapping[str, str]) -> str:
+    hashes = {
+        name: hashlib.sha256(text.encode()).hexdigest() for name, text in sorted(files.items())
+    }
+    return json.dumps({"generator": "specgen", "files": hashes}, indent=2) + "\n"
+
+
+def with_manifest(files: Mapping[str, str]) -> dict[str, str]:
+    return {**files, MANIFEST: manifest_text(files)}
+
+
+def owned_files(folder: Path) -> set[str]:
+    """Files specgen wrote into ``folder`` last time (from its manifest)."""
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        return set(data["files"]) | {MANIFEST}
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+
+
+def write_package(folder: Path, files: Mapping[str, str]) -> None:
+    """Replace the specgen-owned content of ``folder`` by ``files`` (relative paths), atomically."""
+    folder = folder.resolve()
+    for name in files:
+        target = (folder / name).resolve()
+        if folder not in target.parents:
+            raise SpecgenError.at(name, "", f"refusing to write outside {folder}")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        if folder.exists():
+            _carry_over_foreign(folder, staging, owned_files(folder) | set(files))
+        for name, text in files.items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        _swap(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _carry_over_foreign(folder: Path, staging: Path, owned: set[str]) -> None:
+    for path in folder.rglob("*"):
+        relative = path.relative_to(folder).as_posix()
+        if path.is_file() and relative not in owned and "__pycache__" not in path.parts:
+            destination = staging / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, destination)
+
+
+def _swap(staging: Path, folder: Path) -> None:
+    if not folder.exists():
+        os.rename(staging, folder)
+        return
+    retired = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+    os.rename(folder, retired)
+    try:
+        os.rename(staging, folder)
+    except BaseException:
+        os.rename(retired, folder)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
