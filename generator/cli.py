@@ -172,7 +172,7 @@ def check(
 
 
 def _spec_for_diff(specs_dir: Path, argument: str, overlay_from: str | None) -> Any:
-    """An API name gives its effective spec; a file is read as is, or overlaid by an API's overlay."""
+    """An API name gives its effective spec; a file is read as is or with an API's overlay."""
     path = Path(argument)
     if not path.is_file():
         return load_api(specs_dir, argument).spec
