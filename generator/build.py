@@ -225,8 +225,7 @@ class _Builder:
         self, raw: list[Mapping[str, Any]], pointer: str, hint: str
     ) -> tuple[Parameter, ...]:
         usable = [p for p in raw if p.get("in") in _DEFAULT_STYLE]
-        # Required first keeps the signature valid; the spec's order is kept within each group.
-        usable.sort(key=lambda p: not p.get("required", p.get("in") == "path"))
+        # The spec's order is kept: it is the order parameters are serialized in.
         names = naming.unique([naming.snake(str(p["name"])) for p in usable], RESERVED_ARGUMENTS)
         result = []
         for param, python_name in zip(usable, names, strict=True):

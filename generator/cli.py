@@ -18,6 +18,7 @@ from generator.errors import SpecgenError
 from generator.load import load_document
 from generator.pipeline import generate_api, generate_files, spec_file_target
 from generator.project import effective_api, list_apis, load_api
+from generator.record import record
 from generator.render import environment
 from generator.write import write_package
 
@@ -215,3 +216,36 @@ def diff(specs_dir: Path, output_format: str, fail_on: str, old: str, new: str) 
     render = {"text": render_text, "json": render_json, "markdown": render_markdown}[output_format]
     click.echo(render(changes).rstrip("\n"))
     sys.exit(exit_code(changes, fail_on))  # type: ignore[arg-type]
+
+
+@main.command("record")
+@specs_option
+@click.option(
+    "--output",
+    "output_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("generated"),
+    show_default=True,
+    help="Folder holding the generated packages (the client used for the call).",
+)
+@click.option("--param", "params", multiple=True, help="NAME=VALUE; repeat for each parameter.")
+@click.option("--body", "body_file", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.option("--name", default=None, help="Recording name (default: a timestamp).")
+@click.argument("api")
+@click.argument("operation")
+def record_command(
+    specs_dir: Path,
+    output_dir: Path,
+    params: tuple[str, ...],
+    body_file: Path | None,
+    name: str | None,
+    api: str,
+    operation: str,
+) -> None:
+    """Call OPERATION of API live, with credentials from the environment, and record it.
+
+    The exchange is written to specs/<api>/recordings/ with secrets replaced by <redacted>.
+    """
+    with reported_errors():
+        path = record(load_api(specs_dir, api), operation, params, body_file, output_dir, name)
+    click.echo(f"recorded {path}")

@@ -103,9 +103,9 @@ class OneginiEvents(SyncAPIClient):
     def search_events(
         self,
         *,
+        actor: str | None = None,
         limit: int,
         offset: int,
-        actor: str | None = None,
         user_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
@@ -124,6 +124,11 @@ class OneginiEvents(SyncAPIClient):
         events. The reference does not state the order of the events.
 
         Args:
+            actor: User that triggered the event, for which events should be returned, e.g.
+            `admin`. Not required when `userId` is given (the reference marks it "required",
+            but its own note says otherwise); at least one of `actor` and `userId` must be
+            given. The reference points to its "Rest Guidelines" chapter for more
+            information.
             limit: Number of events that should be returned, e.g. `10`. The reference's
             table types it as a string, but the service rejects anything but a number
             between 1 and 1000 (error 4002, "Invalid limit (must be a number between 1 and
@@ -132,11 +137,6 @@ class OneginiEvents(SyncAPIClient):
             e.g. `0`. The reference's table types it as a string, but the service rejects
             anything but a number of at least 0 (error 4003, "Invalid offset (must be at
             least 0)").
-            actor: User that triggered the event, for which events should be returned, e.g.
-            `admin`. Not required when `userId` is given (the reference marks it "required",
-            but its own note says otherwise); at least one of `actor` and `userId` must be
-            given. The reference points to its "Rest Guidelines" chapter for more
-            information.
             user_id: User ID that is associated with the event, for which events should be
             returned, e.g. `admin`. Not required when `actor` is given (the reference marks
             it "required", but its own note says otherwise); at least one of `actor` and
@@ -159,9 +159,9 @@ class OneginiEvents(SyncAPIClient):
         return self._call(
             _ops.SEARCH_EVENTS,
             {
+                "actor": actor,
                 "limit": limit,
                 "offset": offset,
-                "actor": actor,
                 "user_id": user_id,
             },
             None,
@@ -171,9 +171,9 @@ class OneginiEvents(SyncAPIClient):
     def iter_search_events(
         self,
         *,
+        actor: str | None = None,
         limit: int,
         offset: int,
-        actor: str | None = None,
         user_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
@@ -190,9 +190,9 @@ class OneginiEvents(SyncAPIClient):
             self,
             _ops.SEARCH_EVENTS,
             {
+                "actor": actor,
                 "limit": limit,
                 "offset": offset,
-                "actor": actor,
                 "user_id": user_id,
             },
             None,
@@ -260,9 +260,9 @@ class AsyncOneginiEvents(AsyncAPIClient):
     async def search_events(
         self,
         *,
+        actor: str | None = None,
         limit: int,
         offset: int,
-        actor: str | None = None,
         user_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
@@ -281,6 +281,11 @@ class AsyncOneginiEvents(AsyncAPIClient):
         events. The reference does not state the order of the events.
 
         Args:
+            actor: User that triggered the event, for which events should be returned, e.g.
+            `admin`. Not required when `userId` is given (the reference marks it "required",
+            but its own note says otherwise); at least one of `actor` and `userId` must be
+            given. The reference points to its "Rest Guidelines" chapter for more
+            information.
             limit: Number of events that should be returned, e.g. `10`. The reference's
             table types it as a string, but the service rejects anything but a number
             between 1 and 1000 (error 4002, "Invalid limit (must be a number between 1 and
@@ -289,11 +294,6 @@ class AsyncOneginiEvents(AsyncAPIClient):
             e.g. `0`. The reference's table types it as a string, but the service rejects
             anything but a number of at least 0 (error 4003, "Invalid offset (must be at
             least 0)").
-            actor: User that triggered the event, for which events should be returned, e.g.
-            `admin`. Not required when `userId` is given (the reference marks it "required",
-            but its own note says otherwise); at least one of `actor` and `userId` must be
-            given. The reference points to its "Rest Guidelines" chapter for more
-            information.
             user_id: User ID that is associated with the event, for which events should be
             returned, e.g. `admin`. Not required when `actor` is given (the reference marks
             it "required", but its own note says otherwise); at least one of `actor` and
@@ -316,9 +316,9 @@ class AsyncOneginiEvents(AsyncAPIClient):
         return await self._call(
             _ops.SEARCH_EVENTS,
             {
+                "actor": actor,
                 "limit": limit,
                 "offset": offset,
-                "actor": actor,
                 "user_id": user_id,
             },
             None,
@@ -328,9 +328,9 @@ class AsyncOneginiEvents(AsyncAPIClient):
     def iter_search_events(
         self,
         *,
+        actor: str | None = None,
         limit: int,
         offset: int,
-        actor: str | None = None,
         user_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
@@ -347,9 +347,9 @@ class AsyncOneginiEvents(AsyncAPIClient):
             self,
             _ops.SEARCH_EVENTS,
             {
+                "actor": actor,
                 "limit": limit,
                 "offset": offset,
-                "actor": actor,
                 "user_id": user_id,
             },
             None,

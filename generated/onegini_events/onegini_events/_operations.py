@@ -20,6 +20,16 @@ SEARCH_EVENTS: OperationSpec[models.ResultSet] = OperationSpec(
     path="/api/events",
     params=(
         ParamSpec(
+            name="actor",
+            python_name="actor",
+            location="query",
+            style="form",
+            explode=True,
+            required=False,
+            type=str,
+            allow_reserved=False,
+        ),
+        ParamSpec(
             name="limit",
             python_name="limit",
             location="query",
@@ -37,16 +47,6 @@ SEARCH_EVENTS: OperationSpec[models.ResultSet] = OperationSpec(
             explode=True,
             required=True,
             type=Annotated[int, Field(ge=0)],
-            allow_reserved=False,
-        ),
-        ParamSpec(
-            name="actor",
-            python_name="actor",
-            location="query",
-            style="form",
-            explode=True,
-            required=False,
-            type=str,
             allow_reserved=False,
         ),
         ParamSpec(
