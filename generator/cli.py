@@ -20,6 +20,7 @@ from generator.pipeline import generate_api, generate_files, spec_file_target
 from generator.project import effective_api, list_apis, load_api
 from generator.record import record
 from generator.render import environment
+from generator.update import apply_update, plan_update
 from generator.write import write_package
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -249,3 +250,38 @@ def record_command(
     with reported_errors():
         path = record(load_api(specs_dir, api), operation, params, body_file, output_dir, name)
     click.echo(f"recorded {path}")
+
+
+@main.command()
+@specs_option
+@click.option(
+    "--output",
+    "output_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("generated"),
+    show_default=True,
+)
+@click.option("--from", "source", required=True, help="The new spec: a file, or an http(s) URL.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["breaking", "any", "never"]),
+    default="never",
+    show_default=True,
+    help="Refuse the update when the diff has changes of this kind.",
+)
+@click.argument("api")
+def update(specs_dir: Path, output_dir: Path, source: str, fail_on: str, api: str) -> None:
+    """Replace API's spec by a new version: overlay, diff, regenerate, check recordings.
+
+    Nothing is changed unless every step succeeds.
+    """
+    with reported_errors():
+        plan = plan_update(specs_dir, api, source, environment())
+    click.echo(render_text(plan.changes).rstrip("\n"))
+    if exit_code(plan.changes, fail_on):  # type: ignore[arg-type]
+        click.echo(f"error: update refused (--fail-on {fail_on}); nothing changed", err=True)
+        sys.exit(1)
+    with reported_errors():
+        package = load_api(specs_dir, api, check=False).config.package
+        apply_update(plan, output_dir / package)
+    click.echo(f"updated {plan.spec_path} and {output_dir / package}")

@@ -1,0 +1,85 @@
+"""``specgen update``: replace a vendor spec by a new version, all or nothing.
+
+The new document is read (a URL is fetched only when one is given), the API's overlay is
+re-applied, the result validated and compared with the current effective spec, the client
+regenerated in memory and every recording checked against the new spec. Only when all of that
+succeeds are the spec file and the generated package written; otherwise nothing changes.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import jinja2
+
+from generator.diff import Change, diff_specs
+from generator.errors import SpecgenError
+from generator.load import parse_document
+from generator.pipeline import generate_files, target_of
+from generator.project import effective_api, load_api
+from generator.recordings import check_recordings, load_recordings
+from generator.write import write_package
+
+
+@dataclass
+class UpdatePlan:
+    spec_path: Path
+    new_text: str
+    changes: list[Change]
+    files: dict[str, str]
+
+
+def fetch(source: str) -> str:
+    """The text of a file, or of a URL when ``source`` is an http(s) URL."""
+    if source.startswith(("http://", "https://")):
+        try:
+            response = httpx.get(source, follow_redirects=True, timeout=30)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise SpecgenError(f"{source}: cannot fetch: {exc}") from None
+        return response.text
+    try:
+        return Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecgenError.at(source, "", f"cannot read file: {exc}") from None
+
+
+def plan_update(specs_dir: Path, key: str, source: str, env: jinja2.Environment) -> UpdatePlan:
+    """Everything an update would write, computed and checked in memory."""
+    current = load_api(specs_dir, key)
+    spec_path = current.folder / current.config.spec
+    text = fetch(source)
+    document = parse_document(spec_path, text)
+    updated = effective_api(key, current.folder, current.config, document, current.overlay)
+    changes = diff_specs(current.spec, updated.spec)
+    files = generate_files(updated.spec, updated.source.name, target_of(updated), env)
+    problems = list(check_recordings(updated.spec, load_recordings(updated.recordings_dir)))
+    if problems:
+        raise SpecgenError(problems)
+    return UpdatePlan(spec_path, text, changes, files)
+
+
+def apply_update(plan: UpdatePlan, package_dir: Path) -> None:
+    """Write the new spec and package; the old spec is restored if the package cannot be."""
+    old = plan.spec_path.read_bytes()
+    _replace(plan.spec_path, plan.new_text.encode("utf-8"))
+    try:
+        write_package(package_dir, plan.files)
+    except BaseException:
+        _replace(plan.spec_path, old)
+        raise
+
+
+def _replace(path: Path, data: bytes) -> None:
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
