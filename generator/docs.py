@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from generator import ir
 from generator.pytext import annotation, wrap
 
@@ -34,9 +36,13 @@ def method_doc(op: ir.Operation) -> str:
         returns = op.success.description or "The parsed response."
         parts.append("Returns:\n" + wrap(f"{annotation(op.success.type)}: {returns}", 84, 4))
     errors = [r for r in op.responses if not r.status.startswith(("2", "1", "3"))]
-    if errors:
-        lines = [wrap(f"APIStatusError: {r.status}: {r.description}", 84, 4) for r in errors]
-        parts.append("Raises:\n" + "\n".join(lines))
+    lines = [
+        _arg(f"errors.{error_class(r.status)}", f"{r.status}: {r.description}") for r in errors
+    ]
+    if op.require_any_of or any(p.required or p.type.constraints for p in op.parameters):
+        lines.append(_arg("errors.RequestValidationError", "Arguments the spec rejects."))
+    lines.append(_arg("errors.APIConnectionError", "The request got no response."))
+    parts.append("Raises:\n" + "\n".join(lines))
     return "\n\n".join(parts)
 
 
@@ -70,8 +76,28 @@ def client_doc(api: ir.Api, is_async: bool) -> str:
     return "\n\n".join(parts)
 
 
+_ERROR_CLASSES = {
+    "400": "BadRequestError",
+    "401": "AuthenticationError",
+    "403": "PermissionDeniedError",
+    "404": "NotFoundError",
+    "409": "ConflictError",
+    "422": "UnprocessableEntityError",
+    "429": "RateLimitError",
+}
+
+
+def error_class(status: str) -> str:
+    """The error class a status raises (mirrors ``errors.status_error_class``)."""
+    if status.startswith("5"):
+        return "InternalServerError"
+    return _ERROR_CLASSES.get(status, "APIStatusError")
+
+
 def _arg(name: str, text: str) -> str:
-    return wrap(f"{name}: {text}", 84, 4).replace(" " * 4, " " * 4, 1)
+    """One ``Args:``-style entry: the name indented 4, continuation lines indented 8."""
+    first, *rest = textwrap.wrap(" ".join(f"{name}: {text}".split()), 80) or [name]
+    return "\n".join([" " * 4 + first, *(" " * 8 + line for line in rest)])
 
 
 def credentials_example(api: ir.Api) -> str:

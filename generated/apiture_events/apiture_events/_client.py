@@ -170,23 +170,23 @@ class ApitureEvents(SyncAPIClient):
 
         Args:
             watermark: The `watermark` returned by the previous response. Omit it on the
-            first call, which then returns a few of the most recent event messages. The
-            value is opaque: pass it back unchanged. No maximum length is documented, so
-            none is enforced here.
+                first call, which then returns a few of the most recent event messages. The
+                value is opaque: pass it back unchanged. No maximum length is documented, so
+                none is enforced here.
             type: Return only event messages of these types (pipe-delimited:
-            `type=userLoggedIn|singleTransferCreated`). `listEventTypes` lists the event
-            types. The maximum length of one value, 64, is *assumed* (the guide refers to
-            the full API documentation for it).
+                `type=userLoggedIn|singleTransferCreated`). `listEventTypes` lists the event
+                types. The maximum length of one value, 64, is *assumed* (the guide refers to
+                the full API documentation for it).
             category: Return only event messages of these categories (pipe-delimited:
-            `category=authentication|transfers`). Each event type belongs to one category;
-            `listEventTypes` gives the category of each type. The maximum length of one
-            value, 64, is *assumed*.
+                `category=authentication|transfers`). Each event type belongs to one category;
+                `listEventTypes` gives the category of each type. The maximum length of one
+                value, 64, is *assumed*.
             session_id: Return only event messages of these sessions (pipe-delimited). A
-            session ID is created every time a user is authenticated and identifies one
-            period of user activity. The maximum length of one value, 48, is *assumed*.
+                session ID is created every time a user is authenticated and identifies one
+                period of user activity. The maximum length of one value, 48, is *assumed*.
             agent_id: Return only event messages caused by these agents (pipe-delimited). An
-            agent ID identifies a specific user. The maximum length of one value, 48, is
-            *assumed*.
+                agent ID identifies a specific user. The maximum length of one value, 48, is
+                *assumed*.
             extra_headers, extra_query, timeout, max_retries: Per-call overrides.
 
         Returns:
@@ -194,25 +194,27 @@ class ApitureEvents(SyncAPIClient):
             ascending order, and the new watermark.
 
         Raises:
-            APIStatusError: 400: The request is malformed: a query parameter has the wrong
-            syntax or is out of range (for example an `occurredAt` that is not a date or
-            range, or `limit` above 1000). (*Assumed*: the guide documents no error
-            responses.)
-            APIStatusError: 401: The request carries no access token, or the token is
-            invalid or expired. Obtain a new token with the client credentials flow.
-            (*Assumed* problem body.)
-            APIStatusError: 403: The client is authenticated but not allowed to read the
-            event history, for example because its token lacks the required scope.
-            (*Assumed*.)
-            APIStatusError: 422: The request is well-formed but cannot be processed, for
-            example a `watermark` that is not one this service issued or that has expired
-            (*assumed*: the guide documents no error responses). Start again without a
-            watermark.
-            APIStatusError: 429: Too many requests: the client exceeded its rate limit. Wait
-            before retrying, for `Retry-After` seconds when given. (*Assumed*: the guide
-            documents no rate limit.)
-            APIStatusError: 500: An unexpected server error. Retry later. (*Assumed* problem
-            body.)
+            errors.BadRequestError: 400: The request is malformed: a query parameter has the
+                wrong syntax or is out of range (for example an `occurredAt` that is not a date
+                or range, or `limit` above 1000). (*Assumed*: the guide documents no error
+                responses.)
+            errors.AuthenticationError: 401: The request carries no access token, or the
+                token is invalid or expired. Obtain a new token with the client credentials
+                flow. (*Assumed* problem body.)
+            errors.PermissionDeniedError: 403: The client is authenticated but not allowed
+                to read the event history, for example because its token lacks the required
+                scope. (*Assumed*.)
+            errors.UnprocessableEntityError: 422: The request is well-formed but cannot be
+                processed, for example a `watermark` that is not one this service issued or that
+                has expired (*assumed*: the guide documents no error responses). Start again
+                without a watermark.
+            errors.RateLimitError: 429: Too many requests: the client exceeded its rate
+                limit. Wait before retrying, for `Retry-After` seconds when given. (*Assumed*:
+                the guide documents no rate limit.)
+            errors.InternalServerError: 500: An unexpected server error. Retry later.
+                (*Assumed* problem body.)
+            errors.RequestValidationError: Arguments the spec rejects.
+            errors.APIConnectionError: The request got no response.
         """
         return self._call(
             _ops.LIST_RECENT_EVENT_HISTORY,
@@ -292,68 +294,67 @@ class ApitureEvents(SyncAPIClient):
 
         Args:
             start: The location of the next page in the collection: an opaque cursor taken
-            from the `start` query parameter of the previous response's `nextPage_url`. Omit
-            it for the first page.
+                from the `start` query parameter of the previous response's `nextPage_url`. Omit
+                it for the first page.
             limit: The maximum number of event messages to return in one page.
             occurred_at: Return only the events that occurred in this date or date-time
-            range, written in Apiture's range-filter notation (see Collection Filtering in
-            Apiture's developer documentation):
-
-            * a single `YYYY-MM-DD` date without a time, such as `2023-06-01`: the events of
-            that day; * a range of two dates without a time, such as
-            `[2023-06-01,2023-07-01)`; * a range of two RFC 3339 date-times, such as
-            `[2023-06-01T00:00:00.000Z,2023-06-01T12:00:00.000Z]`.
-
-            A square bracket includes the bound next to it and a parenthesis excludes it, so
-            `[2023-06-01,2023-07-01)` is every event of June 2023. The pattern accepts only
-            these three forms, with both bounds of a range of the same kind and date-times
-            in upper case (`T`, `Z`). Apiture's general range-filter notation also knows
-            other forms (such as open-ended ranges) that the guide does not mention for this
-            parameter: they are not accepted here (*assumed*). The guide does not say
-            whether the parameter is required or which range applies when it is omitted; it
-            is optional here (*assumed*). Further examples are in Apiture's full API
-            documentation.
+                range, written in Apiture's range-filter notation (see Collection Filtering in
+                Apiture's developer documentation): * a single `YYYY-MM-DD` date without a time,
+                such as `2023-06-01`: the events of that day; * a range of two dates without a
+                time, such as `[2023-06-01,2023-07-01)`; * a range of two RFC 3339 date-times,
+                such as `[2023-06-01T00:00:00.000Z,2023-06-01T12:00:00.000Z]`. A square bracket
+                includes the bound next to it and a parenthesis excludes it, so
+                `[2023-06-01,2023-07-01)` is every event of June 2023. The pattern accepts only
+                these three forms, with both bounds of a range of the same kind and date-times
+                in upper case (`T`, `Z`). Apiture's general range-filter notation also knows
+                other forms (such as open-ended ranges) that the guide does not mention for this
+                parameter: they are not accepted here (*assumed*). The guide does not say
+                whether the parameter is required or which range applies when it is omitted; it
+                is optional here (*assumed*). Further examples are in Apiture's full API
+                documentation.
             sort_by: The order of the events by `occurredAt`: `occurredAt` for ascending
-            order, `-occurredAt` for descending order. Descending is the default.
+                order, `-occurredAt` for descending order. Descending is the default.
             type: Return only event messages of these types (pipe-delimited:
-            `type=userLoggedIn|singleTransferCreated`). `listEventTypes` lists the event
-            types. The maximum length of one value, 64, is *assumed* (the guide refers to
-            the full API documentation for it).
+                `type=userLoggedIn|singleTransferCreated`). `listEventTypes` lists the event
+                types. The maximum length of one value, 64, is *assumed* (the guide refers to
+                the full API documentation for it).
             category: Return only event messages of these categories (pipe-delimited:
-            `category=authentication|transfers`). Each event type belongs to one category;
-            `listEventTypes` gives the category of each type. The maximum length of one
-            value, 64, is *assumed*.
+                `category=authentication|transfers`). Each event type belongs to one category;
+                `listEventTypes` gives the category of each type. The maximum length of one
+                value, 64, is *assumed*.
             session_id: Return only event messages of these sessions (pipe-delimited). A
-            session ID is created every time a user is authenticated and identifies one
-            period of user activity. The maximum length of one value, 48, is *assumed*.
+                session ID is created every time a user is authenticated and identifies one
+                period of user activity. The maximum length of one value, 48, is *assumed*.
             agent_id: Return only event messages caused by these agents (pipe-delimited). An
-            agent ID identifies a specific user. The maximum length of one value, 48, is
-            *assumed*.
+                agent ID identifies a specific user. The maximum length of one value, 48, is
+                *assumed*.
             extra_headers, extra_query, timeout, max_retries: Per-call overrides.
 
         Returns:
             models.EventHistory: One page of the event messages that occurred in the range.
 
         Raises:
-            APIStatusError: 400: The request is malformed: a query parameter has the wrong
-            syntax or is out of range (for example an `occurredAt` that is not a date or
-            range, or `limit` above 1000). (*Assumed*: the guide documents no error
-            responses.)
-            APIStatusError: 401: The request carries no access token, or the token is
-            invalid or expired. Obtain a new token with the client credentials flow.
-            (*Assumed* problem body.)
-            APIStatusError: 403: The client is authenticated but not allowed to read the
-            event history, for example because its token lacks the required scope.
-            (*Assumed*.)
-            APIStatusError: 422: The request is well-formed but cannot be processed, for
-            example an `occurredAt` range whose end precedes its start, or a `start` cursor
-            that does not belong to this query (*assumed*: the guide documents no error
-            responses).
-            APIStatusError: 429: Too many requests: the client exceeded its rate limit. Wait
-            before retrying, for `Retry-After` seconds when given. (*Assumed*: the guide
-            documents no rate limit.)
-            APIStatusError: 500: An unexpected server error. Retry later. (*Assumed* problem
-            body.)
+            errors.BadRequestError: 400: The request is malformed: a query parameter has the
+                wrong syntax or is out of range (for example an `occurredAt` that is not a date
+                or range, or `limit` above 1000). (*Assumed*: the guide documents no error
+                responses.)
+            errors.AuthenticationError: 401: The request carries no access token, or the
+                token is invalid or expired. Obtain a new token with the client credentials
+                flow. (*Assumed* problem body.)
+            errors.PermissionDeniedError: 403: The client is authenticated but not allowed
+                to read the event history, for example because its token lacks the required
+                scope. (*Assumed*.)
+            errors.UnprocessableEntityError: 422: The request is well-formed but cannot be
+                processed, for example an `occurredAt` range whose end precedes its start, or a
+                `start` cursor that does not belong to this query (*assumed*: the guide
+                documents no error responses).
+            errors.RateLimitError: 429: Too many requests: the client exceeded its rate
+                limit. Wait before retrying, for `Retry-After` seconds when given. (*Assumed*:
+                the guide documents no rate limit.)
+            errors.InternalServerError: 500: An unexpected server error. Retry later.
+                (*Assumed* problem body.)
+            errors.RequestValidationError: Arguments the spec rejects.
+            errors.APIConnectionError: The request got no response.
         """
         return self._call(
             _ops.LIST_EVENT_HISTORY,
@@ -431,17 +432,18 @@ class ApitureEvents(SyncAPIClient):
             models.EventTypes: The event types.
 
         Raises:
-            APIStatusError: 401: The request carries no access token, or the token is
-            invalid or expired. Obtain a new token with the client credentials flow.
-            (*Assumed* problem body.)
-            APIStatusError: 403: The client is authenticated but not allowed to read the
-            event history, for example because its token lacks the required scope.
-            (*Assumed*.)
-            APIStatusError: 429: Too many requests: the client exceeded its rate limit. Wait
-            before retrying, for `Retry-After` seconds when given. (*Assumed*: the guide
-            documents no rate limit.)
-            APIStatusError: 500: An unexpected server error. Retry later. (*Assumed* problem
-            body.)
+            errors.AuthenticationError: 401: The request carries no access token, or the
+                token is invalid or expired. Obtain a new token with the client credentials
+                flow. (*Assumed* problem body.)
+            errors.PermissionDeniedError: 403: The client is authenticated but not allowed
+                to read the event history, for example because its token lacks the required
+                scope. (*Assumed*.)
+            errors.RateLimitError: 429: Too many requests: the client exceeded its rate
+                limit. Wait before retrying, for `Retry-After` seconds when given. (*Assumed*:
+                the guide documents no rate limit.)
+            errors.InternalServerError: 500: An unexpected server error. Retry later.
+                (*Assumed* problem body.)
+            errors.APIConnectionError: The request got no response.
         """
         return self._call(
             _ops.LIST_EVENT_TYPES,
@@ -476,17 +478,18 @@ class ApitureEvents(SyncAPIClient):
             keyed by event type.
 
         Raises:
-            APIStatusError: 401: The request carries no access token, or the token is
-            invalid or expired. Obtain a new token with the client credentials flow.
-            (*Assumed* problem body.)
-            APIStatusError: 403: The client is authenticated but not allowed to read the
-            event history, for example because its token lacks the required scope.
-            (*Assumed*.)
-            APIStatusError: 429: Too many requests: the client exceeded its rate limit. Wait
-            before retrying, for `Retry-After` seconds when given. (*Assumed*: the guide
-            documents no rate limit.)
-            APIStatusError: 500: An unexpected server error. Retry later. (*Assumed* problem
-            body.)
+            errors.AuthenticationError: 401: The request carries no access token, or the
+                token is invalid or expired. Obtain a new token with the client credentials
+                flow. (*Assumed* problem body.)
+            errors.PermissionDeniedError: 403: The client is authenticated but not allowed
+                to read the event history, for example because its token lacks the required
+                scope. (*Assumed*.)
+            errors.RateLimitError: 429: Too many requests: the client exceeded its rate
+                limit. Wait before retrying, for `Retry-After` seconds when given. (*Assumed*:
+                the guide documents no rate limit.)
+            errors.InternalServerError: 500: An unexpected server error. Retry later.
+                (*Assumed* problem body.)
+            errors.APIConnectionError: The request got no response.
         """
         return self._call(
             _ops.GET_EVENT_TYPES_JSON_SCHEMA,
@@ -608,23 +611,23 @@ class AsyncApitureEvents(AsyncAPIClient):
 
         Args:
             watermark: The `watermark` returned by the previous response. Omit it on the
-            first call, which then returns a few of the most recent event messages. The
-            value is opaque: pass it back unchanged. No maximum length is documented, so
-            none is enforced here.
+                first call, which then returns a few of the most recent event messages. The
+                value is opaque: pass it back unchanged. No maximum length is documented, so
+                none is enforced here.
             type: Return only event messages of these types (pipe-delimited:
-            `type=userLoggedIn|singleTransferCreated`). `listEventTypes` lists the event
-            types. The maximum length of one value, 64, is *assumed* (the guide refers to
-            the full API documentation for it).
+                `type=userLoggedIn|singleTransferCreated`). `listEventTypes` lists the event
+                types. The maximum length of one value, 64, is *assumed* (the guide refers to
+                the full API documentation for it).
             category: Return only event messages of these categories (pipe-delimited:
-            `category=authentication|transfers`). Each event type belongs to one category;
-            `listEventTypes` gives the category of each type. The maximum length of one
-            value, 64, is *assumed*.
+                `category=authentication|transfers`). Each event type belongs to one category;
+                `listEventTypes` gives the category of each type. The maximum length of one
+                value, 64, is *assumed*.
             session_id: Return only event messages of these sessions (pipe-delimited). A
-            session ID is created every time a user is authenticated and identifies one
-            period of user activity. The maximum length of one value, 48, is *assumed*.
+                session ID is created every time a user is authenticated and identifies one
+                period of user activity. The maximum length of one value, 48, is *assumed*.
             agent_id: Return only event messages caused by these agents (pipe-delimited). An
-            agent ID identifies a specific user. The maximum length of one value, 48, is
-            *assumed*.
+                agent ID identifies a specific user. The maximum length of one value, 48, is
+                *assumed*.
             extra_headers, extra_query, timeout, max_retries: Per-call overrides.
 
         Returns:
@@ -632,25 +635,27 @@ class AsyncApitureEvents(AsyncAPIClient):
             ascending order, and the new watermark.
 
         Raises:
-            APIStatusError: 400: The request is malformed: a query parameter has the wrong
-            syntax or is out of range (for example an `occurredAt` that is not a date or
-            range, or `limit` above 1000). (*Assumed*: the guide documents no error
-            responses.)
-            APIStatusError: 401: The request carries no access token, or the token is
-            invalid or expired. Obtain a new token with the client credentials flow.
-            (*Assumed* problem body.)
-            APIStatusError: 403: The client is authenticated but not allowed to read the
-            event history, for example because its token lacks the required scope.
-            (*Assumed*.)
-            APIStatusError: 422: The request is well-formed but cannot be processed, for
-            example a `watermark` that is not one this service issued or that has expired
-            (*assumed*: the guide documents no error responses). Start again without a
-            watermark.
-            APIStatusError: 429: Too many requests: the client exceeded its rate limit. Wait
-            before retrying, for `Retry-After` seconds when given. (*Assumed*: the guide
-            documents no rate limit.)
-            APIStatusError: 500: An unexpected server error. Retry later. (*Assumed* problem
-            body.)
+            errors.BadRequestError: 400: The request is malformed: a query parameter has the
+                wrong syntax or is out of range (for example an `occurredAt` that is not a date
+                or range, or `limit` above 1000). (*Assumed*: the guide documents no error
+                responses.)
+            errors.AuthenticationError: 401: The request carries no access token, or the
+                token is invalid or expired. Obtain a new token with the client credentials
+                flow. (*Assumed* problem body.)
+            errors.PermissionDeniedError: 403: The client is authenticated but not allowed
+                to read the event history, for example because its token lacks the required
+                scope. (*Assumed*.)
+            errors.UnprocessableEntityError: 422: The request is well-formed but cannot be
+                processed, for example a `watermark` that is not one this service issued or that
+                has expired (*assumed*: the guide documents no error responses). Start again
+                without a watermark.
+            errors.RateLimitError: 429: Too many requests: the client exceeded its rate
+                limit. Wait before retrying, for `Retry-After` seconds when given. (*Assumed*:
+                the guide documents no rate limit.)
+            errors.InternalServerError: 500: An unexpected server error. Retry later.
+                (*Assumed* problem body.)
+            errors.RequestValidationError: Arguments the spec rejects.
+            errors.APIConnectionError: The request got no response.
         """
         return await self._call(
             _ops.LIST_RECENT_EVENT_HISTORY,
@@ -730,68 +735,67 @@ class AsyncApitureEvents(AsyncAPIClient):
 
         Args:
             start: The location of the next page in the collection: an opaque cursor taken
-            from the `start` query parameter of the previous response's `nextPage_url`. Omit
-            it for the first page.
+                from the `start` query parameter of the previous response's `nextPage_url`. Omit
+                it for the first page.
             limit: The maximum number of event messages to return in one page.
             occurred_at: Return only the events that occurred in this date or date-time
-            range, written in Apiture's range-filter notation (see Collection Filtering in
-            Apiture's developer documentation):
-
-            * a single `YYYY-MM-DD` date without a time, such as `2023-06-01`: the events of
-            that day; * a range of two dates without a time, such as
-            `[2023-06-01,2023-07-01)`; * a range of two RFC 3339 date-times, such as
-            `[2023-06-01T00:00:00.000Z,2023-06-01T12:00:00.000Z]`.
-
-            A square bracket includes the bound next to it and a parenthesis excludes it, so
-            `[2023-06-01,2023-07-01)` is every event of June 2023. The pattern accepts only
-            these three forms, with both bounds of a range of the same kind and date-times
-            in upper case (`T`, `Z`). Apiture's general range-filter notation also knows
-            other forms (such as open-ended ranges) that the guide does not mention for this
-            parameter: they are not accepted here (*assumed*). The guide does not say
-            whether the parameter is required or which range applies when it is omitted; it
-            is optional here (*assumed*). Further examples are in Apiture's full API
-            documentation.
+                range, written in Apiture's range-filter notation (see Collection Filtering in
+                Apiture's developer documentation): * a single `YYYY-MM-DD` date without a time,
+                such as `2023-06-01`: the events of that day; * a range of two dates without a
+                time, such as `[2023-06-01,2023-07-01)`; * a range of two RFC 3339 date-times,
+                such as `[2023-06-01T00:00:00.000Z,2023-06-01T12:00:00.000Z]`. A square bracket
+                includes the bound next to it and a parenthesis excludes it, so
+                `[2023-06-01,2023-07-01)` is every event of June 2023. The pattern accepts only
+                these three forms, with both bounds of a range of the same kind and date-times
+                in upper case (`T`, `Z`). Apiture's general range-filter notation also knows
+                other forms (such as open-ended ranges) that the guide does not mention for this
+                parameter: they are not accepted here (*assumed*). The guide does not say
+                whether the parameter is required or which range applies when it is omitted; it
+                is optional here (*assumed*). Further examples are in Apiture's full API
+                documentation.
             sort_by: The order of the events by `occurredAt`: `occurredAt` for ascending
-            order, `-occurredAt` for descending order. Descending is the default.
+                order, `-occurredAt` for descending order. Descending is the default.
             type: Return only event messages of these types (pipe-delimited:
-            `type=userLoggedIn|singleTransferCreated`). `listEventTypes` lists the event
-            types. The maximum length of one value, 64, is *assumed* (the guide refers to
-            the full API documentation for it).
+                `type=userLoggedIn|singleTransferCreated`). `listEventTypes` lists the event
+                types. The maximum length of one value, 64, is *assumed* (the guide refers to
+                the full API documentation for it).
             category: Return only event messages of these categories (pipe-delimited:
-            `category=authentication|transfers`). Each event type belongs to one category;
-            `listEventTypes` gives the category of each type. The maximum length of one
-            value, 64, is *assumed*.
+                `category=authentication|transfers`). Each event type belongs to one category;
+                `listEventTypes` gives the category of each type. The maximum length of one
+                value, 64, is *assumed*.
             session_id: Return only event messages of these sessions (pipe-delimited). A
-            session ID is created every time a user is authenticated and identifies one
-            period of user activity. The maximum length of one value, 48, is *assumed*.
+                session ID is created every time a user is authenticated and identifies one
+                period of user activity. The maximum length of one value, 48, is *assumed*.
             agent_id: Return only event messages caused by these agents (pipe-delimited). An
-            agent ID identifies a specific user. The maximum length of one value, 48, is
-            *assumed*.
+                agent ID identifies a specific user. The maximum length of one value, 48, is
+                *assumed*.
             extra_headers, extra_query, timeout, max_retries: Per-call overrides.
 
         Returns:
             models.EventHistory: One page of the event messages that occurred in the range.
 
         Raises:
-            APIStatusError: 400: The request is malformed: a query parameter has the wrong
-            syntax or is out of range (for example an `occurredAt` that is not a date or
-            range, or `limit` above 1000). (*Assumed*: the guide documents no error
-            responses.)
-            APIStatusError: 401: The request carries no access token, or the token is
-            invalid or expired. Obtain a new token with the client credentials flow.
-            (*Assumed* problem body.)
-            APIStatusError: 403: The client is authenticated but not allowed to read the
-            event history, for example because its token lacks the required scope.
-            (*Assumed*.)
-            APIStatusError: 422: The request is well-formed but cannot be processed, for
-            example an `occurredAt` range whose end precedes its start, or a `start` cursor
-            that does not belong to this query (*assumed*: the guide documents no error
-            responses).
-            APIStatusError: 429: Too many requests: the client exceeded its rate limit. Wait
-            before retrying, for `Retry-After` seconds when given. (*Assumed*: the guide
-            documents no rate limit.)
-            APIStatusError: 500: An unexpected server error. Retry later. (*Assumed* problem
-            body.)
+            errors.BadRequestError: 400: The request is malformed: a query parameter has the
+                wrong syntax or is out of range (for example an `occurredAt` that is not a date
+                or range, or `limit` above 1000). (*Assumed*: the guide documents no error
+                responses.)
+            errors.AuthenticationError: 401: The request carries no access token, or the
+                token is invalid or expired. Obtain a new token with the client credentials
+                flow. (*Assumed* problem body.)
+            errors.PermissionDeniedError: 403: The client is authenticated but not allowed
+                to read the event history, for example because its token lacks the required
+                scope. (*Assumed*.)
+            errors.UnprocessableEntityError: 422: The request is well-formed but cannot be
+                processed, for example an `occurredAt` range whose end precedes its start, or a
+                `start` cursor that does not belong to this query (*assumed*: the guide
+                documents no error responses).
+            errors.RateLimitError: 429: Too many requests: the client exceeded its rate
+                limit. Wait before retrying, for `Retry-After` seconds when given. (*Assumed*:
+                the guide documents no rate limit.)
+            errors.InternalServerError: 500: An unexpected server error. Retry later.
+                (*Assumed* problem body.)
+            errors.RequestValidationError: Arguments the spec rejects.
+            errors.APIConnectionError: The request got no response.
         """
         return await self._call(
             _ops.LIST_EVENT_HISTORY,
@@ -869,17 +873,18 @@ class AsyncApitureEvents(AsyncAPIClient):
             models.EventTypes: The event types.
 
         Raises:
-            APIStatusError: 401: The request carries no access token, or the token is
-            invalid or expired. Obtain a new token with the client credentials flow.
-            (*Assumed* problem body.)
-            APIStatusError: 403: The client is authenticated but not allowed to read the
-            event history, for example because its token lacks the required scope.
-            (*Assumed*.)
-            APIStatusError: 429: Too many requests: the client exceeded its rate limit. Wait
-            before retrying, for `Retry-After` seconds when given. (*Assumed*: the guide
-            documents no rate limit.)
-            APIStatusError: 500: An unexpected server error. Retry later. (*Assumed* problem
-            body.)
+            errors.AuthenticationError: 401: The request carries no access token, or the
+                token is invalid or expired. Obtain a new token with the client credentials
+                flow. (*Assumed* problem body.)
+            errors.PermissionDeniedError: 403: The client is authenticated but not allowed
+                to read the event history, for example because its token lacks the required
+                scope. (*Assumed*.)
+            errors.RateLimitError: 429: Too many requests: the client exceeded its rate
+                limit. Wait before retrying, for `Retry-After` seconds when given. (*Assumed*:
+                the guide documents no rate limit.)
+            errors.InternalServerError: 500: An unexpected server error. Retry later.
+                (*Assumed* problem body.)
+            errors.APIConnectionError: The request got no response.
         """
         return await self._call(
             _ops.LIST_EVENT_TYPES,
@@ -914,17 +919,18 @@ class AsyncApitureEvents(AsyncAPIClient):
             keyed by event type.
 
         Raises:
-            APIStatusError: 401: The request carries no access token, or the token is
-            invalid or expired. Obtain a new token with the client credentials flow.
-            (*Assumed* problem body.)
-            APIStatusError: 403: The client is authenticated but not allowed to read the
-            event history, for example because its token lacks the required scope.
-            (*Assumed*.)
-            APIStatusError: 429: Too many requests: the client exceeded its rate limit. Wait
-            before retrying, for `Retry-After` seconds when given. (*Assumed*: the guide
-            documents no rate limit.)
-            APIStatusError: 500: An unexpected server error. Retry later. (*Assumed* problem
-            body.)
+            errors.AuthenticationError: 401: The request carries no access token, or the
+                token is invalid or expired. Obtain a new token with the client credentials
+                flow. (*Assumed* problem body.)
+            errors.PermissionDeniedError: 403: The client is authenticated but not allowed
+                to read the event history, for example because its token lacks the required
+                scope. (*Assumed*.)
+            errors.RateLimitError: 429: Too many requests: the client exceeded its rate
+                limit. Wait before retrying, for `Retry-After` seconds when given. (*Assumed*:
+                the guide documents no rate limit.)
+            errors.InternalServerError: 500: An unexpected server error. Retry later.
+                (*Assumed* problem body.)
+            errors.APIConnectionError: The request got no response.
         """
         return await self._call(
             _ops.GET_EVENT_TYPES_JSON_SCHEMA,

@@ -53,6 +53,26 @@ def _pointer(data: Any, pointer: str | None) -> Any:
     return data
 
 
+def _typed_items(result: Any, pointer: str) -> list[Any] | None:
+    """The already-parsed items at ``pointer`` (JSON names) inside the page's model."""
+    node = result
+    for token in pointer[1:].split("/"):
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, pydantic.BaseModel):
+            fields = type(node).model_fields
+            name = next((n for n, f in fields.items() if (f.alias or n) == token), None)
+            if name is None:
+                return None
+            node = getattr(node, name)
+        elif isinstance(node, Mapping):
+            node = node.get(token)
+        else:
+            return None
+    if node is None:
+        return []
+    return node if isinstance(node, list) else None
+
+
 class PageWalk:
     """The state of a walk through the pages of one operation."""
 
@@ -79,11 +99,10 @@ class PageWalk:
     def advance(self, raw: Raw) -> Page[Any]:
         """Read one page and prepare the next request (or finish)."""
         spec = self.spec
-        raw_items = _pointer(raw.data, spec.items)
-        if raw_items is None:
-            raw_items = []
+        items = _typed_items(raw.result, spec.items)
         try:
-            items = spec.item_adapter.validate_python(raw_items)
+            if items is None:  # the page's own model does not hold them: read the raw list
+                items = spec.item_adapter.validate_python(_pointer(raw.data, spec.items) or [])
         except pydantic.ValidationError as exc:
             raise ResponseValidationError(
                 f"{self.op.operation_id}: page items do not match the spec: {exc.errors()[0]['msg']}",

@@ -125,24 +125,24 @@ class OneginiEvents(SyncAPIClient):
 
         Args:
             actor: User that triggered the event, for which events should be returned, e.g.
-            `admin`. Not required when `userId` is given (the reference marks it "required",
-            but its own note says otherwise); at least one of `actor` and `userId` must be
-            given. The reference points to its "Rest Guidelines" chapter for more
-            information.
+                `admin`. Not required when `userId` is given (the reference marks it "required",
+                but its own note says otherwise); at least one of `actor` and `userId` must be
+                given. The reference points to its "Rest Guidelines" chapter for more
+                information.
             limit: Number of events that should be returned, e.g. `10`. The reference's
-            table types it as a string, but the service rejects anything but a number
-            between 1 and 1000 (error 4002, "Invalid limit (must be a number between 1 and
-            1000)").
+                table types it as a string, but the service rejects anything but a number
+                between 1 and 1000 (error 4002, "Invalid limit (must be a number between 1 and
+                1000)").
             offset: Offset (0-based position in the matching events) from which to start,
-            e.g. `0`. The reference's table types it as a string, but the service rejects
-            anything but a number of at least 0 (error 4003, "Invalid offset (must be at
-            least 0)").
+                e.g. `0`. The reference's table types it as a string, but the service rejects
+                anything but a number of at least 0 (error 4003, "Invalid offset (must be at
+                least 0)").
             user_id: User ID that is associated with the event, for which events should be
-            returned, e.g. `admin`. Not required when `actor` is given (the reference marks
-            it "required", but its own note says otherwise); at least one of `actor` and
-            `userId` must be given. An older release of the reference names this parameter
-            `user_id`. The reference points to its "Rest Guidelines" chapter for more
-            information.
+                returned, e.g. `admin`. Not required when `actor` is given (the reference marks
+                it "required", but its own note says otherwise); at least one of `actor` and
+                `userId` must be given. An older release of the reference names this parameter
+                `user_id`. The reference points to its "Rest Guidelines" chapter for more
+                information.
             extra_headers, extra_query, timeout, max_retries: Per-call overrides.
 
         Returns:
@@ -151,10 +151,13 @@ class OneginiEvents(SyncAPIClient):
             successfully", a copy-paste error from another endpoint.)
 
         Raises:
-            APIStatusError: 400: Bad request: a query parameter is missing or invalid. The
-            body is one flat `{error_code, error_message}` object. (The reference's example
-            nests its three errors under labels such as `"Invalid limit"`; that is an
-            artifact of the documentation, each label's value is a complete response body.)
+            errors.BadRequestError: 400: Bad request: a query parameter is missing or
+                invalid. The body is one flat `{error_code, error_message}` object. (The
+                reference's example nests its three errors under labels such as `"Invalid
+                limit"`; that is an artifact of the documentation, each label's value is a
+                complete response body.)
+            errors.RequestValidationError: Arguments the spec rejects.
+            errors.APIConnectionError: The request got no response.
         """
         return self._call(
             _ops.SEARCH_EVENTS,
@@ -282,24 +285,24 @@ class AsyncOneginiEvents(AsyncAPIClient):
 
         Args:
             actor: User that triggered the event, for which events should be returned, e.g.
-            `admin`. Not required when `userId` is given (the reference marks it "required",
-            but its own note says otherwise); at least one of `actor` and `userId` must be
-            given. The reference points to its "Rest Guidelines" chapter for more
-            information.
+                `admin`. Not required when `userId` is given (the reference marks it "required",
+                but its own note says otherwise); at least one of `actor` and `userId` must be
+                given. The reference points to its "Rest Guidelines" chapter for more
+                information.
             limit: Number of events that should be returned, e.g. `10`. The reference's
-            table types it as a string, but the service rejects anything but a number
-            between 1 and 1000 (error 4002, "Invalid limit (must be a number between 1 and
-            1000)").
+                table types it as a string, but the service rejects anything but a number
+                between 1 and 1000 (error 4002, "Invalid limit (must be a number between 1 and
+                1000)").
             offset: Offset (0-based position in the matching events) from which to start,
-            e.g. `0`. The reference's table types it as a string, but the service rejects
-            anything but a number of at least 0 (error 4003, "Invalid offset (must be at
-            least 0)").
+                e.g. `0`. The reference's table types it as a string, but the service rejects
+                anything but a number of at least 0 (error 4003, "Invalid offset (must be at
+                least 0)").
             user_id: User ID that is associated with the event, for which events should be
-            returned, e.g. `admin`. Not required when `actor` is given (the reference marks
-            it "required", but its own note says otherwise); at least one of `actor` and
-            `userId` must be given. An older release of the reference names this parameter
-            `user_id`. The reference points to its "Rest Guidelines" chapter for more
-            information.
+                returned, e.g. `admin`. Not required when `actor` is given (the reference marks
+                it "required", but its own note says otherwise); at least one of `actor` and
+                `userId` must be given. An older release of the reference names this parameter
+                `user_id`. The reference points to its "Rest Guidelines" chapter for more
+                information.
             extra_headers, extra_query, timeout, max_retries: Per-call overrides.
 
         Returns:
@@ -308,10 +311,13 @@ class AsyncOneginiEvents(AsyncAPIClient):
             successfully", a copy-paste error from another endpoint.)
 
         Raises:
-            APIStatusError: 400: Bad request: a query parameter is missing or invalid. The
-            body is one flat `{error_code, error_message}` object. (The reference's example
-            nests its three errors under labels such as `"Invalid limit"`; that is an
-            artifact of the documentation, each label's value is a complete response body.)
+            errors.BadRequestError: 400: Bad request: a query parameter is missing or
+                invalid. The body is one flat `{error_code, error_message}` object. (The
+                reference's example nests its three errors under labels such as `"Invalid
+                limit"`; that is an artifact of the documentation, each label's value is a
+                complete response body.)
+            errors.RequestValidationError: Arguments the spec rejects.
+            errors.APIConnectionError: The request got no response.
         """
         return await self._call(
             _ops.SEARCH_EVENTS,

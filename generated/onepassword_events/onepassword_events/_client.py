@@ -105,11 +105,12 @@ class OnePasswordEvents(SyncAPIClient):
             models.Introspection: Introspection object
 
         Raises:
-            APIStatusError: 401: Unauthorized
-            APIStatusError: 429: Rate limited: more than 600 requests a minute or 30,000 an
-            hour.
-            APIStatusError: 500: Internal Server Error
-            APIStatusError: default: Generic error
+            errors.AuthenticationError: 401: Unauthorized
+            errors.RateLimitError: 429: Rate limited: more than 600 requests a minute or
+                30,000 an hour.
+            errors.InternalServerError: 500: Internal Server Error
+            errors.APIStatusError: default: Generic error
+            errors.APIConnectionError: The request got no response.
         """
         return self._call(
             _ops.GET_AUTH_INTROSPECT,
@@ -139,12 +140,14 @@ class OnePasswordEvents(SyncAPIClient):
             models.ItemUsageItems: Item usages response object
 
         Raises:
-            APIStatusError: 400: Bad request, e.g. a malformed body or an invalid cursor
-            APIStatusError: 401: Unauthorized
-            APIStatusError: 429: Rate limited: more than 600 requests a minute or 30,000 an
-            hour.
-            APIStatusError: 500: Internal Server Error
-            APIStatusError: default: Generic error
+            errors.BadRequestError: 400: Bad request, e.g. a malformed body or an invalid
+                cursor
+            errors.AuthenticationError: 401: Unauthorized
+            errors.RateLimitError: 429: Rate limited: more than 600 requests a minute or
+                30,000 an hour.
+            errors.InternalServerError: 500: Internal Server Error
+            errors.APIStatusError: default: Generic error
+            errors.APIConnectionError: The request got no response.
         """
         return self._call(
             _ops.GET_ITEM_USAGES,
@@ -197,12 +200,14 @@ class OnePasswordEvents(SyncAPIClient):
             models.SignInAttemptItems: Sign-in attempts response object
 
         Raises:
-            APIStatusError: 400: Bad request, e.g. a malformed body or an invalid cursor
-            APIStatusError: 401: Unauthorized
-            APIStatusError: 429: Rate limited: more than 600 requests a minute or 30,000 an
-            hour.
-            APIStatusError: 500: Internal Server Error
-            APIStatusError: default: Generic error
+            errors.BadRequestError: 400: Bad request, e.g. a malformed body or an invalid
+                cursor
+            errors.AuthenticationError: 401: Unauthorized
+            errors.RateLimitError: 429: Rate limited: more than 600 requests a minute or
+                30,000 an hour.
+            errors.InternalServerError: 500: Internal Server Error
+            errors.APIStatusError: default: Generic error
+            errors.APIConnectionError: The request got no response.
         """
         return self._call(
             _ops.GET_SIGN_IN_ATTEMPTS,
@@ -290,11 +295,12 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
             models.Introspection: Introspection object
 
         Raises:
-            APIStatusError: 401: Unauthorized
-            APIStatusError: 429: Rate limited: more than 600 requests a minute or 30,000 an
-            hour.
-            APIStatusError: 500: Internal Server Error
-            APIStatusError: default: Generic error
+            errors.AuthenticationError: 401: Unauthorized
+            errors.RateLimitError: 429: Rate limited: more than 600 requests a minute or
+                30,000 an hour.
+            errors.InternalServerError: 500: Internal Server Error
+            errors.APIStatusError: default: Generic error
+            errors.APIConnectionError: The request got no response.
         """
         return await self._call(
             _ops.GET_AUTH_INTROSPECT,
@@ -324,12 +330,14 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
             models.ItemUsageItems: Item usages response object
 
         Raises:
-            APIStatusError: 400: Bad request, e.g. a malformed body or an invalid cursor
-            APIStatusError: 401: Unauthorized
-            APIStatusError: 429: Rate limited: more than 600 requests a minute or 30,000 an
-            hour.
-            APIStatusError: 500: Internal Server Error
-            APIStatusError: default: Generic error
+            errors.BadRequestError: 400: Bad request, e.g. a malformed body or an invalid
+                cursor
+            errors.AuthenticationError: 401: Unauthorized
+            errors.RateLimitError: 429: Rate limited: more than 600 requests a minute or
+                30,000 an hour.
+            errors.InternalServerError: 500: Internal Server Error
+            errors.APIStatusError: default: Generic error
+            errors.APIConnectionError: The request got no response.
         """
         return await self._call(
             _ops.GET_ITEM_USAGES,
@@ -383,12 +391,14 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
             models.SignInAttemptItems: Sign-in attempts response object
 
         Raises:
-            APIStatusError: 400: Bad request, e.g. a malformed body or an invalid cursor
-            APIStatusError: 401: Unauthorized
-            APIStatusError: 429: Rate limited: more than 600 requests a minute or 30,000 an
-            hour.
-            APIStatusError: 500: Internal Server Error
-            APIStatusError: default: Generic error
+            errors.BadRequestError: 400: Bad request, e.g. a malformed body or an invalid
+                cursor
+            errors.AuthenticationError: 401: Unauthorized
+            errors.RateLimitError: 429: Rate limited: more than 600 requests a minute or
+                30,000 an hour.
+            errors.InternalServerError: 500: Internal Server Error
+            errors.APIStatusError: default: Generic error
+            errors.APIConnectionError: The request got no response.
         """
         return await self._call(
             _ops.GET_SIGN_IN_ATTEMPTS,

@@ -120,10 +120,12 @@ class TrueLayerTracking(SyncAPIClient):
             the `results` field.
 
         Raises:
-            APIStatusError: 400: Bad Request
-            APIStatusError: 401: Unauthorized
-            APIStatusError: 404: Not Found
-            APIStatusError: 500: Internal Server Error
+            errors.BadRequestError: 400: Bad Request
+            errors.AuthenticationError: 401: Unauthorized
+            errors.NotFoundError: 404: Not Found
+            errors.InternalServerError: 500: Internal Server Error
+            errors.RequestValidationError: Arguments the spec rejects.
+            errors.APIConnectionError: The request got no response.
         """
         return self._call(
             _ops.GET_TRACKED_EVENTS,
@@ -201,10 +203,12 @@ class AsyncTrueLayerTracking(AsyncAPIClient):
             the `results` field.
 
         Raises:
-            APIStatusError: 400: Bad Request
-            APIStatusError: 401: Unauthorized
-            APIStatusError: 404: Not Found
-            APIStatusError: 500: Internal Server Error
+            errors.BadRequestError: 400: Bad Request
+            errors.AuthenticationError: 401: Unauthorized
+            errors.NotFoundError: 404: Not Found
+            errors.InternalServerError: 500: Internal Server Error
+            errors.RequestValidationError: Arguments the spec rejects.
+            errors.APIConnectionError: The request got no response.
         """
         return await self._call(
             _ops.GET_TRACKED_EVENTS,
