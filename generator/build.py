@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -365,10 +366,7 @@ class _Builder:
     def servers(self) -> tuple[Server, ...]:
         raw = self.spec.get("servers") or [{"url": "/"}]
         urls = [_server_url(s) for s in raw]
-        labels = [
-            _text(s.get("description")) or _host_label(url)
-            for s, url in zip(raw, urls, strict=True)
-        ]
+        labels = [_server_label(s, url) for s, url in zip(raw, urls, strict=True)]
         constants = naming.unique(
             [naming.constant(label) for label in labels], {"DEFAULT_BASE_URL"}
         )
@@ -528,6 +526,12 @@ def _server_url(server: Mapping[str, Any]) -> str:
     for name, variable in (server.get("variables") or {}).items():
         url = url.replace("{" + name + "}", str((variable or {}).get("default", "")))
     return url.rstrip("/") if url != "/" else ""
+
+
+def _server_label(server: Mapping[str, Any], url: str) -> str:
+    """A short name for a server: its description's first phrase when short, else from the host."""
+    phrase = re.split(r"[(.:;,]| - ", _text(server.get("description")), maxsplit=1)[0].strip()
+    return phrase if phrase and len(phrase.split()) <= 4 else _host_label(url)
 
 
 def _host_label(url: str) -> str:

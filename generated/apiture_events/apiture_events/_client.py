@@ -20,16 +20,14 @@ from ._pagination import AsyncPager, SyncPager
 __all__ = [
     "DEFAULT_BASE_URL",
     "PRODUCTION",
-    "SANDBOX_ASSUMED_HOST_NAME_THE_GUIDE_NAMES_NO_SANDBOX_CHECK_THE_DEVELOPER_PORTAL_FOR_THE_HOST_YOUR_FINANCIAL_INSTITUTION_WAS_GIVEN",
+    "SANDBOX",
     "ApitureEvents",
     "AsyncApitureEvents",
 ]
 
 PRODUCTION = "https://api.apiture.com"
 """Production."""
-SANDBOX_ASSUMED_HOST_NAME_THE_GUIDE_NAMES_NO_SANDBOX_CHECK_THE_DEVELOPER_PORTAL_FOR_THE_HOST_YOUR_FINANCIAL_INSTITUTION_WAS_GIVEN = (
-    "https://api.sandbox.apiture.com"
-)
+SANDBOX = "https://api.sandbox.apiture.com"
 """Sandbox. *Assumed* host name; the guide names no sandbox. Check the developer portal for the host your financial institution was given."""
 DEFAULT_BASE_URL = PRODUCTION
 
@@ -105,11 +103,11 @@ class ApitureEvents(SyncAPIClient):
 
     Servers (pass one as `base_url`):
         PRODUCTION: https://api.apiture.com (Production.)
-        SANDBOX_ASSUMED_HOST_NAME_THE_GUIDE_NAMES_NO_SANDBOX_CHECK_THE_DEVELOPER_PORTAL_FOR_THE_HOST_YOUR_FINANCIAL_INSTITUTION_WAS_GIVEN: https://api.sandbox.apiture.com (Sandbox. *Assumed* host name; the guide names no sandbox. Check the developer portal for the host your financial institution was given.)
+        SANDBOX: https://api.sandbox.apiture.com (Sandbox. *Assumed* host name; the guide names no sandbox. Check the developer portal for the host your financial institution was given.)
     """
 
     PRODUCTION = PRODUCTION
-    SANDBOX_ASSUMED_HOST_NAME_THE_GUIDE_NAMES_NO_SANDBOX_CHECK_THE_DEVELOPER_PORTAL_FOR_THE_HOST_YOUR_FINANCIAL_INSTITUTION_WAS_GIVEN = SANDBOX_ASSUMED_HOST_NAME_THE_GUIDE_NAMES_NO_SANDBOX_CHECK_THE_DEVELOPER_PORTAL_FOR_THE_HOST_YOUR_FINANCIAL_INSTITUTION_WAS_GIVEN
+    SANDBOX = SANDBOX
 
     def __init__(
         self,
@@ -546,11 +544,11 @@ class AsyncApitureEvents(AsyncAPIClient):
 
     Servers (pass one as `base_url`):
         PRODUCTION: https://api.apiture.com (Production.)
-        SANDBOX_ASSUMED_HOST_NAME_THE_GUIDE_NAMES_NO_SANDBOX_CHECK_THE_DEVELOPER_PORTAL_FOR_THE_HOST_YOUR_FINANCIAL_INSTITUTION_WAS_GIVEN: https://api.sandbox.apiture.com (Sandbox. *Assumed* host name; the guide names no sandbox. Check the developer portal for the host your financial institution was given.)
+        SANDBOX: https://api.sandbox.apiture.com (Sandbox. *Assumed* host name; the guide names no sandbox. Check the developer portal for the host your financial institution was given.)
     """
 
     PRODUCTION = PRODUCTION
-    SANDBOX_ASSUMED_HOST_NAME_THE_GUIDE_NAMES_NO_SANDBOX_CHECK_THE_DEVELOPER_PORTAL_FOR_THE_HOST_YOUR_FINANCIAL_INSTITUTION_WAS_GIVEN = SANDBOX_ASSUMED_HOST_NAME_THE_GUIDE_NAMES_NO_SANDBOX_CHECK_THE_DEVELOPER_PORTAL_FOR_THE_HOST_YOUR_FINANCIAL_INSTITUTION_WAS_GIVEN
+    SANDBOX = SANDBOX
 
     def __init__(
         self,

@@ -17,16 +17,14 @@ from ._pagination import AsyncPager, SyncPager
 
 __all__ = [
     "DEFAULT_BASE_URL",
-    "YOUR_OWN_ONEGINI_IDP_INSTALLATION_SELF_HOSTED_ONE_PER_TENANT_THE_API_LIVES_UNDER_API_ON_THE_IDP_S_HOST",
+    "PRODUCTION",
     "AsyncOneginiEvents",
     "OneginiEvents",
 ]
 
-YOUR_OWN_ONEGINI_IDP_INSTALLATION_SELF_HOSTED_ONE_PER_TENANT_THE_API_LIVES_UNDER_API_ON_THE_IDP_S_HOST = (
-    "https://idp.example.com"
-)
+PRODUCTION = "https://idp.example.com"
 """Your own Onegini IDP installation (self-hosted, one per tenant). The API lives under `/api` on the IDP's host."""
-DEFAULT_BASE_URL = YOUR_OWN_ONEGINI_IDP_INSTALLATION_SELF_HOSTED_ONE_PER_TENANT_THE_API_LIVES_UNDER_API_ON_THE_IDP_S_HOST
+DEFAULT_BASE_URL = PRODUCTION
 
 
 def _auth(
@@ -74,10 +72,10 @@ class OneginiEvents(SyncAPIClient):
     here.
 
     Servers (pass one as `base_url`):
-        YOUR_OWN_ONEGINI_IDP_INSTALLATION_SELF_HOSTED_ONE_PER_TENANT_THE_API_LIVES_UNDER_API_ON_THE_IDP_S_HOST: https://idp.example.com (Your own Onegini IDP installation (self-hosted, one per tenant). The API lives under `/api` on the IDP's host.)
+        PRODUCTION: https://idp.example.com (Your own Onegini IDP installation (self-hosted, one per tenant). The API lives under `/api` on the IDP's host.)
     """
 
-    YOUR_OWN_ONEGINI_IDP_INSTALLATION_SELF_HOSTED_ONE_PER_TENANT_THE_API_LIVES_UNDER_API_ON_THE_IDP_S_HOST = YOUR_OWN_ONEGINI_IDP_INSTALLATION_SELF_HOSTED_ONE_PER_TENANT_THE_API_LIVES_UNDER_API_ON_THE_IDP_S_HOST
+    PRODUCTION = PRODUCTION
 
     def __init__(
         self,
@@ -234,10 +232,10 @@ class AsyncOneginiEvents(AsyncAPIClient):
     here.
 
     Servers (pass one as `base_url`):
-        YOUR_OWN_ONEGINI_IDP_INSTALLATION_SELF_HOSTED_ONE_PER_TENANT_THE_API_LIVES_UNDER_API_ON_THE_IDP_S_HOST: https://idp.example.com (Your own Onegini IDP installation (self-hosted, one per tenant). The API lives under `/api` on the IDP's host.)
+        PRODUCTION: https://idp.example.com (Your own Onegini IDP installation (self-hosted, one per tenant). The API lives under `/api` on the IDP's host.)
     """
 
-    YOUR_OWN_ONEGINI_IDP_INSTALLATION_SELF_HOSTED_ONE_PER_TENANT_THE_API_LIVES_UNDER_API_ON_THE_IDP_S_HOST = YOUR_OWN_ONEGINI_IDP_INSTALLATION_SELF_HOSTED_ONE_PER_TENANT_THE_API_LIVES_UNDER_API_ON_THE_IDP_S_HOST
+    PRODUCTION = PRODUCTION
 
     def __init__(
         self,
