@@ -42,6 +42,8 @@ from generator.schemas import (
 )
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# Names the client classes already use: an operation with one of them gets a suffix.
+CLIENT_ATTRIBUTES = {"close", "base_url", "timeout", "max_retries", "headers", "auth"}
 RESERVED_ARGUMENTS = {"self", "body", "extra_headers", "extra_query", "timeout", "max_retries"}
 _DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
 _CONSTRAINTS = {
@@ -183,11 +185,17 @@ class _Builder:
                 if isinstance(item, Mapping) and isinstance(item.get(method), Mapping):
                     found.append((path, method, item))
         ids = [op[2][op[1]].get("operationId") or f"{op[1]} {op[0]}" for op in found]
-        names = naming.unique([naming.snake(i) for i in ids], {"close", "with_options"})
-        return [
-            self.operation(path, method, item, op_id, name)
-            for (path, method, item), op_id, name in zip(found, ids, names, strict=True)
-        ]
+        names = naming.unique([naming.snake(i) for i in ids], CLIENT_ATTRIBUTES)
+        operations = []
+        for (path, method, item), op_id, name in zip(found, ids, names, strict=True):
+            try:
+                operations.append(self.operation(path, method, item, op_id, name))
+            except SpecgenError:
+                raise
+            except Exception as exc:  # a spec shape the builder did not foresee
+                pointer = to_pointer(["paths", path, method])
+                raise self.error(pointer, f"cannot generate this operation: {exc!r}") from exc
+        return operations
 
     def operation(
         self, path: str, method: str, item: Mapping[str, Any], op_id: str, name: str

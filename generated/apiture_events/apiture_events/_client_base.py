@@ -44,8 +44,8 @@ class SyncAPIClient(BaseClient):
     def _send(
         self, op: OperationSpec[Any], args: Mapping[str, Any], body: Any, options: CallOptions
     ) -> Raw:
-        request = self.build_request(op, args, body, options)
-        return self._run(self.plan(op, request, options))
+        request = self._build_request(op, args, body, options)
+        return self._run(self._plan(op, request, options))
 
     def _call(
         self, op: OperationSpec[T], args: Mapping[str, Any], body: Any, options: CallOptions
@@ -97,8 +97,8 @@ class AsyncAPIClient(BaseClient):
     async def _send(
         self, op: OperationSpec[Any], args: Mapping[str, Any], body: Any, options: CallOptions
     ) -> Raw:
-        request = self.build_request(op, args, body, options)
-        return await self._run(self.plan(op, request, options))
+        request = self._build_request(op, args, body, options)
+        return await self._run(self._plan(op, request, options))
 
     async def _call(
         self, op: OperationSpec[T], args: Mapping[str, Any], body: Any, options: CallOptions

@@ -98,7 +98,7 @@ class BaseClient:
 
     # -- requests ------------------------------------------------------------------------------
 
-    def build_request(
+    def _build_request(
         self,
         op: OperationSpec[Any],
         args: Mapping[str, Any],
@@ -173,7 +173,7 @@ class BaseClient:
 
     # -- the call plan -------------------------------------------------------------------------
 
-    def plan(
+    def _plan(
         self, op: OperationSpec[Any], request: httpx.Request, options: CallOptions
     ) -> Plan[Raw]:
         """Send ``request``, retrying what is worth retrying, and read the final response."""
@@ -182,13 +182,13 @@ class BaseClient:
         while True:
             outcome = yield Send(request)
             if isinstance(outcome, httpx.Response):
-                if attempt < max_retries and self.should_retry(outcome):
-                    yield Sleep(self.retry_delay(attempt, outcome))
+                if attempt < max_retries and self._should_retry(outcome):
+                    yield Sleep(self._retry_delay(attempt, outcome))
                     attempt += 1
                     continue
-                return self.read(op, outcome)
+                return self._read(op, outcome)
             if attempt < max_retries:
-                yield Sleep(self.retry_delay(attempt, None))
+                yield Sleep(self._retry_delay(attempt, None))
                 attempt += 1
                 continue
             if isinstance(outcome, httpx.TimeoutException):
@@ -196,13 +196,13 @@ class BaseClient:
             raise APIConnectionError(f"connection failed: {outcome}", request=request) from outcome
 
     @staticmethod
-    def should_retry(response: httpx.Response) -> bool:
+    def _should_retry(response: httpx.Response) -> bool:
         should = str(response.headers.get("x-should-retry", ""))
         if should in ("true", "false"):
             return should == "true"
         return response.status_code in RETRY_STATUSES or response.status_code >= 500
 
-    def retry_delay(self, attempt: int, response: httpx.Response | None) -> float:
+    def _retry_delay(self, attempt: int, response: httpx.Response | None) -> float:
         """Seconds before retry number ``attempt + 1``: ``Retry-After`` if sane, else backoff."""
         if response is not None:
             after = _retry_after(response.headers.get("retry-after"), self._clock())
@@ -213,7 +213,7 @@ class BaseClient:
 
     # -- responses -----------------------------------------------------------------------------
 
-    def read(self, op: OperationSpec[Any], response: httpx.Response) -> Raw:
+    def _read(self, op: OperationSpec[Any], response: httpx.Response) -> Raw:
         """The parsed result of a final response, or the typed error it stands for."""
         spec = op.response_for(response.status_code)
         if response.status_code >= 400:
