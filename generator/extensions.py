@@ -22,19 +22,21 @@ def _style(name: str, **keys: Any) -> dict[str, Any]:
     }
 
 
+PAGINATION_STYLES: dict[str, dict[str, Any]] = {
+    "offset": _style("offset", offsetParam=_NAME, limitParam=_NAME, items=_POINTER, total=_POINTER),
+    "cursor": _style(
+        "cursor", cursorField=_NAME, items=_POINTER, nextCursor=_POINTER, hasMore=_POINTER
+    ),
+    "watermark": _style(
+        "watermark", watermarkParam=_NAME, items=_POINTER, nextWatermark=_POINTER, hasMore=_POINTER
+    ),
+    "page": _style("page", startParam=_NAME, limitParam=_NAME, items=_POINTER, nextPage=_POINTER),
+}
+# Checked in two steps (the style, then that style's keys) so messages name the missing key.
 PAGINATION_SCHEMA: dict[str, Any] = {
-    "oneOf": [
-        _style("offset", offsetParam=_NAME, limitParam=_NAME, items=_POINTER, total=_POINTER),
-        _style("cursor", cursorField=_NAME, items=_POINTER, nextCursor=_POINTER, hasMore=_POINTER),
-        _style(
-            "watermark",
-            watermarkParam=_NAME,
-            items=_POINTER,
-            nextWatermark=_POINTER,
-            hasMore=_POINTER,
-        ),
-        _style("page", startParam=_NAME, limitParam=_NAME, items=_POINTER, nextPage=_POINTER),
-    ]
+    "type": "object",
+    "required": ["style"],
+    "properties": {"style": {"enum": sorted(PAGINATION_STYLES)}},
 }
 REQUIRE_ANY_OF_SCHEMA: dict[str, Any] = {
     "type": "array",
@@ -82,7 +84,11 @@ def _check_operation(
 ) -> Iterator[tuple[str, str]]:
     if "x-pagination" in operation:
         where = [*base, "x-pagination"]
-        problems = list(_schema_problems(operation["x-pagination"], PAGINATION_SCHEMA, where))
+        pagination = operation["x-pagination"]
+        problems = list(_schema_problems(pagination, PAGINATION_SCHEMA, where))
+        if not problems:
+            style_schema = PAGINATION_STYLES[pagination["style"]]
+            problems = list(_schema_problems(pagination, style_schema, where))
         yield from problems
         if not problems:
             for key, value in operation["x-pagination"].items():

@@ -32,7 +32,9 @@ class Document:
     def line_of(self, pointer: str) -> int | None:
         """1-based line of the node at ``pointer``, or of its nearest ancestor that exists."""
         if self._lines is None:
-            self._lines = _line_map(self.text)
+            # JSON allows tabs only as whitespace between tokens, where YAML rejects them.
+            text = self.text.replace("\t", " ") if self.path.suffix == ".json" else self.text
+            self._lines = _line_map(text)
         tokens = parse_pointer(pointer)
         while True:
             key = to_pointer(tokens)

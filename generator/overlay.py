@@ -70,8 +70,9 @@ def _apply_action(spec: Any, action: Mapping[str, Any], index: int, overlay: Doc
     try:
         matches = list(jsonpath.finditer(action["target"], spec))
     except jsonpath.JSONPathError as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise overlay.error(
-            where, f"invalid JSONPath in {_describe(action, index)}: {exc}"
+            where, f"invalid JSONPath in {_describe(action, index)}: {reason}"
         ) from None
     if not matches:
         raise overlay.error(where, f"{_describe(action, index)} matches nothing in the spec")

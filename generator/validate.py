@@ -37,14 +37,17 @@ def validate_spec(spec: Any, source: Document) -> list[Diagnostic]:
     validator_class = (
         OpenAPIV31SpecValidator if version.startswith("3.1.") else OpenAPIV30SpecValidator
     )
+    problems.extend(diag(p, m) for p, m in _operation_id_problems(spec))
     try:
         for error in validator_class(spec).iter_errors():
+            if problems and "is not unique" in error.message:
+                continue  # already reported above, with the operationId's pointer
             problems.append(diag(*_explain(error)))
     except Exception as exc:  # the validator itself failed on this input
-        problems.append(diag("", f"OpenAPI validation could not complete: {exc}"))
+        if not problems:  # after real findings a crash adds nothing but noise
+            problems.append(diag("", f"OpenAPI validation could not complete: {exc}"))
     if problems:
         return problems
-    problems.extend(diag(p, m) for p, m in _operation_id_problems(spec))
     problems.extend(diag(p, m) for p, m in check_extensions(spec))
     return problems
 
