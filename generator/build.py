@@ -222,6 +222,7 @@ class _Builder:
             responses=responses,
             success=success,
             security=tuple(tuple(sorted(req)) for req in security if isinstance(req, Mapping)),
+            accept=_accept(success, responses),
             pagination=self.pagination(raw.get("x-pagination"), success, by_wire, pointer, hint),
             require_any_of=tuple(
                 tuple(by_wire[n] for n in group) for group in raw.get("x-require-any-of") or []
@@ -473,6 +474,12 @@ def _union(members: list[TypeRef]) -> TypeRef:
     if ANY in flat:
         return ANY
     return flat[0] if len(flat) == 1 else TypeRef("union", args=tuple(flat))
+
+
+def _accept(success: Response | None, responses: tuple[Response, ...]) -> str:
+    """The media types a call can get back, the success one first (JSON when none is declared)."""
+    ordered = [r.media_type for r in (success, *responses) if r is not None and r.media_type]
+    return ", ".join(dict.fromkeys(ordered)) or "application/json"
 
 
 def _is_json(media: str) -> bool:

@@ -109,6 +109,7 @@ class Operation:
     responses: tuple[Response, ...]
     success: Response | None
     security: tuple[tuple[str, ...], ...]  # alternatives, each a set of scheme keys
+    accept: str  # the Accept header: media types of the documented responses, success first
     pagination: Pagination | None = None
     require_any_of: tuple[tuple[str, ...], ...] = ()  # groups of python parameter names
     deprecated: bool = False

@@ -62,10 +62,21 @@ def result_annotation(op: ir.Operation) -> str:
     return annotation(op.success.type) if op.success is not None else "None"
 
 
+def _escape_doc(text: str) -> str:
+    """``text`` made safe inside a triple-quoted string: nothing in it can end the string."""
+    safe = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').replace("\r", "")
+    return "".join(ch if ch.isprintable() or ch in "\n\t" else f"\\x{ord(ch):02x}" for ch in safe)
+
+
+def doctext(text: str) -> str:
+    """One line of spec text for the inside of a docstring the template writes."""
+    safe = _escape_doc(" ".join(str(text).split()))
+    return safe + " " if safe.endswith(("\"", "\\")) else safe
+
+
 def docstring(text: str, indent: int = 4) -> str:
     """A triple-quoted docstring of ``text`` that no content can close early."""
-    safe = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').replace("\r", "")
-    safe = "".join(ch if ch.isprintable() or ch in "\n\t" else f"\\x{ord(ch):02x}" for ch in safe)
+    safe = _escape_doc(text)
     if safe.endswith('"'):
         safe += " "
     lines = safe.strip("\n").splitlines() or [""]
@@ -106,17 +117,17 @@ def sorted_all(names: list[str]) -> list[str]:
     return sorted(names, key=lambda n: (group(n), n))
 
 
-def used_names(code_fragments: list[str]) -> frozenset[str]:
-    """Which optional imports a generated module needs, from the annotations it will contain."""
-    text = "\n".join(code_fragments)
-    found = set()
-    for name, marker in (
-        ("datetime", "datetime."),
-        ("Literal", "Literal["),
-        ("Annotated", "Annotated["),
-        ("Any", "Any"),
-        ("models", "models."),
-    ):
-        if marker in text:
-            found.add(name)
-    return frozenset(found)
+def type_names(ref: ir.TypeRef, *, constrained: bool = False) -> frozenset[str]:
+    """The optional imports ``annotation(ref)`` needs (worked out from the type, not its text)."""
+    names: set[str] = set()
+    if ref.kind == "builtin" and ref.name in _BUILTINS:
+        names.add("datetime")
+    elif ref.kind in ("literal", "any", "model"):
+        names.add({"literal": "Literal", "any": "Any", "model": "models"}[ref.kind])
+    elif ref.kind == "dict" and not ref.args:
+        names.add("Any")
+    if constrained and ref.constraints:
+        names.add("Annotated")
+    for arg in ref.args:
+        names |= type_names(arg, constrained=constrained)
+    return frozenset(names)

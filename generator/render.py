@@ -17,11 +17,12 @@ from generator.pytext import (
     annotation,
     body_annotation,
     docstring,
+    doctext,
     optional,
     pyrepr,
     result_annotation,
     sorted_all,
-    used_names,
+    type_names,
     wrap,
 )
 
@@ -62,6 +63,7 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
         table_cell=docs.table_cell,
         pep440=docs.pep440,
         sorted_all=sorted_all,
+        doctext=doctext,
     )
     return env
 
@@ -86,36 +88,33 @@ PACKAGE_FILES: Mapping[str, str] = {
 
 def imports(api: ir.Api) -> dict[str, frozenset[str]]:
     """Optional names each module imports, so generated modules import exactly what they use."""
-    signature, constrained, structural = [], [], set()
+    client: set[str] = set()
+    operations: set[str] = {"OperationSpec", "ResponseSpec"}
     for op in api.operations:
         for p in op.parameters:
-            signature.append(annotation(p.type))
-            constrained.append(annotation(p.type, constrained=True))
+            client |= type_names(p.type)
+            operations |= type_names(p.type, constrained=True) | {"ParamSpec"}
         if op.body is not None:
-            signature.append(body_annotation(op.body))
-            constrained.append(annotation(op.body.type))
-            structural.add("BodySpec")
-        if op.parameters:
-            structural.add("ParamSpec")
-        for r in op.responses:
-            constrained.append(annotation(r.type))
-        signature.append(result_annotation(op))
+            client |= type_names(op.body.type)
+            if "models" in type_names(op.body.type):
+                client.add("Any")  # a body is a model or dict[str, Any]
+            operations |= type_names(op.body.type) | {"BodySpec"}
+        for response in op.responses:
+            operations |= type_names(response.type)
+        if op.success is not None:
+            client |= type_names(op.success.type)
         if op.pagination is not None:
-            signature.append(annotation(op.pagination.item_type))
-            constrained.append(annotation(op.pagination.item_type))
-            structural |= {"PaginationSpec", "SyncPager"}
+            client |= type_names(op.pagination.item_type) | {"SyncPager"}
+            operations |= type_names(op.pagination.item_type) | {"PaginationSpec"}
     kinds = {
         "bearer": "BearerAuth",
         "api_key": "ApiKeyAuth",
         "oauth2_client_credentials": "ClientCredentialsAuth",
     }
-    auth = {kinds[k] for k in api.auth_kinds if k in kinds}
+    client |= {kinds[k] for k in api.auth_kinds if k in kinds}
     if "oauth2_client_credentials" in api.auth_kinds:
-        auth.add("Sequence")
-    return {
-        "client": used_names(signature) | auth | (structural & {"SyncPager"}),
-        "operations": used_names(constrained) | (structural - {"SyncPager"}),
-    }
+        client.add("Sequence")
+    return {"client": frozenset(client), "operations": frozenset(operations)}
 
 
 def render_package(api: ir.Api, env: jinja2.Environment) -> dict[str, str]:

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -51,6 +52,9 @@ def write_package(folder: Path, files: Mapping[str, str]) -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
+        # mkdtemp makes the folder private (0700); the package keeps the usual or previous mode.
+        mode = stat.S_IMODE(folder.stat().st_mode) if folder.exists() else _default_mode()
+        staging.chmod(mode)
         if folder.exists():
             _carry_over_foreign(folder, staging, owned_files(folder) | set(files))
         for name, text in files.items():
@@ -61,6 +65,12 @@ def write_package(folder: Path, files: Mapping[str, str]) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o777 & ~umask
 
 
 def _carry_over_foreign(folder: Path, staging: Path, owned: set[str]) -> None:

@@ -112,10 +112,9 @@ class BaseClient:
                     f"{op.operation_id}: give at least one of {', '.join(group)}"
                 )
         path = op.path
-        query: list[tuple[str, str]] = []
-        headers: dict[str, str] = {"Accept": "application/json", **self.headers}
+        query: list[str] = []
+        headers: dict[str, str] = {"Accept": op.accept, **self.headers}
         cookies: list[str] = []
-        reserved: set[str] = set()
         for param in op.params:
             value = args.get(param.python_name)
             if value is None:
@@ -128,21 +127,22 @@ class BaseClient:
             if param.location == "path":
                 path = path.replace("{" + param.name + "}", _serialize.path_value(param, value))
             elif param.location == "query":
-                query.extend(_serialize.query_pairs(param, value))
-                if param.allow_reserved:
-                    reserved.add(param.name)
+                query.extend(_serialize.query_items(param, value))
             elif param.location == "header":
                 headers[param.name] = _serialize.header_value(param, value)
             else:
-                cookies.extend(f"{k}={v}" for k, v in _serialize.query_pairs(param, value))
+                cookies.extend(_serialize.cookie_items(param, value))
         if cookies:
             headers["Cookie"] = "; ".join(cookies)
-        query.extend((k, str(v)) for k, v in (options.extra_query or {}).items())
+        if options.extra_query:
+            query.append(
+                _serialize.encode_pairs([(k, str(v)) for k, v in options.extra_query.items()])
+            )
         headers.update(options.extra_headers or {})
         content = self._body_content(op, body, headers)
         url = self.base_url + path
         if query:
-            url += "?" + _serialize.encode_query(query, frozenset(reserved))
+            url += "?" + "&".join(query)
         timeout = options.timeout if options.timeout is not None else self.timeout
         return httpx.Request(
             op.method,
@@ -168,7 +168,7 @@ class BaseClient:
         data = op.body.adapter.dump_python(value, mode="json", by_alias=True, exclude_unset=True)
         if op.body.media_type == "application/x-www-form-urlencoded":
             pairs = [(str(k), _serialize.scalar(v)) for k, v in dict(data).items() if v is not None]
-            return _serialize.encode_query(pairs).encode()
+            return _serialize.encode_pairs(pairs).encode()
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
     # -- the call plan -------------------------------------------------------------------------

@@ -91,6 +91,7 @@ LIST_RECENT_EVENT_HISTORY: OperationSpec[models.RecentEventHistory] = OperationS
         "429": ResponseSpec("json", models.ProblemResponse, "application/problem+json"),
         "500": ResponseSpec("json", models.ProblemResponse, "application/problem+json"),
     },
+    accept="application/json, application/problem+json",
     pagination=PaginationSpec(
         style="watermark",
         items="/items",
@@ -216,6 +217,7 @@ LIST_EVENT_HISTORY: OperationSpec[models.EventHistory] = OperationSpec(
         "429": ResponseSpec("json", models.ProblemResponse, "application/problem+json"),
         "500": ResponseSpec("json", models.ProblemResponse, "application/problem+json"),
     },
+    accept="application/json, application/problem+json",
     pagination=PaginationSpec(
         style="page",
         items="/items",
@@ -241,6 +243,7 @@ LIST_EVENT_TYPES: OperationSpec[models.EventTypes] = OperationSpec(
         "429": ResponseSpec("json", models.ProblemResponse, "application/problem+json"),
         "500": ResponseSpec("json", models.ProblemResponse, "application/problem+json"),
     },
+    accept="application/json, application/problem+json",
 )
 
 GET_EVENT_TYPES_JSON_SCHEMA: OperationSpec[dict[str, dict[str, Any]]] = OperationSpec(
@@ -255,4 +258,5 @@ GET_EVENT_TYPES_JSON_SCHEMA: OperationSpec[dict[str, dict[str, Any]]] = Operatio
         "429": ResponseSpec("json", models.ProblemResponse, "application/problem+json"),
         "500": ResponseSpec("json", models.ProblemResponse, "application/problem+json"),
     },
+    accept="application/json, application/problem+json",
 )

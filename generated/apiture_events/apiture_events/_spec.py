@@ -83,6 +83,7 @@ class OperationSpec(Generic[ResultT]):
     params: tuple[ParamSpec, ...] = ()
     body: BodySpec | None = None
     responses: dict[str, ResponseSpec] = field(default_factory=dict)
+    accept: str = "application/json"
     require_any_of: tuple[tuple[str, ...], ...] = ()
     pagination: PaginationSpec | None = None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from ._spec import ParamSpec
 
 _DELIMITERS = {"form": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
+_RESERVED = ":/?#[]@!$&'()*+,;="
 
 
 def scalar(value: Any) -> str:
@@ -34,30 +35,44 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def query_pairs(param: ParamSpec, value: Any) -> list[tuple[str, str]]:
-    """``(name, value)`` pairs for a query or cookie parameter, not yet percent-encoded."""
+def _items(param: ParamSpec, value: Any, encode: Callable[[str], str]) -> list[str]:
+    """``name=value`` items with names and values passed through ``encode``.
+
+    Delimiters are added after encoding, so a comma or pipe inside a value stays
+    distinguishable from one between values.
+    """
     value = _plain(value)
-    name = param.name
+    name = encode(param.name)
     if isinstance(value, Mapping):
         if param.style == "deepObject":
-            return [(f"{name}[{k}]", scalar(v)) for k, v in value.items()]
+            return [f"{name}[{encode(str(k))}]={encode(scalar(v))}" for k, v in value.items()]
         if param.explode:
-            return [(str(k), scalar(v)) for k, v in value.items()]
-        return [(name, ",".join(f"{k},{scalar(v)}" for k, v in value.items()))]
+            return [f"{encode(str(k))}={encode(scalar(v))}" for k, v in value.items()]
+        flat = [encode(x) for k, v in value.items() for x in (str(k), scalar(v))]
+        return [f"{name}={','.join(flat)}"]
     if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         if param.explode:
-            return [(name, scalar(v)) for v in value]
-        return [(name, _DELIMITERS.get(param.style, ",").join(scalar(v) for v in value))]
-    return [(name, scalar(value))]
+            return [f"{name}={encode(scalar(v))}" for v in value]
+        # A comma may stand unencoded in a query (RFC 3986 sub-delimiter); space and pipe may not.
+        delimiter = _DELIMITERS.get(param.style, ",")
+        delimiter = delimiter if delimiter == "," else encode(delimiter)
+        return [f"{name}={delimiter.join(encode(scalar(v)) for v in value)}"]
+    return [f"{name}={encode(scalar(value))}"]
 
 
-def encode_query(pairs: Sequence[tuple[str, str]], reserved: frozenset[str] = frozenset()) -> str:
-    """Percent-encode pairs; values of parameters in ``reserved`` keep RFC 3986 reserved characters."""
-    safe_reserved = ":/?#[]@!$&'()*+,;="
-    return "&".join(
-        f"{quote(k, safe='[]')}={quote(v, safe=safe_reserved if k in reserved else '')}"
-        for k, v in pairs
-    )
+def query_items(param: ParamSpec, value: Any) -> list[str]:
+    """Percent-encoded ``name=value`` items for a query parameter."""
+    safe = _RESERVED if param.allow_reserved else ""
+    return _items(param, value, lambda text: quote(text, safe=safe))
+
+
+def cookie_items(param: ParamSpec, value: Any) -> list[str]:
+    return _items(param, value, lambda text: text)
+
+
+def encode_pairs(pairs: Sequence[tuple[str, str]]) -> str:
+    """A percent-encoded query string (or form body) of plain pairs."""
+    return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
 
 
 def path_value(param: ParamSpec, value: Any) -> str:

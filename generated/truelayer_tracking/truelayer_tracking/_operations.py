@@ -35,4 +35,5 @@ GET_TRACKED_EVENTS: OperationSpec[models.TrackedEvents] = OperationSpec(
         "404": ResponseSpec("json", Any, "application/json"),
         "500": ResponseSpec("json", models.Error, "application/json"),
     },
+    accept="application/json, text/plain",
 )
