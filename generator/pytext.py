@@ -71,7 +71,7 @@ def _escape_doc(text: str) -> str:
 def doctext(text: str) -> str:
     """One line of spec text for the inside of a docstring the template writes."""
     safe = _escape_doc(" ".join(str(text).split()))
-    return safe + " " if safe.endswith(("\"", "\\")) else safe
+    return safe + " " if safe.endswith(('"', "\\")) else safe
 
 
 def docstring(text: str, indent: int = 4) -> str:
