@@ -40,6 +40,7 @@ from generator.schemas import (
     resolve,
     schema_at,
 )
+from generator.validate import iter_refs
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Names the client classes already use: an operation with one of them gets a suffix.
@@ -414,11 +415,24 @@ def build_api(spec: Mapping[str, Any], source: str, target: Target) -> Built:
         spec_hash=hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16],
         generator_version=__version__,
     )
-    return Built(api, _models_spec(spec, class_names, builder.hoisted))
+    read = {r.type for op in operations for r in op.responses}
+    read |= {op.pagination.item_type for op in operations if op.pagination is not None}
+    roots = {name for ref in read for name in _model_names(ref)}
+    return Built(api, _models_spec(spec, class_names, builder.hoisted, roots))
+
+
+def _model_names(ref: TypeRef) -> set[str]:
+    names = {ref.name} if ref.kind == "model" else set()
+    for arg in ref.args:
+        names |= _model_names(arg)
+    return names
 
 
 def _models_spec(
-    spec: Mapping[str, Any], class_names: Mapping[str, str], hoisted: Mapping[str, Any]
+    spec: Mapping[str, Any],
+    class_names: Mapping[str, str],
+    hoisted: Mapping[str, Any],
+    response_roots: set[str],
 ) -> dict[str, Any]:
     """Component schemas renamed to their class names, inline ones added, read leniently."""
     renames = {
@@ -434,10 +448,31 @@ def _models_spec(
         "openapi": spec.get("openapi", "3.0.0"),
         "info": {"title": "models", "version": "0"},
         "paths": {},
-        "components": {"schemas": {name: lenient(s) for name, s in schemas.items()}},
+        "components": {"schemas": schemas},
     }
     _rewrite_refs(document, renames)
+    readable = _reachable(document, response_roots)
+    document["components"]["schemas"] = {
+        name: lenient(s, keep_closed=name not in readable)
+        for name, s in document["components"]["schemas"].items()
+    }
     return document
+
+
+def _reachable(document: Mapping[str, Any], roots: set[str]) -> set[str]:
+    """Class names reachable by ``$ref`` from ``roots`` in the models document."""
+    schemas = document["components"]["schemas"]
+    seen: set[str] = set()
+    pending = [r for r in roots if r in schemas]
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for _, ref in iter_refs(schemas[name]):
+            if ref.startswith(COMPONENT_PREFIX):
+                pending.append(parse_pointer(ref[1:])[-1])
+    return seen
 
 
 def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> None:

@@ -42,7 +42,6 @@ def generate_models(models_spec: Mapping[str, Any], expected: Sequence[str], sou
                 use_union_operator=True,
                 use_annotated=True,
                 collapse_root_models=True,
-                extra_fields="allow",
                 allow_population_by_field_name=True,
                 use_schema_description=True,
                 use_field_description=True,

@@ -94,15 +94,21 @@ def walk_schemas(node: Any) -> Iterator[dict[str, Any]]:
                 yield from walk_schemas(value)
 
 
-def lenient(schema: Mapping[str, Any]) -> dict[str, Any]:
+def lenient(schema: Mapping[str, Any], *, keep_closed: bool = False) -> dict[str, Any]:
     """A copy of a component schema as the models read it.
 
-    String enums also accept any other string (event APIs grow: an unknown value is kept while
-    type checkers still see the known ones), and formats other than dates and binary are
-    documentation only.
+    Objects keep unknown fields (``additionalProperties: true``) unless ``keep_closed`` and the
+    spec closes them: only schemas a response never contains stay closed, so requests are
+    checked while responses from a grown API still read. String enums also accept any other
+    string (an unknown value is kept while type checkers still see the known ones), and formats
+    other than dates and binary are documentation only.
     """
     result = copy.deepcopy(dict(schema))
     for node in list(walk_schemas(result)):
+        closed = keep_closed and node.get("additionalProperties") is False
+        extra_schema = isinstance(node.get("additionalProperties"), Mapping)
+        if "properties" in node and not closed and not extra_schema:
+            node["additionalProperties"] = True
         fmt = node.get("format")
         if isinstance(fmt, str) and fmt not in TYPED_FORMATS:
             del node["format"]

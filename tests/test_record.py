@@ -207,7 +207,7 @@ def test_secrets_never_reach_disk(
         },
     }
     body = specs / "body.json"
-    body.write_text(json.dumps({"limit": 1, "password": echoed, "session_key": custom}))
+    body.write_text(json.dumps({"cursor": "c0", "password": echoed, "session_key": custom}))
     api = load_api(specs, "onepassword-events")
     path = record(
         api,

@@ -102,7 +102,9 @@ class PageWalk:
         items = _typed_items(raw.result, spec.items)
         try:
             if items is None:  # the page's own model does not hold them: read the raw list
-                items = spec.item_adapter.validate_python(_pointer(raw.data, spec.items) or [])
+                items = spec.item_adapter.validate_python(
+                    _pointer(raw.data, spec.items) or [], by_alias=True, by_name=False
+                )
         except pydantic.ValidationError as exc:
             raise ResponseValidationError(
                 f"{self.op.operation_id}: page items do not match the spec: {exc.errors()[0]['msg']}",

@@ -214,7 +214,11 @@ class BaseClient:
     # -- responses -----------------------------------------------------------------------------
 
     def _read(self, op: OperationSpec[Any], response: httpx.Response) -> Raw:
-        """The parsed result of a final response, or the typed error it stands for."""
+        """The parsed result of a final response, or the typed error it stands for.
+
+        Bodies are read by their JSON names only (``by_name=False``): a key that merely equals
+        a field's Python name is not taken for that field.
+        """
         spec = op.response_for(response.status_code)
         if response.status_code >= 400:
             raise _status_error(op, response, spec)
@@ -226,7 +230,9 @@ class BaseClient:
             return Raw(response, response.content, response.content)
         data = _json_body(op, response)
         try:
-            return Raw(response, data, spec.adapter.validate_python(data))
+            return Raw(
+                response, data, spec.adapter.validate_python(data, by_alias=True, by_name=False)
+            )
         except pydantic.ValidationError as exc:
             raise ResponseValidationError(
                 f"{op.operation_id}: response does not match the spec: {_first_error(exc)}",
@@ -275,7 +281,7 @@ def _status_error(
     if spec is not None and spec.kind == "json":
         try:
             body = response.json()
-            body = spec.adapter.validate_python(body)
+            body = spec.adapter.validate_python(body, by_alias=True, by_name=False)
         except (ValueError, pydantic.ValidationError):
             pass  # keep what could be decoded: the error itself matters more than its body
     error = status_error_class(response.status_code)

@@ -50,7 +50,6 @@ class CursorCollection(Cursor):
     """
 
     model_config = ConfigDict(
-        extra="allow",
         populate_by_name=True,
     )
     has_more: bool | None = None
@@ -166,7 +165,6 @@ class ItemUsageItems(CursorCollection):
     """
 
     model_config = ConfigDict(
-        extra="allow",
         populate_by_name=True,
     )
     items: list[ItemUsage] | None = None
@@ -178,7 +176,7 @@ class ResetCursor(BaseModel):
     """
 
     model_config = ConfigDict(
-        extra="allow",
+        extra="forbid",
         populate_by_name=True,
     )
     end_time: Annotated[datetime | None, Field(examples=["2020-06-11T16:32:50-03:00"])] = None
@@ -282,7 +280,6 @@ class SignInAttemptItems(CursorCollection):
     """
 
     model_config = ConfigDict(
-        extra="allow",
         populate_by_name=True,
     )
     items: list[SignInAttempt] | None = None
