@@ -21,9 +21,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import hypothesis_jsonschema._from_schema as _hjs_from_schema
 from hypothesis import strategies as st
-from hypothesis.internal.conjecture import utils as _cu
 from hypothesis_jsonschema import from_schema
 from jsonschema import Draft202012Validator
 
@@ -307,46 +305,6 @@ def replace_at_pointer(schema: Any, tokens: list[str], new: Any) -> Any:
 
 
 # -- strategies --------------------------------------------------------------------------------
-
-
-class _LegacyMany:
-    """hypothesis-jsonschema 0.23 drives ``cu.many`` with ``more()``; hypothesis 6.170 replaced
-    that with a ``with many(...) as elements: for _ in elements:`` protocol, so every object
-    schema crashes with AttributeError. This adapter gives the old interface on the new class."""
-
-    def __init__(self, data: Any, **kwargs: Any) -> None:
-        self._many = _cu.many(data, **kwargs)
-        self._many.__enter__()
-        self._elements = iter(self._many)
-        self._open = True
-
-    def more(self) -> bool:
-        if not self._open:
-            return False
-        try:
-            next(self._elements)
-        except StopIteration:
-            self._open = False
-            self._many.__exit__(None, None, None)
-            return False
-        return True
-
-    def reject(self, why: str | None = None) -> None:
-        self._many.reject(why)
-
-
-def _install_many_adapter() -> None:
-    module = _hjs_from_schema
-    if hasattr(_cu.many, "more") or getattr(module, "_specgen_many_adapter", False):
-        return
-    proxy = ModuleType(_cu.__name__)
-    proxy.__dict__.update(vars(_cu))
-    proxy.many = _LegacyMany  # type: ignore[attr-defined]
-    module.cu = proxy  # type: ignore[attr-defined]
-    module._specgen_many_adapter = True  # type: ignore[attr-defined]
-
-
-_install_many_adapter()
 
 
 def _two(n: int) -> str:
