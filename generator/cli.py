@@ -35,6 +35,23 @@ specs_option = click.option(
 )
 
 
+output_option = click.option(
+    "--output",
+    "output_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("generated"),
+    show_default=True,
+    help="Folder holding one generated package per API.",
+)
+templates_option = click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Folder of templates overriding the built-in ones (same relative names).",
+)
+
+
 @contextmanager
 def reported_errors() -> Iterator[None]:
     """Turn specgen's errors into clear messages and exit code 1, never a traceback."""
@@ -90,21 +107,8 @@ def bundle(specs_dir: Path, api: str) -> None:
 
 @main.command()
 @specs_option
-@click.option(
-    "--output",
-    "output_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("generated"),
-    show_default=True,
-    help="Folder receiving one package per API.",
-)
-@click.option(
-    "--templates",
-    "templates_dir",
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
-    default=None,
-    help="Folder of templates overriding the built-in ones (same relative names).",
-)
+@output_option
+@templates_option
 @click.option(
     "--spec",
     "spec_file",
@@ -146,21 +150,8 @@ def generate(
 
 @main.command()
 @specs_option
-@click.option(
-    "--output",
-    "output_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("generated"),
-    show_default=True,
-    help="Folder holding the committed generated packages.",
-)
-@click.option(
-    "--templates",
-    "templates_dir",
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
-    default=None,
-    help="Template overrides, as for generate.",
-)
+@output_option
+@templates_option
 @click.argument("apis", nargs=-1)
 def check(
     specs_dir: Path, output_dir: Path, templates_dir: Path | None, apis: tuple[str, ...]
@@ -221,14 +212,7 @@ def diff(specs_dir: Path, output_format: str, fail_on: str, old: str, new: str) 
 
 @main.command("record")
 @specs_option
-@click.option(
-    "--output",
-    "output_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("generated"),
-    show_default=True,
-    help="Folder holding the generated packages (the client used for the call).",
-)
+@output_option
 @click.option("--param", "params", multiple=True, help="NAME=VALUE; repeat for each parameter.")
 @click.option("--body", "body_file", type=click.Path(path_type=Path, dir_okay=False), default=None)
 @click.option("--name", default=None, help="Recording name (default: a timestamp).")
@@ -254,13 +238,7 @@ def record_command(
 
 @main.command()
 @specs_option
-@click.option(
-    "--output",
-    "output_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("generated"),
-    show_default=True,
-)
+@output_option
 @click.option("--from", "source", required=True, help="The new spec: a file, or an http(s) URL.")
 @click.option(
     "--fail-on",
