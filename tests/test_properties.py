@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl
 import httpx
 import pydantic
 import pytest
-from hypothesis import HealthCheck, assume, example, given, note, settings
+from hypothesis import HealthCheck, Phase, assume, example, given, note, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -169,6 +169,7 @@ def test_model_lenient_reading(key: str, component: str, data: Any) -> None:
     assert not errors, errors
 
 
+NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 SHADOW_BUG = (
     "KNOWN LIMITATION (pydantic): the client reads bodies by alias only, so the unknown key "
     "'session_id' next to an absent 'sessionId' is kept as an extra and no longer refused; but "
@@ -206,7 +207,9 @@ def _shadow_cases() -> list[Any]:
 
 
 @pytest.mark.parametrize(("key", "component", "python_name"), _shadow_cases())
-@settings(max_examples=5, deadline=None, suppress_health_check=SLOW)
+# A known limitation (strict xfail): no shrinking, so a fresh checkout does not spend minutes
+# minimising examples that are expected to fail.
+@settings(max_examples=5, deadline=None, suppress_health_check=SLOW, phases=NO_SHRINK)
 @given(data=st.data())
 @example(
     data=Fixed(
@@ -507,7 +510,7 @@ PAGED_END_CASES = [
 
 
 @pytest.mark.parametrize(("key", "operation_id"), PAGED_END_CASES)
-@settings(max_examples=8, deadline=None, suppress_health_check=SLOW)
+@settings(max_examples=8, deadline=None, suppress_health_check=SLOW, phases=NO_SHRINK)
 @given(data=st.data())
 @example(  # the shrunk counterexample of the page-style bug, as a stored regression
     data=Fixed(
