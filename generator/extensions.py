@@ -7,7 +7,8 @@ from typing import Any
 
 import jsonschema
 
-from generator.errors import parse_pointer, to_pointer
+from generator.errors import to_pointer
+from generator.schemas import resolve
 
 _POINTER = {"type": "string", "pattern": "^(/[^/]*)*$"}
 _NAME = {"type": "string", "minLength": 1}
@@ -123,28 +124,13 @@ def _schema_problems(
         yield to_pointer([*where, *error.absolute_path]), f"malformed {where[-1]}: {error.message}"
 
 
-def deref(spec: Mapping[str, Any], node: Any) -> Any:
-    """Follow local ``$ref``s (already validated) until a node without one."""
-    seen: set[str] = set()
-    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-        ref = node["$ref"]
-        if ref in seen:
-            break
-        seen.add(ref)
-        target: Any = spec
-        for token in parse_pointer(ref[1:]):
-            target = target[int(token)] if isinstance(target, list) else target[token]
-        node = target
-    return node
-
-
 def operation_parameters(
     spec: Mapping[str, Any], path_item: Mapping[str, Any], operation: Mapping[str, Any]
 ) -> list[Mapping[str, Any]]:
     """Path-level and operation-level parameters, the operation's winning on (name, in)."""
     merged: dict[tuple[Any, Any], Mapping[str, Any]] = {}
     for raw in [*(path_item.get("parameters") or []), *(operation.get("parameters") or [])]:
-        param = deref(spec, raw)
+        param = resolve(spec, raw)
         if isinstance(param, Mapping):
             merged[(param.get("name"), param.get("in"))] = param
     return list(merged.values())

@@ -13,8 +13,8 @@ from jsonschema.exceptions import best_match
 
 from generator.dialect import SchemaValidators
 from generator.errors import Diagnostic, SpecgenError, escape_token, to_pointer
-from generator.extensions import deref
 from generator.load import load_document
+from generator.schemas import resolve
 from generator.validate import HTTP_METHODS
 
 REDACTED = "<redacted>"
@@ -142,7 +142,7 @@ def response_schema_pointer(
     response = responses[key]
     if isinstance(response, Mapping) and isinstance(response.get("$ref"), str):
         pointer = response["$ref"][1:]
-        response = deref(spec, response)
+        response = resolve(spec, response)
     content = response.get("content") or {}
     media = content_type.split(";")[0].strip().lower()
     if not content:

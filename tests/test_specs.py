@@ -22,10 +22,10 @@ import pytest
 import yaml
 
 from generator.errors import SpecgenError
-from generator.extensions import deref
 from generator.load import load_document, parse_document
 from generator.project import Api, list_apis, load_api
 from generator.recordings import Recording, check_recordings, load_recording, load_recordings
+from generator.schemas import resolve
 from generator.validate import HTTP_METHODS, resolve_pointer, validate_spec
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
@@ -198,17 +198,17 @@ def test_truelayer_effective_spec() -> None:
     api = api_of("truelayer-tracking")
     spec = api.spec
     operation = spec["paths"]["/v1/tracked-events"]["get"]
-    ok = deref(spec, operation["responses"]["200"])["content"]["application/json"]["schema"]
-    envelope = deref(spec, ok)
+    ok = resolve(spec, operation["responses"]["200"])["content"]["application/json"]["schema"]
+    envelope = resolve(spec, ok)
     assert envelope["type"] == "object"
     assert envelope["required"] == ["results"]
     results = envelope["properties"]["results"]
     assert results["type"] == "array"
-    event = deref(spec, results["items"])
+    event = resolve(spec, results["items"])
     assert "name" in event["properties"] and "time" in event["properties"]
     assert "additionalProperties" not in event
 
-    bad_request = deref(spec, operation["responses"]["400"])
+    bad_request = resolve(spec, operation["responses"]["400"])
     assert list(bad_request["content"]) == ["text/plain"]
     assert bad_request["content"]["text/plain"]["schema"]["type"] == "string"
 
