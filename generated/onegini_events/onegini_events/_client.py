@@ -101,9 +101,9 @@ class OneginiEvents(SyncAPIClient):
     def search_events(
         self,
         *,
-        actor: str | None = None,
         limit: int,
         offset: int,
+        actor: str | None = None,
         user_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
@@ -172,9 +172,9 @@ class OneginiEvents(SyncAPIClient):
     def iter_search_events(
         self,
         *,
-        actor: str | None = None,
         limit: int,
         offset: int,
+        actor: str | None = None,
         user_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
@@ -261,9 +261,9 @@ class AsyncOneginiEvents(AsyncAPIClient):
     async def search_events(
         self,
         *,
-        actor: str | None = None,
         limit: int,
         offset: int,
+        actor: str | None = None,
         user_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
@@ -332,9 +332,9 @@ class AsyncOneginiEvents(AsyncAPIClient):
     def iter_search_events(
         self,
         *,
-        actor: str | None = None,
         limit: int,
         offset: int,
+        actor: str | None = None,
         user_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
