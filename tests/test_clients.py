@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
+from compare import difference
 from replay import (
     MODES,
     RETRYABLE,
@@ -25,7 +26,6 @@ from replay import (
     Server,
     all_cases,
     call_kwargs,
-    difference,
     dump,
     is_json,
     pointer,
@@ -120,7 +120,7 @@ def _base_recording(case: Case) -> Recording:
 
 
 def _assert_same(actual: Any, expected: Any) -> None:
-    problem = difference(actual, expected)
+    problem = difference(expected, actual)
     assert problem is None, problem
 
 

@@ -36,12 +36,12 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fakes
+from compare import difference
 from strategies import (
     ApiCtx,
     api_ctx,
     api_keys,
     closed,
-    difference,
     dump,
     instances,
     lenient_schema,
