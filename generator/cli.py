@@ -58,9 +58,13 @@ def reported_errors() -> Iterator[None]:
     try:
         yield
     except SpecgenError as exc:
-        for diagnostic in exc.diagnostics:
-            click.echo(f"error: {diagnostic}", err=True)
+        echo_diagnostics(exc)
         sys.exit(1)
+
+
+def echo_diagnostics(exc: SpecgenError) -> None:
+    for diagnostic in exc.diagnostics:
+        click.echo(f"error: {diagnostic}", err=True)
 
 
 def selected_apis(specs_dir: Path, names: tuple[str, ...]) -> list[str]:
@@ -86,8 +90,7 @@ def validate(specs_dir: Path, apis: tuple[str, ...]) -> None:
             load_api(specs_dir, name)
         except SpecgenError as exc:
             failed += 1
-            for diagnostic in exc.diagnostics:
-                click.echo(f"error: {diagnostic}", err=True)
+            echo_diagnostics(exc)
             continue
         click.echo(f"ok: {name}")
     if failed:

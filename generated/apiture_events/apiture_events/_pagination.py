@@ -73,6 +73,14 @@ def _typed_items(result: Any, pointer: str) -> list[Any] | None:
     return node if isinstance(node, list) else None
 
 
+def _with_positions(page: Page[ItemT], before: Any) -> Iterator[tuple[ItemT, Any]]:
+    """Each item with the position to expose while it is handed out: the page's own start,
+    except for its last item, which moves the position past the page."""
+    last = len(page.items) - 1
+    for index, item in enumerate(page.items):
+        yield item, page.position if index == last else before
+
+
 class PageWalk:
     """The state of a walk through the pages of one operation."""
 
@@ -190,13 +198,10 @@ class SyncPager(Generic[ItemT]):
     def __iter__(self) -> Iterator[ItemT]:
         walk = self._walk
         while not walk.done:
-            before = self.position
             raw = self._client._send(walk.op, walk.args, walk.body, self._options)
             page: Page[ItemT] = walk.advance(raw)
-            self.position = before
-            for index, item in enumerate(page.items):
-                if index == len(page.items) - 1:
-                    self.position = page.position
+            for item, position in _with_positions(page, self.position):
+                self.position = position
                 yield item
             self.position = page.position
 
@@ -232,12 +237,9 @@ class AsyncPager(Generic[ItemT]):
     async def __aiter__(self) -> AsyncIterator[ItemT]:
         walk = self._walk
         while not walk.done:
-            before = self.position
             raw = await self._client._send(walk.op, walk.args, walk.body, self._options)
             page: Page[ItemT] = walk.advance(raw)
-            self.position = before
-            for index, item in enumerate(page.items):
-                if index == len(page.items) - 1:
-                    self.position = page.position
+            for item, position in _with_positions(page, self.position):
+                self.position = position
                 yield item
             self.position = page.position
