@@ -37,6 +37,7 @@ from generator.schemas import (
     component_name,
     is_object_like,
     lenient,
+    models_input,
     resolve,
     schema_at,
 )
@@ -434,18 +435,22 @@ def _models_spec(
     hoisted: Mapping[str, Any],
     response_roots: set[str],
 ) -> dict[str, Any]:
-    """Component schemas renamed to their class names, inline ones added, read leniently."""
+    """Component schemas renamed to their class names, inline ones added, read leniently.
+
+    Built from ``schemas.models_input`` (an allow-list of keywords), never from the spec as is.
+    """
     renames = {
         COMPONENT_PREFIX + escape_token(old): COMPONENT_PREFIX + new
         for old, new in class_names.items()
     }
     schemas = {
-        class_names[name]: s
+        class_names[name]: models_input(s)
         for name, s in ((spec.get("components") or {}).get("schemas") or {}).items()
     }
-    schemas.update(hoisted)
-    document = {
-        "openapi": spec.get("openapi", "3.0.0"),
+    schemas.update((name, models_input(s)) for name, s in hoisted.items())
+    version = str(spec.get("openapi", ""))
+    document: dict[str, Any] = {
+        "openapi": "3.1.0" if version.startswith("3.1.") else "3.0.3",
         "info": {"title": "models", "version": "0"},
         "paths": {},
         "components": {"schemas": schemas},
@@ -453,7 +458,7 @@ def _models_spec(
     _rewrite_refs(document, renames)
     readable = _reachable(document, response_roots)
     document["components"]["schemas"] = {
-        name: lenient(s, keep_closed=name not in readable)
+        name: lenient(s, keep_closed=name not in readable) if isinstance(s, Mapping) else s
         for name, s in document["components"]["schemas"].items()
     }
     return document
@@ -476,12 +481,20 @@ def _reachable(document: Mapping[str, Any], roots: set[str]) -> set[str]:
 
 
 def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> None:
+    """Point references (``$ref``s and discriminator mappings) at the renamed components."""
+
+    def renamed(ref: str) -> str:
+        prefix = next((old for old in renames if ref == old or ref.startswith(old + "/")), None)
+        return ref if prefix is None else renames[prefix] + ref[len(prefix) :]
+
     if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            prefix = next((old for old in renames if ref == old or ref.startswith(old + "/")), None)
-            if prefix is not None:
-                node["$ref"] = renames[prefix] + ref[len(prefix) :]
+        if isinstance(node.get("$ref"), str):
+            node["$ref"] = renamed(node["$ref"])
+        discriminator = node.get("discriminator")
+        mapping = discriminator.get("mapping") if isinstance(discriminator, dict) else None
+        if isinstance(mapping, dict):
+            for key, ref in mapping.items():
+                mapping[key] = renamed(ref)
         for value in node.values():
             _rewrite_refs(value, renames)
     elif isinstance(node, list):

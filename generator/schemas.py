@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import copy
+import math
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from generator.errors import parse_pointer
 
 COMPONENT_PREFIX = "#/components/schemas/"
+# Keywords whose value is a URI reference to another schema.
+REFERENCE_KEYWORDS = ("$ref", "$dynamicRef", "$recursiveRef")
 
 # Formats that become Python types; every other format is documentation only, so that reading a
 # value never needs a package beyond pydantic and never rewrites what the server sent.
@@ -121,3 +125,131 @@ def lenient(schema: Mapping[str, Any], *, keep_closed: bool = False) -> dict[str
             known["type"] = "string"
             node["anyOf"] = [known, {"type": "string"}, *([{"type": "null"}] if nullable else [])]
     return result
+
+
+def is_local_reference(ref: str) -> bool:
+    """Whether ``ref`` points inside the spec's own file (``#...``).
+
+    The one rule for what a reference may reach: validation refuses every other reference, and
+    the models' input keeps no other. Nothing else is ever read, neither a file nor a URL.
+    """
+    return ref.startswith("#")
+
+
+# -- the models' input: an allow-list -----------------------------------------------------------
+#
+# datamodel-code-generator obeys keywords of its own (customBasePath, customTypePath,
+# x-python-type, x-python-import, x-enum-varnames...) that put imports and names into the code
+# it writes, and it follows references to files and URLs. So the schemas it gets are rebuilt
+# from the keywords below, each value checked for its type, and nothing else: a spec can
+# describe data to it, never name a module, a class to inherit or a document to read.
+
+COMPONENT_NAME = re.compile(r"[A-Za-z0-9._-]+")  # what OpenAPI allows as a component's name
+_TYPES = {"string", "number", "integer", "boolean", "array", "object", "null"}
+_TEXTS = ("title", "description", "pattern")
+_COUNTS = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties")
+_NUMBERS = ("minimum", "maximum", "multipleOf")
+_BOUNDS = ("exclusiveMinimum", "exclusiveMaximum")  # numbers in 3.1, flags in 3.0
+_FLAGS = ("nullable", "uniqueItems")
+_VALUES = ("default", "const", "example", "examples")  # JSON data, written as Python literals
+_SUBSCHEMAS = ("items", "additionalProperties")
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
+_SUBSCHEMA_MAPS = ("properties", "patternProperties")  # keys: names, regular expressions
+
+
+def models_input(schema: Any) -> Any:
+    """A fresh copy of ``schema`` holding only what the models stage may see (see above)."""
+    if isinstance(schema, bool):
+        return schema
+    if not isinstance(schema, Mapping):
+        return {}
+    result: dict[str, Any] = {}
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and is_local_reference(ref):
+        result["$ref"] = ref
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    if kinds and all(isinstance(k, str) and k in _TYPES for k in kinds):
+        result["type"] = copy.copy(kind)
+    if isinstance(schema.get("format"), str) and schema["format"] in TYPED_FORMATS:
+        result["format"] = schema["format"]
+    result.update(_plain_keywords(schema))
+    for key in _SUBSCHEMAS:
+        if isinstance(schema.get(key), (Mapping, bool)):
+            result[key] = models_input(schema[key])
+    for key in _SUBSCHEMA_LISTS:
+        if isinstance(schema.get(key), list):
+            result[key] = [models_input(member) for member in schema[key]]
+    for key in _SUBSCHEMA_MAPS:
+        if isinstance(schema.get(key), Mapping):
+            result[key] = {
+                name: models_input(sub)
+                for name, sub in schema[key].items()
+                if isinstance(name, str)
+            }
+    discriminator = _discriminator(schema.get("discriminator"))
+    if discriminator is not None:
+        result["discriminator"] = discriminator
+    return result
+
+
+def _plain_keywords(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The allowed keywords whose values are text, numbers, flags or JSON data."""
+    found: dict[str, Any] = {}
+    for key in _TEXTS:
+        if isinstance(schema.get(key), str):
+            found[key] = schema[key]
+    for key in _COUNTS:
+        value = schema.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            found[key] = value
+    for key in (*_NUMBERS, *_BOUNDS):
+        if _is_number(schema.get(key)) or (key in _BOUNDS and isinstance(schema.get(key), bool)):
+            found[key] = schema[key]
+    for key in _FLAGS:
+        if isinstance(schema.get(key), bool):
+            found[key] = schema[key]
+    for key in _VALUES:
+        if key in schema and _is_json(schema[key]):
+            found[key] = copy.deepcopy(schema[key])
+    enum = schema.get("enum")
+    if isinstance(enum, list) and _is_json(enum):
+        found["enum"] = copy.deepcopy(enum)
+    required = schema.get("required")
+    if isinstance(required, list) and all(isinstance(name, str) for name in required):
+        found["required"] = list(required)
+    return found
+
+
+def _discriminator(raw: Any) -> dict[str, Any] | None:
+    """A discriminator with its mapping as local references (a bare name means a component)."""
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("propertyName"), str):
+        return None
+    result: dict[str, Any] = {"propertyName": raw["propertyName"]}
+    mapping = raw.get("mapping")
+    if isinstance(mapping, Mapping):
+        result["mapping"] = {
+            key: ref if is_local_reference(ref) else COMPONENT_PREFIX + ref
+            for key, ref in mapping.items()
+            if isinstance(key, str)
+            and isinstance(ref, str)
+            and (is_local_reference(ref) or COMPONENT_NAME.fullmatch(ref))
+        }
+    return result
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_json(value: Any) -> bool:
+    """Whether ``value`` is plain JSON data (YAML can also give dates, sets, non-string keys...)."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(_is_json(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_json(v) for k, v in value.items())
+    return False
