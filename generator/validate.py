@@ -16,6 +16,7 @@ from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValida
 from generator.errors import Diagnostic, escape_token, parse_pointer, to_pointer
 from generator.extensions import check_extensions
 from generator.load import Document
+from generator.schemas import COMPONENT_NAME, REFERENCE_KEYWORDS, is_local_reference
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -32,11 +33,9 @@ def validate_spec(spec: Any, source: Document) -> list[Diagnostic]:
     if not isinstance(version, str) or not version.startswith(("3.0.", "3.1.")):
         return [diag("/openapi", f"unsupported OpenAPI version {version!r} (3.0.x or 3.1.x)")]
     problems = [diag(p, m) for p, m in _reference_problems(spec)]
-    if problems:  # the structural validator cannot run over dangling references
+    if problems:  # the structural validator cannot run over dangling or outside references
         return problems
-    validator_class = (
-        OpenAPIV31SpecValidator if version.startswith("3.1.") else OpenAPIV30SpecValidator
-    )
+    validator_class = _Spec31Validator if version.startswith("3.1.") else _Spec30Validator
     problems.extend(diag(p, m) for p, m in _operation_id_problems(spec))
     try:
         for error in validator_class(spec).iter_errors():
@@ -52,6 +51,46 @@ def validate_spec(spec: Any, source: Document) -> list[Diagnostic]:
     return problems
 
 
+class _RetrievalRefused(Exception):
+    """openapi-spec-validator asked for a document other than the spec."""
+
+
+def _refuse(uri: str) -> Any:
+    raise _RetrievalRefused(
+        f"{uri!r} is outside this file (an $id changes where references point); "
+        "specgen reads no other file and nothing from the network"
+    )
+
+
+class _NoRetrieval(Mapping[str, Any]):
+    """Resolver handlers that answer every URI scheme with a refusal.
+
+    openapi-spec-validator's default handlers read files and URLs while checking ``default``
+    values against their schemas (following ``$ref``s resolved against any ``$id``), and a scheme
+    without a handler falls back to ``urlopen``: so every scheme gets one, and it refuses.
+    """
+
+    def __getitem__(self, scheme: str) -> Any:
+        return _refuse
+
+    def __contains__(self, scheme: object) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+class _Spec30Validator(OpenAPIV30SpecValidator):
+    resolver_handlers = _NoRetrieval()  # type: ignore[assignment]
+
+
+class _Spec31Validator(OpenAPIV31SpecValidator):
+    resolver_handlers = _NoRetrieval()  # type: ignore[assignment]
+
+
 def _explain(error: jsonschema.ValidationError) -> tuple[str, str]:
     """The most specific pointer and message for a validator error."""
     deepest = best_match(error.context) if error.context else None
@@ -62,15 +101,33 @@ def _explain(error: jsonschema.ValidationError) -> tuple[str, str]:
 
 def iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
     """Every ``$ref`` string in ``node`` with the pointer of the object that holds it."""
+    for where, keyword, ref in iter_references(node, pointer):
+        if keyword == "$ref":
+            yield where, ref
+
+
+def iter_references(node: Any, pointer: str = "") -> Iterator[tuple[str, str, str]]:
+    """Every reference in ``node``: ``(pointer of its holder, keyword, reference)``.
+
+    References are the values of ``$ref``, ``$dynamicRef`` and ``$recursiveRef``, and of a
+    discriminator's ``mapping`` (keyword ``mapping/<key>``). The whole tree is searched, data
+    included, so that nothing shaped like a reference reaches a tool that might follow it.
+    """
     if isinstance(node, Mapping):
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            yield pointer, ref
+        for keyword in REFERENCE_KEYWORDS:
+            if isinstance(node.get(keyword), str):
+                yield pointer, keyword, node[keyword]
+        discriminator = node.get("discriminator")
+        mapping = discriminator.get("mapping") if isinstance(discriminator, Mapping) else None
+        if isinstance(mapping, Mapping):
+            for key, ref in mapping.items():
+                if isinstance(ref, str):
+                    yield f"{pointer}/discriminator", f"mapping/{escape_token(key)}", ref
         for key, value in node.items():
-            yield from iter_refs(value, f"{pointer}/{escape_token(key)}")
+            yield from iter_references(value, f"{pointer}/{escape_token(key)}")
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from iter_refs(value, f"{pointer}/{index}")
+            yield from iter_references(value, f"{pointer}/{index}")
 
 
 def resolve_pointer(root: Any, pointer: str) -> Any:
@@ -87,15 +144,48 @@ def resolve_pointer(root: Any, pointer: str) -> Any:
 
 
 def _reference_problems(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    for pointer, ref in iter_refs(spec):
-        where = pointer + "/$ref"
-        if not ref.startswith("#"):
-            yield where, f"only local references are supported, not {ref!r}"
+    components = (spec.get("components") or {}).get("schemas") or {}
+    for pointer, keyword, ref in iter_references(spec):
+        where = f"{pointer}/{keyword}"
+        if keyword.startswith("mapping/") and COMPONENT_NAME.fullmatch(ref):
+            if ref not in components:  # a discriminator may name a component schema
+                yield where, f"discriminator mapping {ref!r} names no schema in components"
             continue
+        if not is_local_reference(ref):
+            yield where, _outside_message(ref)
+        elif keyword != "$ref" and not (ref == "#" or ref.startswith("#/")):
+            continue  # "#name" names an anchor; specgen reads such values as any JSON (README)
+        elif (problem := _local_target_problem(spec, ref)) is not None:
+            yield where, problem
+
+
+def _outside_message(ref: str) -> str:
+    return (
+        f"only local references ('#/...', inside this file) are supported, not {ref!r}: "
+        "specgen reads no other file and nothing from the network"
+    )
+
+
+def _local_target_problem(spec: Mapping[str, Any], ref: str) -> str | None:
+    """Why the local reference ``ref`` leads nowhere, or None when it reaches a node.
+
+    A chain of nodes that are only references (``$ref`` to a ``$ref``...) must end: a cycle of
+    them describes nothing, and tools following it recurse until they crash.
+    """
+    chain = [ref]
+    while True:
         try:
-            resolve_pointer(spec, ref[1:])
+            target = resolve_pointer(spec, chain[-1][1:])
         except (LookupError, ValueError):
-            yield where, f"reference {ref!r} points to nothing"
+            if len(chain) == 1:
+                return f"reference {ref!r} points to nothing"
+            return None  # reported where the dangling reference itself is
+        following = target.get("$ref") if isinstance(target, Mapping) else None
+        if not isinstance(following, str) or not is_local_reference(following):
+            return None
+        if following in chain:
+            return f"reference cycle: {' -> '.join([*chain, following])} never reaches a value"
+        chain.append(following)
 
 
 def _operation_id_problems(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
