@@ -21,6 +21,7 @@ from generator.project import effective_api, list_apis, load_api
 from generator.record import record
 from generator.render import environment
 from generator.update import apply_update, plan_update
+from generator.validate import validate_spec
 from generator.write import write_package
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -168,12 +169,19 @@ def check(
 
 
 def _spec_for_diff(specs_dir: Path, argument: str, overlay_from: str | None) -> Any:
-    """An API name gives its effective spec; a file is read as is or with an API's overlay."""
+    """An API name gives its effective spec; a file is read as is or with an API's overlay.
+
+    Either way the spec is validated as ``validate`` does: a diff of something that is not an
+    OpenAPI document would report nothing, or crash.
+    """
     path = Path(argument)
     if not path.is_file():
         return load_api(specs_dir, argument).spec
     source = load_document(path)
     if overlay_from is None:
+        problems = validate_spec(source.data, source)
+        if problems:
+            raise SpecgenError(problems)
         return source.data
     api = load_api(specs_dir, overlay_from, check=False)
     return effective_api(api.key, api.folder, api.config, source, api.overlay).spec
