@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -327,3 +328,33 @@ def test_diff_and_generate_take_odd_but_valid_specs(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run_cli("generate", "--spec", odd, "--output", out, "--package", "odd")
     assert result.exit_code == 0, result.output
+
+
+def test_diff_of_an_api_against_an_invalid_file_is_refused() -> None:
+    specs = Path(__file__).resolve().parent.parent / "specs"
+    cycle = HOSTILE / "item7-ref-cycle.yaml"
+    result = run_cli("diff", "--specs", specs, "onegini-events", cycle)
+    assert result.exit_code == 1, result.output
+    assert error_lines(result)[0].startswith(f"error: {cycle}:"), result.output
+    assert " at /paths/~1things/$ref: reference cycle" in error_lines(result)[0]
+
+
+def test_update_from_a_hostile_spec_reads_nothing_and_changes_nothing(
+    tmp_path: Path, outside: Path
+) -> None:
+    """``specgen update`` validates the new spec like ``validate`` (via ``effective_api``)."""
+    root = Path(__file__).resolve().parent.parent
+    specs, output = tmp_path / "specs", tmp_path / "generated"
+    shutil.copytree(root / "specs" / "onegini-events", specs / "onegini-events")
+    before = (specs / "onegini-events" / "openapi.yaml").read_bytes()
+    spec = place(tmp_path, "item2-dynamicref-file.yaml", outside)
+    with watched() as events:
+        result = run_cli(
+            "update", "--specs", specs, "--output", output, "--from", spec, "onegini-events"
+        )
+    assert result.exit_code == 1, result.output
+    pointer = f"{LEAKED}/$dynamicRef"
+    assert any(f" at {pointer}: only local references" in line for line in error_lines(result))
+    assert_contained(events, outside)
+    assert (specs / "onegini-events" / "openapi.yaml").read_bytes() == before
+    assert not output.exists()
