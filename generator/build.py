@@ -413,13 +413,19 @@ def build_api(spec: Mapping[str, Any], source: str, target: Target) -> Built:
                 | set(builder.hoisted)
             )
         ),
-        spec_hash=hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16],
+        spec_hash=_spec_hash(spec),
         generator_version=__version__,
     )
     read = {r.type for op in operations for r in op.responses}
     read |= {op.pagination.item_type for op in operations if op.pagination is not None}
     roots = {name for ref in read for name in _model_names(ref)}
     return Built(api, _models_spec(spec, class_names, builder.hoisted, roots))
+
+
+def _spec_hash(spec: Mapping[str, Any]) -> str:
+    # YAML gives dates and timestamps where JSON has strings (an unquoted `example: 2024-01-01`).
+    text = json.dumps(spec, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _model_names(ref: TypeRef) -> set[str]:

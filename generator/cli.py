@@ -106,7 +106,7 @@ def bundle(specs_dir: Path, api: str) -> None:
     """Print the effective (overlaid, validated) spec of API as JSON."""
     with reported_errors():
         loaded = load_api(specs_dir, api)
-    click.echo(json.dumps(loaded.spec, indent=2, ensure_ascii=False))
+    click.echo(json.dumps(loaded.spec, indent=2, ensure_ascii=False, default=str))
 
 
 @main.command()

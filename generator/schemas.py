@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import math
 import re
 from collections.abc import Iterator, Mapping
@@ -210,11 +211,12 @@ def _plain_keywords(schema: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(schema.get(key), bool):
             found[key] = schema[key]
     for key in _VALUES:
-        if key in schema and _is_json(schema[key]):
-            found[key] = copy.deepcopy(schema[key])
-    enum = schema.get("enum")
-    if isinstance(enum, list) and _is_json(enum):
-        found["enum"] = copy.deepcopy(enum)
+        value = _json_data(schema.get(key, _NOT_JSON))
+        if value is not _NOT_JSON:
+            found[key] = value
+    enum = _json_data(schema.get("enum"))
+    if isinstance(enum, list):
+        found["enum"] = enum
     required = schema.get("required")
     if isinstance(required, list) and all(isinstance(name, str) for name in required):
         found["required"] = list(required)
@@ -242,14 +244,25 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _is_json(value: Any) -> bool:
-    """Whether ``value`` is plain JSON data (YAML can also give dates, sets, non-string keys...)."""
+_NOT_JSON: Any = object()
+
+
+def _json_data(value: Any) -> Any:
+    """A copy of ``value`` as plain JSON data, or ``_NOT_JSON``.
+
+    YAML also gives dates and timestamps (as ISO strings here, what the author wrote), and
+    non-string keys, sets or infinities, which are not data a schema can hold.
+    """
     if value is None or isinstance(value, (str, bool, int)):
-        return True
+        return value
     if isinstance(value, float):
-        return math.isfinite(value)
+        return value if math.isfinite(value) else _NOT_JSON
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
     if isinstance(value, list):
-        return all(_is_json(item) for item in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _is_json(v) for k, v in value.items())
-    return False
+        items = [_json_data(item) for item in value]
+        return _NOT_JSON if any(item is _NOT_JSON for item in items) else items
+    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        members = {key: _json_data(item) for key, item in value.items()}
+        return _NOT_JSON if any(v is _NOT_JSON for v in members.values()) else members
+    return _NOT_JSON
