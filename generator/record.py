@@ -129,7 +129,7 @@ def record(
     ]
     if not own:
         # Never write another exchange (a token request) under the operation's name.
-        raise SpecgenError(redactor.text(_not_sent(op, capture.exchanges, token_url, failure)))
+        raise SpecgenError(_not_sent(op, capture.exchanges, token_url, failure, redactor))
     request, response = own[-1]  # the last one: after a 401, the auth flow sends it again
     data = {
         "operation": operation_id,
@@ -242,13 +242,15 @@ def _not_sent(
     exchanges: list[tuple[httpx.Request, httpx.Response]],
     token_url: str | None,
     failure: Exception | None,
+    redactor: Redactor,
 ) -> str:
-    """Why nothing is recorded: the operation's own request never went out (or was not seen)."""
+    """Why nothing is recorded: the operation's own request never went out (or was not seen).
+    What comes from the exchange is redacted: the message ends up in terminals and CI logs."""
     if not exchanges:
         return f"{op.operation_id}: no exchange happened (nothing written)"
     request, response = exchanges[-1]
     url = request.url.copy_with(query=None, fragment=None)
-    answer = (
+    answer = redactor.text(
         f"{request.method} {url} answered status {response.status_code} "
         f"({response.headers.get('content-type') or 'no content type'})"
         + (f": {failure}" if failure else "")
