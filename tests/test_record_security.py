@@ -239,7 +239,7 @@ def test_hostile_operation_ids_stay_in_the_recordings_folder(
     assert_portable(path.name)
 
 
-def test_distinct_hostile_ids_get_distinct_files(hostile: tuple[Path, Path]) -> None:
+def test_distinct_hostile_ids_get_distinct_files() -> None:
     """Names that had to be cleaned keep a trace of the original, so two operations never
     overwrite each other's recordings."""
     names = {safe_filename(op_id) for op_id in HOSTILE_IDS.values()}
