@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from generator.errors import SpecgenError
+from generator.paths import inside
 
 MANIFEST = ".specgen-manifest.json"
 
@@ -46,9 +46,7 @@ def write_package(folder: Path, files: Mapping[str, str]) -> None:
     """Replace the specgen-owned content of ``folder`` by ``files`` (relative paths), atomically."""
     folder = folder.resolve()
     for name in files:
-        target = (folder / name).resolve()
-        if folder not in target.parents:
-            raise SpecgenError.at(name, "", f"refusing to write outside {folder}")
+        inside(folder, folder / name)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
+from urllib.parse import quote, quote_plus
 
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from loopback import FakeServer
 
 from generator.cli import main
 from generator.errors import SpecgenError
@@ -24,52 +26,6 @@ from generator.redact import Redactor
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "generated"
-
-
-class FakeServer:
-    """A loopback HTTP server answering every request with ``self.reply``; keeps the requests."""
-
-    def __init__(self) -> None:
-        self.reply: dict[str, Any] = {"status": 200, "headers": {}, "body": {}}
-        self.requests: list[dict[str, Any]] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                server.requests.append(
-                    {
-                        "method": self.command,
-                        "path": self.path,
-                        "headers": dict(self.headers),
-                        "body": self.rfile.read(length),
-                    }
-                )
-                payload = json.dumps(server.reply["body"]).encode()
-                self.send_response(server.reply["status"])
-                self.send_header("content-type", "application/json")
-                for name, value in server.reply["headers"].items():
-                    self.send_header(name, value)
-                self.send_header("content-length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = _answer
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> FakeServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -175,27 +131,109 @@ def test_cli_reports_missing_credentials_without_traceback(specs: Path) -> None:
     assert "Traceback" not in result.output
 
 
-SECRET = st.from_regex(r"[A-Za-z0-9._~+/=-]{8,40}", fullmatch=True)
+# Characters that make the encodings of a secret differ from its raw text: URL-reserved ones,
+# ones JSON escapes, base64's own alphabet, and non-ASCII (Latin-1, other BMP, astral).
+ASCII_SPECIAL = ' +/=&"\\%?#:;,~'
+ALNUM = st.characters(codec="ascii", categories=("Lu", "Ll", "Nd"))
+SECRET = st.text(st.sampled_from(ASCII_SPECIAL + "éж€😀") | ALNUM, min_size=8, max_size=30)
+# A bearer token travels in a header as it is: ASCII, no space at either end.
+TOKEN = st.text(st.sampled_from(ASCII_SPECIAL) | ALNUM, min_size=8, max_size=30).filter(
+    lambda s: s == s.strip()
+)
+
+
+def encodings(secret: str) -> dict[str, str]:
+    """Every spelling of ``secret`` a client or server may send (the test's own list, written
+    independently of generator/redact.py)."""
+    raw = secret.encode()
+    b64, url64 = base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()
+    percent = quote(secret, safe="")
+    return {
+        "raw": secret,
+        "quote": quote(secret),
+        "quote-all": percent,
+        "quote-lower": re.sub(r"%[0-9A-F]{2}", lambda m: m[0].lower(), percent),
+        "quote-plus": quote_plus(secret),
+        "base64": b64,
+        "base64-unpadded": b64.rstrip("="),
+        "base64url": url64,
+        "base64url-unpadded": url64.rstrip("="),
+        "json": json.dumps(secret)[1:-1],
+        "json-unicode": json.dumps(secret, ensure_ascii=False)[1:-1],
+    }
+
+
+def placed(secrets: dict[str, str]) -> dict[str, str]:
+    """Every encoding of every secret, keyed by who and how."""
+    return {f"{who}-{how}": f for who, s in secrets.items() for how, f in encodings(s).items()}
+
+
+def in_url(forms: dict[str, str]) -> str:
+    """A query string carrying every form that can stand in a URL as it is."""
+    url_safe = re.compile(r"[A-Za-z0-9_.~%+/=-]*")
+    return "&".join(f"{k}={v}" for k, v in forms.items() if url_safe.fullmatch(v))
+
+
+def in_header(forms: dict[str, str]) -> str:
+    return " ".join(v for v in forms.values() if v.isascii())
+
+
+def assume_distinct(secrets: list[str], *fixed: str) -> None:
+    """Skip examples where a secret could be found in the file for another reason: one secret
+    inside another, or a spelling that occurs in the recording's fixed text or the marker."""
+    for i, a in enumerate(secrets):
+        assume(not any(a in b or b in a for b in secrets[i + 1 :]))
+        assume(not any(f in text for f in encodings(a).values() for text in fixed))
+
+
+def assert_no_spelling(written: str, secrets: dict[str, str]) -> None:
+    """No encoding of any secret in the file, as it is or as it looks inside a JSON string."""
+    for who, secret in secrets.items():
+        for how, form in encodings(secret).items():
+            in_json = {json.dumps(form, ensure_ascii=False)[1:-1], json.dumps(form)[1:-1]}
+            for spelled in {form} | in_json:
+                assert spelled not in written, f"{how} form of {who} ({spelled!r}) left in the file"
+
+
+# The text every recording of these tests holds whatever the secrets: keys, fixed values,
+# the fake server's own header.
+SKELETON = " ".join(
+    [
+        "operation description source synthetic request response method path query headers",
+        "body status live service, recorded Recorded from getSignInAttempts searchEvents",
+        "POST GET content-type application/json accept server /api/v1/signinattempts /api/events",
+        BaseHTTPRequestHandler.server_version,
+        BaseHTTPRequestHandler.sys_version,
+    ]
+)
 
 
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(token=SECRET, echoed=SECRET, custom=SECRET)
+@given(token=TOKEN, echoed=SECRET, custom=SECRET)
 def test_secrets_never_reach_disk(
     server: FakeServer, specs: Path, token: str, echoed: str, custom: str
 ) -> None:
-    """Secrets in every position: auth header, cookies, token fields in bodies, a configured
-    field name, and the credential echoed back inside an ordinary field and header."""
-    for secret in (token, echoed, custom):
-        assume(secret not in REDACTED and secret not in json.dumps(ONEPASSWORD_PAGE))
+    """Secrets in every encoding in every position: auth header, cookies, token fields in
+    bodies, a configured field name, and the credentials echoed back (raw, percent-encoded,
+    base64, JSON-escaped) in ordinary body fields, nested strings, keys, a `next` link, a
+    `Link` header, an ordinary header, the request body and the base URL."""
+    secrets = {"token": token, "echoed": echoed, "custom": custom}
+    assume_distinct([token, echoed, custom], REDACTED, json.dumps(ONEPASSWORD_PAGE), SKELETON)
     config = specs / "onepassword-events" / "specgen.yaml"
     text = config.read_text()
     if "redact:" not in text:
         config.write_text(text.replace("record:\n", "record:\n  redact: [session_key]\n", 1))
+    forms = placed(secrets)
+    link = f"{server.url}/api/v1/signinattempts?{in_url(forms)}"
     server.reply = {
         "status": 200,
-        "headers": {"set-cookie": f"sid={echoed}", "x-echo": f"you sent {token}"},
+        "headers": {
+            "set-cookie": f"sid={quote(echoed)}; Path=/",
+            "x-echo": in_header(forms),
+            "link": f'<{link}>; rel="next"',
+        },
         "body": {
             **ONEPASSWORD_PAGE,
             "access_token": echoed,
@@ -204,27 +242,57 @@ def test_secrets_never_reach_disk(
             "password": echoed,
             "session_key": custom,
             "note": f"token {token} accepted",
+            "echo": forms,
+            "nested": [{"deep": [list(forms.values())]}],
+            "keys": {form: True for form in forms.values()},
+            "next": link,
         },
     }
     body = specs / "body.json"
-    body.write_text(json.dumps({"cursor": "c0", "password": echoed, "session_key": custom}))
-    api = load_api(specs, "onepassword-events")
-    path = record(
-        api,
-        "getSignInAttempts",
-        [],
-        body,
-        GENERATED,
-        "secret",
-        environ=_env(server, OP_EVENTS_TOKEN=token),
+    body.write_text(
+        json.dumps({"cursor": "c0", "password": echoed, "session_key": custom, "echo": forms})
     )
+    api = load_api(specs, "onepassword-events")
+    base_url = f"{server.url}/t/{quote(token, safe='')}"
+    environ = _env(server, OP_EVENTS_TOKEN=token, OP_EVENTS_BASE_URL=base_url)
+    path = record(api, "getSignInAttempts", [], body, GENERATED, "secret", environ=environ)
     written = path.read_text()
-    for secret in (token, echoed, custom):
-        assert secret not in written
-        assert json.dumps(secret)[1:-1] not in written
+    assert_no_spelling(written, secrets)
     data = json.loads(written)
     assert data["response"]["body"]["session_key"] == REDACTED
     assert data["response"]["headers"]["set-cookie"] == REDACTED
+    assert data["request"]["headers"]["authorization"] == REDACTED
+    # What is not secret survives: the page itself and the request's own path.
+    assert data["response"]["body"]["cursor"] == ONEPASSWORD_PAGE["cursor"]
+    assert data["request"]["path"] == "/api/v1/signinattempts"
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(username=SECRET, password=SECRET)
+def test_basic_credentials_never_reach_disk(
+    server: FakeServer, specs: Path, username: str, password: str
+) -> None:
+    """HTTP Basic: the `username:password` pair and each part, in every encoding, echoed in
+    the request's query (through a parameter), the response body, a `next` link and a header."""
+    secrets = {"username": username, "password": password, "pair": f"{username}:{password}"}
+    assume_distinct([username, password], REDACTED, SKELETON, "resultSet pagination pageSize")
+    forms = placed(secrets)
+    link = f"{server.url}/api/events?{in_url(forms)}"
+    page = {"resultSet": [], "pagination": {"offset": 0, "pageSize": 5, "totalResults": 0}}
+    server.reply = {
+        "status": 200,
+        "headers": {"x-echo": in_header(forms), "link": f'<{link}>; rel="next"'},
+        "body": {**page, "echo": forms, "next": link},
+    }
+    env = {"ONEGINI_BASE_URL": server.url, "ONEGINI_USERNAME": username,
+           "ONEGINI_PASSWORD": password}  # fmt: skip
+    api = load_api(specs, "onegini-events")
+    params = [f"actor={password}", "limit=5", "offset=0"]
+    path = record(api, "searchEvents", params, None, GENERATED, "basic", environ=env)
+    assert_no_spelling(path.read_text(), secrets)
+    assert load_recording(path).response["body"]["pagination"] == page["pagination"]
 
 
 def test_redactor_replaces_by_name_and_by_value() -> None:
