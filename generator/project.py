@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import SpecgenError
-from generator.load import Document, load_document
+from generator.load import Document, check_depth, load_document
 from generator.overlay import apply_overlay
 from generator.validate import validate_spec
 
@@ -75,7 +75,11 @@ def effective_api(
     *,
     check: bool = True,
 ) -> Api:
-    spec = apply_overlay(source.data, overlay) if overlay is not None else source.data
+    spec = source.data
+    if overlay is not None:
+        spec = apply_overlay(spec, overlay)
+        # Each document was bounded when read; an update merged in deep can pass the bound.
+        check_depth(spec, source, "with its overlay applied, the spec is")
     if check:
         problems = validate_spec(spec, source)
         if problems:
