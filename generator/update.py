@@ -13,11 +13,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import jinja2
 
 from generator.diff import Change, diff_specs
 from generator.errors import SpecgenError
+from generator.fetch import fetch_url
 from generator.load import parse_document
 from generator.pipeline import generate_files, target_of
 from generator.project import effective_api, load_api
@@ -36,12 +36,7 @@ class UpdatePlan:
 def fetch(source: str) -> str:
     """The text of a file, or of a URL when ``source`` is an http(s) URL."""
     if source.startswith(("http://", "https://")):
-        try:
-            response = httpx.get(source, follow_redirects=True, timeout=30)
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise SpecgenError(f"{source}: cannot fetch: {exc}") from None
-        return response.text
+        return fetch_url(source)  # bounded in size and time, see generator/fetch.py
     try:
         return Path(source).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

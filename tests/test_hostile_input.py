@@ -8,10 +8,15 @@ way a user would meet it: ``validate`` and ``check`` on an API folder, ``generat
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +24,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
+from generator import fetch
 from generator.cli import main
 from generator.load import MAX_ALIAS_NODES, MAX_DEPTH, load_document
 
@@ -330,3 +336,142 @@ def test_merge_keys_may_be_overridden(tmp_path: Path) -> None:
     path = tmp_path / "merge.yaml"
     path.write_text("base: &base {a: 1, b: 2}\nuse:\n  <<: *base\n  a: 3\n")
     assert load_document(path).data["use"] == {"a": 3, "b": 2}
+
+
+# Item 6: `specgen update --from URL` is bounded in size and time
+
+
+class Server:
+    """A loopback HTTP server whose handler the test chooses: ``handle(request_handler)``."""
+
+    def __init__(self) -> None:
+        self.handle: Callable[[BaseHTTPRequestHandler], None] = lambda handler: None
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    server.handle(self)  # the client may give up early, as it should
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/openapi.json"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    fake = Server()
+    fake.thread.start()
+    yield fake
+    fake.httpd.shutdown()
+    fake.httpd.server_close()
+
+
+@pytest.fixture
+def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 64 KiB cap and a 1 s deadline, so the tests need neither megabytes nor a minute."""
+    monkeypatch.setattr(fetch, "MAX_BYTES", 64 * 1024)
+    monkeypatch.setattr(fetch, "DEADLINE_SECONDS", 1.0)
+
+
+@pytest.fixture
+def onegini(tmp_path: Path) -> Path:
+    specs = tmp_path / "specs"
+    shutil.copytree(ROOT / "specs" / "onegini-events", specs / "onegini-events")
+    return specs
+
+
+def update_from(specs: Path, url: str) -> Result:
+    output = specs.parent / "generated"
+    return run("update", "--specs", specs, "--output", output, "onegini-events", "--from", url)
+
+
+def send(handler: BaseHTTPRequestHandler, body: bytes, headers: dict[str, str]) -> None:
+    handler.send_response(200)
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def test_update_from_url_fetches_the_spec(server: Server, onegini: Path) -> None:
+    text = (onegini / "onegini-events" / "openapi.yaml").read_text()
+    newer = text.replace("version:", "version: 9.9.9  # was", 1)
+    body = newer.encode()
+    server.handle = lambda h: send(h, body, {"content-length": str(len(body))})
+    result = update_from(onegini, server.url)
+    assert result.exit_code == 0, result.output
+    assert (onegini / "onegini-events" / "openapi.yaml").read_text() == newer
+
+
+def test_update_refuses_an_announced_oversized_answer(
+    server: Server, onegini: Path, small_limits: None
+) -> None:
+    """Content-Length says 1 GB: refused on the headers, before reading the body."""
+    server.handle = lambda h: send(h, b"{}", {"content-length": str(10**9)})
+    result = update_from(onegini, server.url)
+    assert refusal(result) == (
+        f"error: {server.url}: cannot fetch: the answer is larger than 65536 bytes (the limit)"
+    )
+
+
+def test_update_refuses_an_oversized_answer_without_length(
+    server: Server, onegini: Path, small_limits: None
+) -> None:
+    """No Content-Length (connection close): the bytes actually received are counted."""
+
+    def endless(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("connection", "close")
+        handler.end_headers()
+        for _ in range(1000):  # 8 MB, far past the 64 KiB cap, unless the client stops first
+            handler.wfile.write(b"x" * 8192)
+
+    server.handle = endless
+    result = update_from(onegini, server.url)
+    assert refusal(result) == (
+        f"error: {server.url}: cannot fetch: the answer is larger than 65536 bytes (the limit)"
+    )
+
+
+def test_update_gives_up_on_a_trickling_server(
+    server: Server, onegini: Path, small_limits: None
+) -> None:
+    """One byte every 0.2 s never trips a per-read timeout; the overall deadline stops it."""
+
+    def trickle(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("content-length", "1000")
+        handler.end_headers()
+        for _ in range(1000):
+            handler.wfile.write(b" ")
+            handler.wfile.flush()
+            time.sleep(0.2)
+
+    server.handle = trickle
+    before = (onegini / "onegini-events" / "openapi.yaml").read_bytes()
+    started = time.monotonic()
+    result = update_from(onegini, server.url)
+    assert refusal(result) == (
+        f"error: {server.url}: cannot fetch: no complete answer within 1 s (the limit)"
+    )
+    assert time.monotonic() - started < 30  # generous: the trickle alone would take 200 s
+    assert (onegini / "onegini-events" / "openapi.yaml").read_bytes() == before
+
+
+def test_fetch_error_status_is_one_line(server: Server, onegini: Path) -> None:
+    def missing(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(404)
+        handler.send_header("content-length", "0")
+        handler.end_headers()
+
+    server.handle = missing
+    result = update_from(onegini, server.url)
+    assert refusal(result).startswith(f"error: {server.url}: cannot fetch: Client error '404")
+    assert len(result.stderr.splitlines()) == 1, result.stderr  # httpx's message has two lines
