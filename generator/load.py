@@ -341,8 +341,23 @@ def _line(item: yaml.Node | yaml.Event) -> int:
     return int(mark.line) + 1 if mark is not None else 1
 
 
+def _nests_deeper(node: Any, levels: int) -> bool:
+    """Whether some value sits more than ``levels`` below ``node`` (recursion <= ``levels``)."""
+    if isinstance(node, dict):
+        children: Any = node.values()
+    elif isinstance(node, list):
+        children = node
+    else:
+        return False
+    if levels == 0:
+        return len(children) > 0
+    return any(_nests_deeper(c, levels - 1) for c in children if isinstance(c, dict | list))
+
+
 def _first_too_deep(data: Any) -> str | None:
     """Pointer of the first value (in document order) deeper than ``MAX_DEPTH``, if any."""
+    if not _nests_deeper(data, MAX_DEPTH):  # the quick answer for every real document
+        return None
     # Each entry links to its parent's, so a pointer is only spelled out for the one reported.
     stack: list[tuple[Any, int, tuple[Any, ...]]] = [(data, 0, ())]
     while stack:
