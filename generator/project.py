@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator import naming
 from generator.errors import SpecgenError
 from generator.load import Document, check_depth, load_document
 from generator.overlay import apply_overlay
@@ -100,6 +101,10 @@ def read_config(doc: Document) -> ApiConfig:
             raise doc.error(f"/{key}", f"'{key}' must be a non-empty string")
         if identifier and (not _IDENTIFIER.match(value) or keyword.iskeyword(value)):
             raise doc.error(f"/{key}", f"'{key}' must be a Python identifier, not {value!r}")
+        if key == "package" and naming.shadows_module(value):
+            raise doc.error(
+                f"/{key}", f"'package: {value}' would shadow the Python module of that name"
+            )
         if key in ("spec", "overlay") and (Path(value).is_absolute() or ".." in Path(value).parts):
             raise doc.error(f"/{key}", f"'{key}' must be a path inside the API folder")
         return value

@@ -475,3 +475,73 @@ def test_fetch_error_status_is_one_line(server: Server, onegini: Path) -> None:
     result = update_from(onegini, server.url)
     assert refusal(result).startswith(f"error: {server.url}: cannot fetch: Client error '404")
     assert len(result.stderr.splitlines()) == 1, result.stderr  # httpx's message has two lines
+
+
+# Found by tests/test_adversarial.py: spec text in error lines, titles as names
+
+
+def test_error_lines_show_control_characters_instead_of_obeying_them(tmp_path: Path) -> None:
+    """A name with a newline or a terminal escape cannot forge a second error line."""
+    spec = tmp_path / "forged.json"
+    name = "x\nerror: all fine\x1b[32m\u2028"
+    spec.write_text(
+        json.dumps(
+            {
+                "openapi": "3.1.0",
+                "info": {"title": "Forged", "version": "1"},
+                "paths": {"/a": {"get": {"operationId": name}, "put": {"operationId": name}}},
+            }
+        )
+    )
+    result = run("generate", "--spec", spec, "--output", tmp_path / "out")
+    assert result.exit_code == 1
+    assert all(line.startswith("error: ") for line in result.stderr.splitlines()), result.stderr
+    assert "x\\nerror: all fine\\x1b[32m\\u2028" in result.stderr
+    assert "\x1b" not in result.stderr and "\u2028" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("title", "package", "client"),
+    [
+        ("None", "none", "NoneClient"),
+        ("JSON", "json_client", "JSON"),
+        ("httpx", "httpx_client", "Httpx"),
+    ],
+)
+def test_titles_never_give_keyword_classes_or_shadowing_packages(
+    title: str, package: str, client: str, tmp_path: Path
+) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        f"openapi: 3.1.0\ninfo: {{title: {title}, version: '1'}}\npaths:\n"
+        "  /a: {get: {operationId: a, responses: {'200': {description: ok}}}}\n"
+    )
+    result = run("generate", "--spec", spec, "--output", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    done = subprocess.run(
+        [sys.executable, "-c", f"from {package} import {client}; print({client}.__module__)"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path / "out" / package,
+        timeout=60,
+    )
+    assert done.stdout == f"{package}._client\n", done.stderr
+
+
+def test_explicit_names_that_cannot_work_are_refused(tmp_path: Path) -> None:
+    spec = HOSTILE / "item3-modest-anchors.yaml"
+    out = tmp_path / "out"
+    shadowing = run("generate", "--spec", spec, "--output", out, "--package", "typing")
+    assert (
+        refusal(shadowing)
+        == "error: --package 'typing' would shadow the Python module of that name"
+    )
+    keyword = run("generate", "--spec", spec, "--output", out, "--client-name", "True")
+    assert refusal(keyword) == "error: --client-name must be a Python identifier, not 'True'"
+    specs = api_folder(tmp_path, spec)
+    config = specs / "hostile" / "specgen.yaml"
+    config.write_text(config.read_text().replace("package: hostile", "package: pydantic"))
+    assert refusal(run("validate", "--specs", specs)) == (
+        f"error: {config}:2 at /package: 'package: pydantic' would shadow the Python module of "
+        "that name"
+    )
