@@ -43,10 +43,11 @@ class Document:
     text: str
     data: Any
     _lines: dict[str, int] | None = field(default=None, repr=False)
+    label: str | None = None  # what diagnostics call it, when not its path (e.g. a URL)
 
     @property
     def name(self) -> str:
-        return str(self.path)
+        return self.label or str(self.path)
 
     def line_of(self, pointer: str) -> int | None:
         """1-based line of the node at ``pointer``, or of its nearest ancestor that exists."""
@@ -76,9 +77,12 @@ def load_document(path: Path) -> Document:
     return parse_document(path, text)
 
 
-def parse_document(path: Path, text: str) -> Document:
-    data = _parse_json(path, text) if path.suffix.lower() == ".json" else _parse_yaml(path, text)
-    return Document(path=path, text=text, data=data)
+def parse_document(path: Path, text: str, label: str | None = None) -> Document:
+    """Parse ``text`` as the format ``path`` names; diagnostics call it ``label`` or ``path``."""
+    where = label or str(path)
+    json_format = path.suffix.lower() == ".json"
+    data = _parse_json(where, text) if json_format else _parse_yaml(where, text)
+    return Document(path=path, text=text, data=data, label=label)
 
 
 def check_depth(data: Any, document: Document, what: str) -> None:
@@ -99,24 +103,24 @@ class _Refusal(Exception):
         super().__init__(message)
         self.pointer, self.message, self.line = pointer, message, line
 
-    def error(self, path: Path) -> SpecgenError:
-        return SpecgenError.at(path, self.pointer, self.message, self.line)
+    def error(self, where: str) -> SpecgenError:
+        return SpecgenError.at(where, self.pointer, self.message, self.line)
 
 
 class _DuplicateKey(Exception):
     pass
 
 
-def _parse_json(path: Path, text: str) -> Any:
+def _parse_json(where: str, text: str) -> Any:
     try:
         data = json.loads(text, object_pairs_hook=_unique_pairs)
     except json.JSONDecodeError as exc:
-        raise SpecgenError.at(path, "", f"invalid JSON: {exc.msg}", exc.lineno) from None
+        raise SpecgenError.at(where, "", f"invalid JSON: {exc.msg}", exc.lineno) from None
     except (RecursionError, _DuplicateKey) as exc:
         # json reports neither where nor (for depth) why: read the text as YAML to find out.
-        raise _locate_json_problem(path, text, exc) from None
+        raise _locate_json_problem(where, text, exc) from None
     if _first_too_deep(data) is not None:
-        raise _locate_json_problem(path, text, None)
+        raise _locate_json_problem(where, text, None)
     return data
 
 
@@ -127,35 +131,39 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _locate_json_problem(path: Path, text: str, exc: Exception | None) -> SpecgenError:
+def _locate_json_problem(where: str, text: str, exc: Exception | None) -> SpecgenError:
     """The error for a JSON text json refused: JSON is YAML here, whose loader knows the line."""
     try:
-        yaml.load(_yaml_text(path, text), Loader=_SpecLoader)
+        yaml.load(_json_as_yaml(text), Loader=_SpecLoader)
     except _Refusal as refusal:
-        return refusal.error(path)
+        return refusal.error(where)
     except (yaml.YAMLError, RecursionError):
         pass
     if isinstance(exc, _DuplicateKey):
-        return SpecgenError.at(path, "", "invalid JSON: an object has a duplicate key")
-    return SpecgenError.at(path, "", f"invalid JSON: {_too_deep_message()}")
+        return SpecgenError.at(where, "", "invalid JSON: an object has a duplicate key")
+    return SpecgenError.at(where, "", f"invalid JSON: {_too_deep_message()}")
 
 
-def _parse_yaml(path: Path, text: str) -> Any:
+def _parse_yaml(where: str, text: str) -> Any:
     try:
         return yaml.load(text, Loader=_SpecLoader)
     except _Refusal as refusal:
-        raise refusal.error(path) from None
+        raise refusal.error(where) from None
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
         problem = exc.problem or "syntax error"
-        raise SpecgenError.at(path, "", f"invalid YAML: {problem}", line) from None
+        raise SpecgenError.at(where, "", f"invalid YAML: {problem}", line) from None
     except yaml.YAMLError as exc:
-        raise SpecgenError.at(path, "", f"invalid YAML: {exc}") from None
+        raise SpecgenError.at(where, "", f"invalid YAML: {exc}") from None
 
 
 def _yaml_text(path: Path, text: str) -> str:
+    return _json_as_yaml(text) if path.suffix.lower() == ".json" else text
+
+
+def _json_as_yaml(text: str) -> str:
     # JSON allows tabs only as whitespace between tokens, where YAML rejects them.
-    return text.replace("\t", " ") if path.suffix.lower() == ".json" else text
+    return text.replace("\t", " ")
 
 
 class _SpecLoader(yaml.SafeLoader):

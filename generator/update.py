@@ -48,7 +48,8 @@ def plan_update(specs_dir: Path, key: str, source: str, env: jinja2.Environment)
     current = load_api(specs_dir, key)
     spec_path = current.folder / current.config.spec
     text = fetch(source)
-    document = parse_document(spec_path, text)
+    # Read in the API's spec format; diagnostics name where the new text came from.
+    document = parse_document(spec_path, text, label=source)
     updated = effective_api(key, current.folder, current.config, document, current.overlay)
     changes = diff_specs(current.spec, updated.spec)
     files = generate_files(updated.spec, updated.source.name, target_of(updated), env)

@@ -234,7 +234,7 @@ def test_deep_spec_is_refused_by_update(tmp_path: Path) -> None:
     before = (specs / "onegini-events" / "openapi.yaml").read_bytes()
     result = run("update", "--specs", specs, "--output", tmp_path / "gen", "onegini-events",
                  "--from", new)  # fmt: skip
-    assert refusal(result).endswith(f":{DEEP_LINE} at {DEEP_POINTER}: {DEEP_MESSAGE}")
+    assert refusal(result) == f"error: {new}:{DEEP_LINE} at {DEEP_POINTER}: {DEEP_MESSAGE}"
     assert (specs / "onegini-events" / "openapi.yaml").read_bytes() == before
 
 
@@ -408,6 +408,14 @@ def test_update_from_url_fetches_the_spec(server: Server, onegini: Path) -> None
     result = update_from(onegini, server.url)
     assert result.exit_code == 0, result.output
     assert (onegini / "onegini-events" / "openapi.yaml").read_text() == newer
+
+
+def test_update_errors_name_the_url_and_its_line(server: Server, onegini: Path) -> None:
+    body = (HOSTILE / "item5-duplicate-get.yaml").read_bytes()
+    server.handle = lambda h: send(h, body, {"content-length": str(len(body))})
+    assert refusal(update_from(onegini, server.url)) == (
+        f"error: {server.url}:9 at /paths/~1pets/get: duplicate key 'get' (first at line 5)"
+    )
 
 
 def test_update_refuses_an_announced_oversized_answer(
