@@ -401,12 +401,13 @@ def _line_map(text: str) -> dict[str, int]:
         if id(node) in seen:
             continue
         seen.add(id(node))
+        children: list[tuple[yaml.Node, str]] = []
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 token = escape_token(str(key_node.value))
                 lines[pointer + "/" + token] = key_node.start_mark.line + 1
-                stack.append((value_node, pointer + "/" + token))
+                children.append((value_node, pointer + "/" + token))
         elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                stack.append((item, f"{pointer}/{index}"))
+            children = [(item, f"{pointer}/{index}") for index, item in enumerate(node.value)]
+        stack.extend(reversed(children))  # walked in document order: anchors before aliases
     return lines

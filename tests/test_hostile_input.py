@@ -137,7 +137,11 @@ def test_aliases_nesting_deeper_than_the_limit_are_refused(tmp_path: Path) -> No
 
 def test_modest_anchors_and_merge_keys_still_work(tmp_path: Path) -> None:
     spec = HOSTILE / "item3-modest-anchors.yaml"
-    data = load_document(spec).data
+    document = load_document(spec)
+    data = document.data
+    # A place reached through an alias has the line of the alias (the anchor is not re-walked).
+    alias_line = 1 + spec.read_text().splitlines().index('        "200": *pets')
+    assert document.line_of("/paths/~1cats/get/responses/200/description") == alias_line
     cats = data["paths"]["/cats"]["get"]
     assert cats["parameters"][0] == data["paths"]["/pets"]["get"]["parameters"][0]
     assert cats["parameters"][1] == {"name": "offset", "in": "query", "schema": {"type": "integer"}}
