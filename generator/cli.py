@@ -72,7 +72,20 @@ def selected_apis(specs_dir: Path, names: tuple[str, ...]) -> list[str]:
     return list(names) if names else list_apis(specs_dir)
 
 
-@click.group()
+class _Commands(click.Group):
+    """The command group, with a last resort for input too deep for Python's recursion."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RecursionError:
+            # Reading refuses documents nested beyond the documented limit, so this should not
+            # happen; if some input still gets here, one line beats a thousand-line traceback.
+            click.echo("error: the input is nested too deeply to process", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Commands)
 @click.version_option(__version__, prog_name="specgen")
 def main() -> None:
     """specgen: typed Python clients from validated, overlaid OpenAPI specs."""

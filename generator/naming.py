@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
+import sys
 from collections.abc import Iterable
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+|[0-9]+")
@@ -13,6 +14,14 @@ _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+|[0-9]+")
 _MODEL_RESERVED = {
     "Annotated", "Any", "AwareDatetime", "BaseModel", "ConfigDict", "Field", "Literal",
     "RootModel", "date", "datetime", "models", "errors",
+}  # fmt: skip
+
+
+# Top-level modules a generated package must not be named after: importing it would shadow
+# them (the standard library, and the runtime dependencies of every generated client).
+_TAKEN_MODULES = frozenset(sys.stdlib_module_names) | {
+    "httpx", "httpcore", "h11", "anyio", "sniffio", "idna", "certifi",
+    "pydantic", "pydantic_core", "annotated_types", "typing_extensions", "typing_inspection",
 }  # fmt: skip
 
 
@@ -38,6 +47,23 @@ def pascal(text: str) -> str:
     if name[0].isdigit():
         name = "M" + name
     return name
+
+
+def shadows_module(package: str) -> bool:
+    """Whether a package called ``package`` would hide a module generated code imports."""
+    return package in _TAKEN_MODULES
+
+
+def package_name(text: str) -> str:
+    """A package name from an API title: ``JSON`` -> ``json_client``, never a taken module."""
+    name = snake(text)
+    return name + "_client" if shadows_module(name) else name
+
+
+def client_class(text: str) -> str:
+    """A client class name from an API title: ``None`` -> ``NoneClient``, never a keyword."""
+    name = pascal(text)
+    return name + "Client" if keyword.iskeyword(name) else name
 
 
 def constant(text: str) -> str:

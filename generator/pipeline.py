@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -53,9 +54,11 @@ def spec_file_target(
     if problems:
         raise SpecgenError(problems)
     title = str((source.data.get("info") or {}).get("title") or spec_path.stem)
-    package = package or naming.snake(title)
-    client = client_name or naming.pascal(title)
+    package = package or naming.package_name(title)
+    client = client_name or naming.client_class(title)
     for value, what in ((package, "--package"), (client, "--client-name")):
-        if not value.isidentifier():
+        if not value.isidentifier() or keyword.iskeyword(value):
             raise SpecgenError(f"{what} must be a Python identifier, not {value!r}")
+    if naming.shadows_module(package):
+        raise SpecgenError(f"--package {package!r} would shadow the Python module of that name")
     return source, Target(package, client, title)

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator import naming
 from generator.errors import SpecgenError
-from generator.load import Document, load_document
+from generator.load import Document, check_depth, load_document
 from generator.overlay import apply_overlay
 from generator.validate import validate_spec
 
@@ -75,7 +76,11 @@ def effective_api(
     *,
     check: bool = True,
 ) -> Api:
-    spec = apply_overlay(source.data, overlay) if overlay is not None else source.data
+    spec = source.data
+    if overlay is not None:
+        spec = apply_overlay(spec, overlay)
+        # Each document was bounded when read; an update merged in deep can pass the bound.
+        check_depth(spec, source, "with its overlay applied, the spec is")
     if check:
         problems = validate_spec(spec, source)
         if problems:
@@ -96,6 +101,10 @@ def read_config(doc: Document) -> ApiConfig:
             raise doc.error(f"/{key}", f"'{key}' must be a non-empty string")
         if identifier and (not _IDENTIFIER.match(value) or keyword.iskeyword(value)):
             raise doc.error(f"/{key}", f"'{key}' must be a Python identifier, not {value!r}")
+        if key == "package" and naming.shadows_module(value):
+            raise doc.error(
+                f"/{key}", f"'package: {value}' would shadow the Python module of that name"
+            )
         if key in ("spec", "overlay") and (Path(value).is_absolute() or ".." in Path(value).parts):
             raise doc.error(f"/{key}", f"'{key}' must be a path inside the API folder")
         return value

@@ -13,11 +13,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import jinja2
 
 from generator.diff import Change, diff_specs
 from generator.errors import SpecgenError
+from generator.fetch import fetch_url
 from generator.load import parse_document
 from generator.pipeline import generate_files, target_of
 from generator.project import effective_api, load_api
@@ -36,12 +36,7 @@ class UpdatePlan:
 def fetch(source: str) -> str:
     """The text of a file, or of a URL when ``source`` is an http(s) URL."""
     if source.startswith(("http://", "https://")):
-        try:
-            response = httpx.get(source, follow_redirects=True, timeout=30)
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise SpecgenError(f"{source}: cannot fetch: {exc}") from None
-        return response.text
+        return fetch_url(source)  # bounded in size and time, see generator/fetch.py
     try:
         return Path(source).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -53,7 +48,8 @@ def plan_update(specs_dir: Path, key: str, source: str, env: jinja2.Environment)
     current = load_api(specs_dir, key)
     spec_path = current.folder / current.config.spec
     text = fetch(source)
-    document = parse_document(spec_path, text)
+    # Read in the API's spec format; diagnostics name where the new text came from.
+    document = parse_document(spec_path, text, label=source)
     updated = effective_api(key, current.folder, current.config, document, current.overlay)
     changes = diff_specs(current.spec, updated.spec)
     files = generate_files(updated.spec, updated.source.name, target_of(updated), env)
