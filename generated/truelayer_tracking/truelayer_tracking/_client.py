@@ -62,6 +62,17 @@ class TrueLayerTracking(SyncAPIClient):
     Servers (pass one as `base_url`):
         PRODUCTION: https://client-tracking.truelayer.com
         SANDBOX: https://client-tracking.truelayer-sandbox.com
+
+    Time and retries: `timeout` (seconds or an `httpx.Timeout`) limits each connect, read,
+    write and pool wait of one attempt, not the whole call. `deadline` (seconds; None, the
+    default, for no limit) bounds the whole call, every attempt and every sleep between
+    retries: each attempt's waits are cut to the time left, a retry that would start after
+    it is not made, and `errors.APITimeoutError` is raised instead. `max_retries` (default
+    2) retries connection errors, timeouts, 408, 409, 429 and 5xx answers with exponential
+    backoff, honouring `Retry-After` up to 60 s, for operations safe to repeat: idempotent
+    methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) and those the spec declares with
+    `x-idempotent`. Every call takes `timeout`, `deadline` and `max_retries` too; a call's
+    own `max_retries` applies to any operation.
     """
 
     PRODUCTION = PRODUCTION
@@ -77,6 +88,7 @@ class TrueLayerTracking(SyncAPIClient):
         token_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        deadline: float | None = None,
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
         http_client: httpx.Client | None = None,
@@ -86,6 +98,7 @@ class TrueLayerTracking(SyncAPIClient):
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
+            deadline=deadline,
             headers=headers,
             auth=_auth(
                 base_url,
@@ -105,6 +118,7 @@ class TrueLayerTracking(SyncAPIClient):
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> models.TrackedEvents:
         """Get tracked events from a specific authorization flow.
 
@@ -113,7 +127,9 @@ class TrueLayerTracking(SyncAPIClient):
 
         Args:
             tracking_id: The `tracking_id` used to track the authorization flow events.
-            extra_headers, extra_query, timeout, max_retries: Per-call overrides.
+            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
+                of the client's options (`deadline`: seconds for the whole call, retries
+                included).
 
         Returns:
             models.TrackedEvents: Successful response returns the list of tracked events in
@@ -133,7 +149,7 @@ class TrueLayerTracking(SyncAPIClient):
                 "tracking_id": tracking_id,
             },
             None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries),
+            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
         )
 
 
@@ -145,6 +161,17 @@ class AsyncTrueLayerTracking(AsyncAPIClient):
     Servers (pass one as `base_url`):
         PRODUCTION: https://client-tracking.truelayer.com
         SANDBOX: https://client-tracking.truelayer-sandbox.com
+
+    Time and retries: `timeout` (seconds or an `httpx.Timeout`) limits each connect, read,
+    write and pool wait of one attempt, not the whole call. `deadline` (seconds; None, the
+    default, for no limit) bounds the whole call, every attempt and every sleep between
+    retries: each attempt's waits are cut to the time left, a retry that would start after
+    it is not made, and `errors.APITimeoutError` is raised instead. `max_retries` (default
+    2) retries connection errors, timeouts, 408, 409, 429 and 5xx answers with exponential
+    backoff, honouring `Retry-After` up to 60 s, for operations safe to repeat: idempotent
+    methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) and those the spec declares with
+    `x-idempotent`. Every call takes `timeout`, `deadline` and `max_retries` too; a call's
+    own `max_retries` applies to any operation.
     """
 
     PRODUCTION = PRODUCTION
@@ -160,6 +187,7 @@ class AsyncTrueLayerTracking(AsyncAPIClient):
         token_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        deadline: float | None = None,
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -169,6 +197,7 @@ class AsyncTrueLayerTracking(AsyncAPIClient):
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
+            deadline=deadline,
             headers=headers,
             auth=_auth(
                 base_url,
@@ -188,6 +217,7 @@ class AsyncTrueLayerTracking(AsyncAPIClient):
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> models.TrackedEvents:
         """Get tracked events from a specific authorization flow.
 
@@ -196,7 +226,9 @@ class AsyncTrueLayerTracking(AsyncAPIClient):
 
         Args:
             tracking_id: The `tracking_id` used to track the authorization flow events.
-            extra_headers, extra_query, timeout, max_retries: Per-call overrides.
+            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
+                of the client's options (`deadline`: seconds for the whole call, retries
+                included).
 
         Returns:
             models.TrackedEvents: Successful response returns the list of tracked events in
@@ -216,5 +248,5 @@ class AsyncTrueLayerTracking(AsyncAPIClient):
                 "tracking_id": tracking_id,
             },
             None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries),
+            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
         )

@@ -16,6 +16,7 @@ GET_TRACKED_EVENTS: OperationSpec[models.TrackedEvents] = OperationSpec(
     operation_id="GetTrackedEvents",
     method="GET",
     path="/v1/tracked-events",
+    idempotent=True,
     params=(
         ParamSpec(
             name="tracking_id",
