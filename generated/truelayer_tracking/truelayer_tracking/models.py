@@ -84,7 +84,7 @@ class TrackedEventResponse(BaseModel):
     """
     time: datetime
     """
-    When the event was recorded: an RFC 3339 UTC timestamp with up to 7 fractional digits (e.g. 2021-11-04T10:23:44.8114799Z); a Python datetime keeps microseconds, so the 7th digit is dropped.
+    When the event was recorded: an RFC 3339 UTC timestamp with up to 7 fractional digits (e.g. 2021-11-04T10:23:44.8114799Z). The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received.
     """
 
 
