@@ -169,7 +169,7 @@ class PageWalk:
             # twice in a row means it ignores the offset and the walk would never end.
             page = _key(_pointer(raw.data, self.spec.items))
             if page == self._last_page:
-                self._fail(raw, f"the server sent the same page again at offset {offset - count}")
+                self._fail(raw, "the server sent the same page again (it ignores the offset)")
             self._last_page = page
 
     def _advance_page(self, data: Any) -> None:
@@ -206,7 +206,7 @@ class PageWalk:
         if self.spec.style != "offset":
             key = _key(self.position)
             if key in self._requested:
-                self._fail(raw, f"the server sent position {self.position!r} again")
+                self._fail(raw, "the server handed out a position this walk already requested")
                 return
             self._requested.add(key)
         self._empty_run = self._empty_run + 1 if count == 0 else 0
@@ -215,8 +215,8 @@ class PageWalk:
 
     def _fail(self, raw: Raw, why: str) -> None:
         self._stuck = PaginationError(
-            f"{self.op.operation_id}: pagination stopped after {self.pages} pages: {why}; "
-            "the next request would not make progress",
+            f"{self.op.operation_id}: pagination stopped after {self.pages} pages at position "
+            f"{self.position!r}: {why}; the next request would not make progress",
             operation_id=self.op.operation_id,
             position=self.position,
             request=raw.response.request,
