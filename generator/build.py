@@ -44,9 +44,13 @@ from generator.schemas import (
 from generator.validate import iter_refs
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# Methods whose repetition has the effect of one request (RFC 9110, 9.2.2): retried by default.
+IDEMPOTENT_METHODS = frozenset({"get", "head", "options", "put", "delete", "trace"})
 # Names the client classes already use: an operation with one of them gets a suffix.
-CLIENT_ATTRIBUTES = {"close", "base_url", "timeout", "max_retries", "headers", "auth"}
-RESERVED_ARGUMENTS = {"self", "body", "extra_headers", "extra_query", "timeout", "max_retries"}
+CLIENT_ATTRIBUTES = {"close", "base_url", "timeout", "deadline", "max_retries", "headers", "auth"}
+RESERVED_ARGUMENTS = {
+    "self", "body", "extra_headers", "extra_query", "timeout", "deadline", "max_retries",
+}  # fmt: skip
 _DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
 _CONSTRAINTS = {
     "minimum": "ge", "maximum": "le", "exclusiveMinimum": "gt", "exclusiveMaximum": "lt",
@@ -231,6 +235,7 @@ class _Builder:
             ),
             deprecated=bool(raw.get("deprecated")),
             tags=tuple(str(t) for t in raw.get("tags") or []),
+            idempotent=bool(raw.get("x-idempotent", method in IDEMPOTENT_METHODS)),
         )
 
     def parameters(

@@ -30,8 +30,20 @@ def method_doc(op: ir.Operation) -> str:
         args.append(
             _arg("body", op.body.description or "The request body (a model or a plain dict).")
         )
-    args.append(_arg("extra_headers, extra_query, timeout, max_retries", "Per-call overrides."))
+    args.append(
+        _arg(
+            "extra_headers, extra_query, timeout, max_retries, deadline",
+            "Per-call overrides of the client's options (`deadline`: seconds for the whole call,"
+            " retries included).",
+        )
+    )
     parts.append("Args:\n" + "\n".join(args))
+    if not op.idempotent:
+        parts.append(
+            f"Not retried by default: {op.http_method} is not idempotent and the spec does not"
+            " declare this operation safe to repeat (`x-idempotent`); an explicit `max_retries`"
+            " retries it anyway."
+        )
     if op.success is not None:
         returns = op.success.description or "The parsed response."
         parts.append("Returns:\n" + wrap(f"{annotation(op.success.type)}: {returns}", 84, 4))
@@ -73,7 +85,22 @@ def client_doc(api: ir.Api, is_async: bool) -> str:
         for s in api.servers
     )
     parts.append("Servers (pass one as `base_url`):\n" + servers)
+    parts.append(CLIENT_OPTIONS)
     return "\n\n".join(parts)
+
+
+CLIENT_OPTIONS = wrap(
+    "Time and retries: `timeout` (seconds or an `httpx.Timeout`) limits each connect, read,"
+    " write and pool wait of one attempt, not the whole call. `deadline` (seconds; None, the"
+    " default, for no limit) bounds the whole call, every attempt and every sleep between"
+    " retries: each attempt's waits are cut to the time left, a retry that would start after"
+    " it is not made, and `errors.APITimeoutError` is raised instead. `max_retries` (default 2)"
+    " retries connection errors, timeouts, 408, 409, 429 and 5xx answers with exponential"
+    " backoff, honouring `Retry-After` up to 60 s, for operations safe to repeat: idempotent"
+    " methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) and those the spec declares with"
+    " `x-idempotent`. Every call takes `timeout`, `deadline` and `max_retries` too; a call's"
+    " own `max_retries` applies to any operation."
+)
 
 
 _ERROR_CLASSES = {

@@ -49,6 +49,7 @@ TOKEN_URLS_SCHEMA: dict[str, Any] = {
     "additionalProperties": {"type": "string", "minLength": 1},
 }
 TOKEN_FORMAT_SCHEMA: dict[str, Any] = {"enum": ["form", "json"]}
+IDEMPOTENT_SCHEMA: dict[str, Any] = {"type": "boolean"}
 
 _PARAM_KEYS = {"offsetParam", "limitParam", "watermarkParam", "startParam"}
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -98,6 +99,9 @@ def _check_operation(
                         to_pointer([*where, key]),
                         f"no parameter named {value!r} in this operation",
                     )
+    if "x-idempotent" in operation:
+        where = [*base, "x-idempotent"]
+        yield from _schema_problems(operation["x-idempotent"], IDEMPOTENT_SCHEMA, where)
     if "x-require-any-of" in operation:
         where = [*base, "x-require-any-of"]
         problems = list(

@@ -114,6 +114,8 @@ class Operation:
     require_any_of: tuple[tuple[str, ...], ...] = ()  # groups of python parameter names
     deprecated: bool = False
     tags: tuple[str, ...] = ()
+    # Safe to retry by default: an idempotent HTTP method, or declared so by ``x-idempotent``.
+    idempotent: bool = False
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ def generate_models(models_spec: Mapping[str, Any], expected: Sequence[str], sou
         raise SpecgenError.at(
             source, "/components/schemas", f"models missing after generation: {missing}"
         )
-    return code
+    return exact_timestamps(code, tree)
 
 
 def check_imports(code: str, source: str) -> ast.Module:
@@ -97,3 +97,29 @@ def check_imports(code: str, source: str) -> ast.Module:
             f"only {', '.join(sorted(ALLOWED_IMPORTS))} are allowed",
         )
     return tree
+
+
+def exact_timestamps(code: str, tree: ast.Module) -> str:
+    """``code`` with its ``datetime`` name bound to the runtime's ``DateTime`` (``_types``).
+
+    Every date-time field then keeps the exact text it was read from (nanoseconds included) and
+    refuses naive values in requests, while type checkers still see ``datetime``. Only the
+    import is rewritten, so the rest of the module (annotations, name clashes the library
+    resolved) keeps its meaning. The decision is specgen's: nothing in the spec can choose it, and
+    it is made after ``check_imports`` has seen what the library wrote.
+    """
+    lines = code.splitlines(keepends=True)
+    for node in tree.body:
+        if not (isinstance(node, ast.ImportFrom) and node.module == "datetime" and not node.level):
+            continue
+        others = [a for a in node.names if (a.name, a.asname) != ("datetime", None)]
+        if len(others) == len(node.names):
+            continue
+        rewritten = "from ._types import DateTime as datetime\n"
+        if others:
+            rewritten = (
+                f"from datetime import {', '.join(ast.unparse(a) for a in others)}\n" + rewritten
+            )
+        lines[node.lineno - 1 : node.end_lineno] = [rewritten]
+        break
+    return "".join(lines)

@@ -13,24 +13,29 @@ from typing import Any
 from generator import ir
 
 _BUILTINS = {"datetime": "datetime.datetime", "date": "datetime.date"}
+# What the runtime validates date-times with: exact text kept, naive values refused in requests.
+_EXACT_DATETIME = "_types.DateTime"
 
 
-def annotation(ref: ir.TypeRef, *, constrained: bool = False) -> str:
-    """The Python annotation for ``ref``; with ``constrained``, pydantic ``Field`` limits too."""
-    if ref.kind == "builtin":
+def annotation(ref: ir.TypeRef, *, constrained: bool = False, exact: bool = False) -> str:
+    """The Python annotation for ``ref``; with ``constrained``, pydantic ``Field`` limits too;
+    with ``exact``, date-times as the runtime's ``DateTime`` (for the types the runtime
+    validates with, not for signatures)."""
+    if ref.kind == "builtin" and exact and ref.name == "datetime":
+        text = _EXACT_DATETIME
+    elif ref.kind == "builtin":
         text = _BUILTINS.get(ref.name, ref.name)
     elif ref.kind == "model":
         text = f"models.{ref.name}"
     elif ref.kind == "literal":
         text = f"Literal[{', '.join(repr(v) for v in ref.values)}]"
     elif ref.kind == "list":
-        text = f"list[{annotation(ref.args[0], constrained=constrained)}]"
+        text = f"list[{annotation(ref.args[0], constrained=constrained, exact=exact)}]"
     elif ref.kind == "dict":
-        text = (
-            f"dict[{annotation(ref.args[0])}, {annotation(ref.args[1], constrained=constrained)}]"
-        )
+        value = annotation(ref.args[1], constrained=constrained, exact=exact)
+        text = f"dict[{annotation(ref.args[0])}, {value}]"
     elif ref.kind == "union":
-        text = " | ".join(annotation(a, constrained=constrained) for a in ref.args)
+        text = " | ".join(annotation(a, constrained=constrained, exact=exact) for a in ref.args)
     elif ref.kind == "none":
         text = "None"
     else:
@@ -117,10 +122,14 @@ def sorted_all(names: list[str]) -> list[str]:
     return sorted(names, key=lambda n: (group(n), n))
 
 
-def type_names(ref: ir.TypeRef, *, constrained: bool = False) -> frozenset[str]:
+def type_names(
+    ref: ir.TypeRef, *, constrained: bool = False, exact: bool = False
+) -> frozenset[str]:
     """The optional imports ``annotation(ref)`` needs (worked out from the type, not its text)."""
     names: set[str] = set()
-    if ref.kind == "builtin" and ref.name in _BUILTINS:
+    if ref.kind == "builtin" and exact and ref.name == "datetime":
+        names.add("_types")
+    elif ref.kind == "builtin" and ref.name in _BUILTINS:
         names.add("datetime")
     elif ref.kind in ("literal", "any", "model"):
         names.add({"literal": "Literal", "any": "Any", "model": "models"}[ref.kind])
@@ -129,5 +138,5 @@ def type_names(ref: ir.TypeRef, *, constrained: bool = False) -> frozenset[str]:
     if constrained and ref.constraints:
         names.add("Annotated")
     for arg in ref.args:
-        names |= type_names(arg, constrained=constrained)
+        names |= type_names(arg, constrained=constrained, exact=exact)
     return frozenset(names)

@@ -47,7 +47,8 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
     )
     env.filters.update(
         annotation=annotation,
-        constrained=lambda ref: annotation(ref, constrained=True),
+        constrained=lambda ref: annotation(ref, constrained=True, exact=True),
+        exact=lambda ref: annotation(ref, exact=True),
         optional=optional,
         body_annotation=body_annotation,
         result_annotation=result_annotation,
@@ -76,6 +77,7 @@ PACKAGE_FILES: Mapping[str, str] = {
     "{package}/py.typed": "package/py.typed.j2",
     "{package}/errors.py": "package/errors.py.j2",
     "{package}/_spec.py": "package/_spec.py.j2",
+    "{package}/_types.py": "package/_types.py.j2",
     "{package}/_serialize.py": "package/_serialize.py.j2",
     "{package}/_auth.py": "package/_auth.py.j2",
     "{package}/_base.py": "package/_base.py.j2",
@@ -93,19 +95,19 @@ def imports(api: ir.Api) -> dict[str, frozenset[str]]:
     for op in api.operations:
         for p in op.parameters:
             client |= type_names(p.type)
-            operations |= type_names(p.type, constrained=True) | {"ParamSpec"}
+            operations |= type_names(p.type, constrained=True, exact=True) | {"ParamSpec"}
         if op.body is not None:
             client |= type_names(op.body.type)
             if "models" in type_names(op.body.type):
                 client.add("Any")  # a body is a model or dict[str, Any]
-            operations |= type_names(op.body.type) | {"BodySpec"}
+            operations |= type_names(op.body.type, exact=True) | {"BodySpec"}
         for response in op.responses:
-            operations |= type_names(response.type)
+            operations |= type_names(response.type, exact=True)
         if op.success is not None:
             client |= type_names(op.success.type)
         if op.pagination is not None:
             client |= type_names(op.pagination.item_type) | {"SyncPager"}
-            operations |= type_names(op.pagination.item_type) | {"PaginationSpec"}
+            operations |= type_names(op.pagination.item_type, exact=True) | {"PaginationSpec"}
     kinds = {
         "bearer": "BearerAuth",
         "api_key": "ApiKeyAuth",

@@ -181,3 +181,66 @@ def expected_outcome(
                 kind = "429" if fault[1] == 429 else "5xx"
             return served, kind, retried
     return requests_needed, None, retried
+
+
+@dataclass
+class LoopingServer:
+    """A paged server that goes wrong from page ``at`` on, the ways that made pagers loop:
+
+    - ``repeat``: page ``at`` hands out the position of page ``back_to`` (at most ``at``) as the
+      next one, so the walk would go round; for the offset style the server ignores the offset
+      from page ``at`` on and sends that page again and again, without a total;
+    - ``empty``: empty pages with fresh positions that keep saying more follow, forever.
+
+    Pages before ``at`` come from ``good`` unchanged.
+    """
+
+    good: PagedServer
+    at: int
+    fault: str
+    back_to: int = 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        p = self.good.pagination
+        if p["style"] == "offset":
+            return self._offset(request)
+        index = self._index(request)
+        if index < self.at:
+            return self.good(request)
+        body = copy.deepcopy(self.good.skeleton)
+        if self.fault == "repeat":
+            page = self.good.pages[index] if index < len(self.good.pages) else []
+            following = self.back_to
+        else:
+            page, following = [], index + 1
+        token = self.good.token(following)
+        if p["style"] == "page":
+            start = quote(token, safe="")
+            set_pointer(
+                body, p["nextPage"], f"{BASE_URL}{self.good.path}?{p['startParam']}={start}"
+            )
+        else:
+            set_pointer(body, p["nextCursor" if p["style"] == "cursor" else "nextWatermark"], token)
+            set_pointer(body, p["hasMore"], True)
+        set_pointer(body, p["items"], page)
+        self.good.check_body(body)
+        return json_response(200, body, self.good.media_type)
+
+    def _index(self, request: httpx.Request) -> int:
+        p = self.good.pagination
+        if p["style"] == "cursor":
+            sent = json.loads(request.content) if request.content else {}
+            return self.good.index(sent.get(p["cursorField"]) if isinstance(sent, dict) else None)
+        name = p["watermarkParam"] if p["style"] == "watermark" else p["startParam"]
+        return self.good.index(request.url.params.get(name))
+
+    def _offset(self, request: httpx.Request) -> httpx.Response:
+        p = self.good.pagination
+        offset = int(request.url.params.get(p["offsetParam"], "0"))
+        if offset < self.good.starts[self.at]:
+            return self.good(request)
+        body = copy.deepcopy(self.good.skeleton)
+        drop_pointer(body, p["total"])  # no total: only the pages can show the walk is stuck
+        set_pointer(body, p["items"], self.good.pages[self.at])
+        self.good.check_body(body)
+        return json_response(200, body, self.good.media_type)

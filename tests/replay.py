@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import httpx
 import pydantic
@@ -370,10 +370,32 @@ class Server:
         self.requests: list[httpx.Request] = []
         self.token_requests: list[httpx.Request] = []
         self.token_status = 200
+        # How the token endpoint answers: "json" or "form", each labelled with its content
+        # type, or "json-unlabelled"/"form-unlabelled" without one.
+        self.token_format = "json"
+
+    def is_token_request(self, request: httpx.Request) -> bool:
+        url = str(request.url.copy_with(query=None))
+        return request.method == "POST" and url in self.case.token_urls()
+
+    def token_response(self) -> httpx.Response:
+        fields = {
+            "access_token": f"token-{len(self.token_requests)}",
+            "expires_in": 3600,
+            "token_type": "Bearer",
+        }
+        kind, _, unlabelled = self.token_format.partition("-")
+        if kind == "form":
+            content = urlencode(fields).encode()
+            media = "application/x-www-form-urlencoded"
+        else:
+            content = json.dumps(fields).encode()
+            media = "application/json"
+        headers = {} if unlabelled else {"content-type": media}
+        return httpx.Response(200, content=content, headers=headers)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        url = str(request.url.copy_with(query=None))
-        if request.method == "POST" and url in self.case.token_urls():
+        if self.is_token_request(request):
             self.token_requests.append(
                 httpx.Request(
                     request.method, request.url, headers=request.headers, content=request.content
@@ -381,14 +403,7 @@ class Server:
             )
             if self.token_status != 200:
                 return httpx.Response(self.token_status, json={"error": "invalid_client"})
-            return httpx.Response(
-                200,
-                json={
-                    "access_token": f"token-{len(self.token_requests)}",
-                    "expires_in": 3600,
-                    "token_type": "Bearer",
-                },
-            )
+            return self.token_response()
         # A snapshot: an auth flow may re-send the same request object with new headers.
         self.requests.append(
             httpx.Request(

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
 import email.utils
 import inspect
 import json
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
+import pydantic
 import pytest
 from compare import difference
 from replay import (
@@ -241,6 +247,57 @@ def test_timeouts_and_extra_headers_and_query(case: Case, mode: str) -> None:
     assert second.headers["x-trace"] == "abc"
     assert first.url.query.decode() == (rec.request.get("query") or "")
     assert parse_qsl(second.url.query.decode())[-1] == ("trace", "1")
+
+
+RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
+
+
+def _timestamps(value: Any, path: str = "") -> dict[str, str]:
+    """JSON pointer -> text of every RFC 3339 date-time string in a JSON value."""
+    if isinstance(value, dict):
+        pairs = value.items()
+    elif isinstance(value, list):
+        pairs = enumerate(value)  # type: ignore[assignment]
+    else:
+        return {path: value} if isinstance(value, str) and RFC3339.fullmatch(value) else {}
+    found: dict[str, str] = {}
+    for key, item in pairs:
+        found.update(_timestamps(item, f"{path}/{key}"))
+    return found
+
+
+def _datetimes(value: Any) -> list[Any]:
+    """Every datetime attribute inside a parsed result."""
+    if isinstance(value, dt.datetime):
+        return [value]
+    if isinstance(value, list):
+        return [d for item in value for d in _datetimes(item)]
+    if isinstance(value, pydantic.BaseModel):
+        return [d for name in type(value).model_fields for d in _datetimes(getattr(value, name))]
+    return []
+
+
+TIMESTAMP_RECORDINGS = _recording_params(
+    lambda c, r: r.status < 400 and bool(_timestamps(r.response.get("body"))) and not _refused(c, r)
+)
+
+
+@pytest.mark.parametrize(("case", "rec", "mode"), TIMESTAMP_RECORDINGS)
+def test_timestamps_are_written_back_exactly(case: Case, rec: Recording, mode: str) -> None:
+    """Read through the client and dumped (``mode="json", by_alias=True``), every timestamp is
+    the recorded text exactly: 1Password's 9 fractional digits, TrueLayer's 7, a ``Z`` or an
+    offset as sent; the attributes are datetimes all the same."""
+    op = case.op(rec.operation_id)
+    driver = Driver(case, mode, Server(case, rec))
+
+    result = driver.call(rec.operation_id, **call_kwargs(op, rec.request))
+
+    dumped = result.model_dump(mode="json", by_alias=True)
+    sent = _timestamps(rec.response.get("body"))
+    assert {where: pointer(dumped, where) for where in sent} == sent
+    values = _datetimes(result)
+    assert values, "no datetime attribute in the result"
+    assert all(isinstance(value, dt.datetime) for value in values)
 
 
 # -- 3: error exchanges --------------------------------------------------------------------------
@@ -493,6 +550,142 @@ def test_invalid_success_body_raises_response_validation_error(case: Case, mode:
     assert caught.value.body == "{not json"
 
 
+def _fake_time(driver: Driver, mode: str, start: float = 1_700_000_000.0) -> list[float]:
+    """A fake clock for the client: sleeps advance it instead of waiting. Returns [now]."""
+    now = [start]
+    driver.client._clock = lambda: now[0]
+
+    def advance(seconds: float) -> None:
+        driver.sleeps.append(seconds)
+        now[0] += seconds
+
+    if mode == "sync":
+        driver.client._sleep = advance
+    else:
+
+        async def sleep(seconds: float) -> None:
+            advance(seconds)
+
+        driver.client._sleep = sleep
+    return now
+
+
+def _slow(now: list[float], seconds: float, response: httpx.Response) -> Any:
+    """A scripted answer that takes ``seconds`` of fake time to arrive."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        now[0] += seconds
+        return response
+
+    return answer
+
+
+@pytest.mark.parametrize(("case", "mode"), _api_params())
+def test_deadline_across_retries_raises_timeout(case: Case, mode: str) -> None:
+    """Attempts of 4 s, 503 each, backoff 0.5 s then 1 s: the third attempt starts at 9.5 s and
+    its 2 s backoff would end past the 10 s deadline, so the call ends there."""
+    rec, server, driver, kwargs = _retry_setup(case, mode, [], max_retries=5)
+    now = _fake_time(driver, mode)
+    driver.client._random = lambda: 0.0
+    server.script = [_slow(now, 4.0, httpx.Response(503)) for _ in range(6)]
+
+    with pytest.raises(case.errors.APITimeoutError) as caught:
+        driver.call(rec.operation_id, deadline=10.0, **kwargs)
+
+    assert "deadline of 10 s" in str(caught.value)
+    assert len(server.requests) == 3
+    assert driver.sleeps == [0.5, 1.0]
+    # Each attempt's waits are cut to the time left: 10, 5.5, then 0.5 s.
+    reads = [r.extensions["timeout"]["read"] for r in server.requests]
+    assert reads == [pytest.approx(10.0), pytest.approx(5.5), pytest.approx(0.5)]
+
+
+@pytest.mark.parametrize(("case", "mode"), _api_params())
+def test_deadline_set_on_the_client(case: Case, mode: str) -> None:
+    """A client-wide deadline of 3 s: attempts of 2 s, one 0.5 s backoff, then no time left."""
+    rec, server, driver, kwargs = _retry_setup(case, mode, [], deadline=3.0, max_retries=5)
+    now = _fake_time(driver, mode)
+    driver.client._random = lambda: 0.0
+    server.script = [_slow(now, 2.0, httpx.Response(502)) for _ in range(6)]
+
+    with pytest.raises(case.errors.APITimeoutError):
+        driver.call(rec.operation_id, **kwargs)
+
+    assert len(server.requests) == 2
+    assert driver.sleeps == [0.5]
+
+
+@pytest.mark.parametrize(("case", "mode"), _api_params())
+def test_retry_after_past_the_deadline_is_not_slept(case: Case, mode: str) -> None:
+    script = [httpx.Response(429, headers={"Retry-After": "30"})]
+    rec, server, driver, kwargs = _retry_setup(case, mode, script)
+    _fake_time(driver, mode)
+
+    with pytest.raises(case.errors.APITimeoutError) as caught:
+        driver.call(rec.operation_id, deadline=5.0, **kwargs)
+
+    assert "429" in str(caught.value)
+    assert driver.sleeps == []
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize(("case", "mode"), _api_params())
+def test_deadline_leaves_a_call_that_fits_alone(case: Case, mode: str) -> None:
+    script = [httpx.Response(503)]
+    rec, server, driver, kwargs = _retry_setup(case, mode, script, timeout=7.0)
+    _fake_time(driver, mode)
+
+    result = driver.call(rec.operation_id, deadline=30.0, **kwargs)
+
+    _assert_result(case, case.op(rec.operation_id), result, rec.response.get("body"))
+    assert len(server.requests) == 2
+    assert server.requests[1].extensions["timeout"]["read"] == 7.0  # less than the time left
+
+
+@pytest.mark.parametrize(("case", "mode"), _api_params())
+@pytest.mark.parametrize("deadline", [0, -1.0])
+def test_deadline_must_be_positive(case: Case, mode: str, deadline: float) -> None:
+    with pytest.raises(ValueError, match="deadline"):
+        case.sync_class(base_url=case.base_url, deadline=deadline)
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize(("case", "mode"), _api_params())
+@pytest.mark.parametrize("status", [200, 400])
+def test_deeply_nested_response_is_a_validation_error(case: Case, mode: str, status: int) -> None:
+    """A body nested 100,000 deep is refused as unreadable, never a bare RecursionError."""
+    rec = _base_recording(case)
+    op = case.op(rec.operation_id)
+    if op.success is None or op.success.kind != "json":
+        pytest.skip("success response is not JSON")
+    deep = httpx.Response(status, headers={"content-type": "application/json"}, text=DEEP)
+    _rec, _server, driver, kwargs = _retry_setup(case, mode, [deep])
+
+    if status == 200:
+        with pytest.raises(case.errors.ResponseValidationError) as caught:
+            driver.call(rec.operation_id, **kwargs)
+        assert "nested too deeply" in str(caught.value)
+    else:
+        with pytest.raises(case.errors.BadRequestError) as status_error:
+            driver.call(rec.operation_id, **kwargs)
+        assert status_error.value.body == DEEP
+
+
+@pytest.mark.parametrize(("case", "steps", "mode"), WALK_PARAMS)
+def test_deeply_nested_page_is_a_validation_error(
+    case: Case, steps: list[Recording], mode: str
+) -> None:
+    op = case.op(steps[0].operation_id)
+    deep = httpx.Response(200, headers={"content-type": "application/json"}, text=DEEP)
+    server = Server(case, sequence_responder(steps), [deep])
+    driver = Driver(case, mode, server)
+
+    with pytest.raises(case.errors.ResponseValidationError):
+        driver.walk(driver.pager(op.operation_id, **call_kwargs(op, steps[0].request)))
+
+
 # -- 5: OAuth2 client credentials ----------------------------------------------------------------
 
 OAUTH = _api_params(lambda case: case.oauth is not None)
@@ -670,6 +863,123 @@ def test_oauth_explicit_token_url_wins(case: Case, mode: str) -> None:
     assert seen == [custom]
     assert server.token_requests == []
     assert server.requests[0].headers["authorization"] == "Bearer custom"
+
+
+# -- 5b: OAuth2 token responses in either encoding, and one token request at a time -------------
+
+TOKEN_FORMATS = ["json", "form", "json-unlabelled", "form-unlabelled"]
+
+
+@pytest.mark.parametrize(("case", "mode"), OAUTH)
+@pytest.mark.parametrize("token_format", TOKEN_FORMATS)
+def test_oauth_token_response_in_json_or_form(case: Case, mode: str, token_format: str) -> None:
+    """``access_token=...&expires_in=3600&token_type=bearer`` works like the JSON answer."""
+    rec, server, driver, kwargs = _retry_setup(case, mode, [])
+    server.token_format = token_format
+
+    driver.call(rec.operation_id, **kwargs)
+    driver.call(rec.operation_id, **kwargs)
+
+    assert len(server.token_requests) == 1  # expires_in (text in a form) was read: reused
+    assert [r.headers["authorization"] for r in server.requests] == ["Bearer token-1"] * 2
+
+
+@pytest.mark.parametrize(("case", "mode"), OAUTH)
+def test_oauth_form_token_without_access_token_is_an_authentication_error(
+    case: Case, mode: str
+) -> None:
+    rec = _base_recording(case)
+    server = Server(case, rec)
+    form = httpx.Response(
+        200,
+        content=b"error=invalid_scope&token_type=bearer",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    server.token_response = lambda: form  # type: ignore[method-assign]
+    driver = Driver(case, mode, server)
+
+    with pytest.raises(case.errors.AuthenticationError, match="no access_token"):
+        driver.call(rec.operation_id, **call_kwargs(case.op(rec.operation_id), rec.request))
+    assert server.requests == []
+
+
+def _concurrently(case: Case, mode: str, server: Server, calls: int, **kwargs: Any) -> Any:
+    """A client whose token endpoint answers after 50 ms, called ``calls`` times at once (threads
+    for sync, tasks for async); returns the client."""
+    rec = _base_recording(case)
+    call = call_kwargs(case.op(rec.operation_id), rec.request)
+    method = snake(rec.operation_id)
+    options = {"base_url": case.base_url, **case.credentials(), **kwargs}
+    if mode == "sync":
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            if server.is_token_request(request):
+                time.sleep(0.05)
+            return server(request)
+
+        client = case.sync_class(
+            http_client=httpx.Client(transport=httpx.MockTransport(handler)), **options
+        )
+        barrier = threading.Barrier(calls)
+
+        def one(_: int) -> Any:
+            barrier.wait()
+            return getattr(client, method)(**call)
+
+        with ThreadPoolExecutor(calls) as pool:
+            list(pool.map(one, range(calls)))
+        return client
+
+    async def async_handler(request: httpx.Request) -> httpx.Response:
+        if server.is_token_request(request):
+            await asyncio.sleep(0.05)
+        return server(request)
+
+    async_client = case.async_class(
+        http_client=httpx.AsyncClient(transport=httpx.MockTransport(async_handler)), **options
+    )
+
+    async def run() -> None:
+        await asyncio.gather(*(getattr(async_client, method)(**call) for _ in range(calls)))
+
+    asyncio.run(run())
+    return async_client
+
+
+@pytest.mark.parametrize(("case", "mode"), OAUTH)
+def test_oauth_concurrent_calls_make_one_token_request(case: Case, mode: str) -> None:
+    """20 threads on a sync client, 100 tasks on an async one: one token request, shared."""
+    calls = 20 if mode == "sync" else 100
+    server = Server(case, _base_recording(case))
+
+    _concurrently(case, mode, server, calls)
+
+    assert len(server.token_requests) == 1
+    assert len(server.requests) == calls
+    assert {r.headers["authorization"] for r in server.requests} == {"Bearer token-1"}
+
+
+@pytest.mark.parametrize(("case", "mode"), OAUTH)
+def test_oauth_concurrent_401s_refresh_once(case: Case, mode: str) -> None:
+    """Every call sent with the first token gets a 401: one of them renews it, the others use
+    the renewed token instead of each fetching their own."""
+    calls = 20 if mode == "sync" else 100
+    rec = _base_recording(case)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.headers.get("authorization") == "Bearer token-1":
+            return httpx.Response(401, json={"error": "invalid_token"})
+        return recorded_response(rec.response)
+
+    server = Server(case, answer)
+
+    _concurrently(case, mode, server, calls)
+
+    assert len(server.token_requests) == 2
+    # Each call ends with one request carrying the renewed token (some were late enough to
+    # start with it).
+    renewed = [r for r in server.requests if r.headers["authorization"] == "Bearer token-2"]
+    assert len(renewed) == calls
 
 
 # -- 6: pagination -------------------------------------------------------------------------------

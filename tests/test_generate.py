@@ -747,7 +747,8 @@ def test_oddities_names(odd: ModuleType) -> None:
     models = odd.models
     # Schemas named Any, Field and datetime must not shadow what models.py itself uses.
     assert models.Field is pydantic.Field
-    assert models.datetime is dt.datetime
+    # ``datetime`` there is the runtime's date-time (a datetime that keeps its exact text).
+    assert models.datetime is odd._types.DateTime
     classes = {
         name
         for name, value in vars(models).items()
@@ -882,7 +883,7 @@ def test_injected_text_stays_text(
 ) -> None:
     folder = sample_folder(samples_dir, sample_results, package)
     files = python_files(folder)
-    assert len(files) == 11
+    assert len(files) == 12
     for path in files:
         source = path.read_text(encoding="utf-8")
         parsed = ast.parse(source, str(path))  # (a) parses
@@ -1010,7 +1011,7 @@ def test_public_surface(surface: tuple[ModuleType, str, dict[str, Any]]) -> None
         is_coroutine = inspect.iscoroutinefunction(getattr(async_, name))
         assert is_coroutine == (not name.startswith("iter_")), name
 
-    base = {"base_url", "timeout", "max_retries", "headers", "auth", "http_client"}
+    base = {"base_url", "timeout", "deadline", "max_retries", "headers", "auth", "http_client"}
     for cls in (sync, async_):
         parameters = inspect.signature(cls.__init__).parameters
         assert set(parameters) - {"self"} == base | credential_kwargs(spec)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import itertools
 import json
 import math
@@ -240,6 +241,66 @@ def test_model_unknown_field_like_alias(
     assert difference(grown, dumped) is None, difference(grown, dumped)
 
 
+def _is_date_time(schema: Any) -> bool:
+    return isinstance(schema, dict) and (
+        schema.get("format") == "date-time"
+        or any(_is_date_time(m) for m in schema.get("anyOf", []) + schema.get("oneOf", []))
+    )
+
+
+TIMESTAMP_CASES = [
+    pytest.param(key, name, prop, id=f"{key}:{name}.{prop}")
+    for key, name in ((c.values[0], c.values[1]) for c in MODEL_CASES)
+    for prop, schema in properties_of(api_ctx(key).component_schema(name)).items()
+    if _is_date_time(schema)
+]
+
+
+@st.composite
+def rfc3339_text(draw: Any) -> str:
+    """RFC 3339 date-times with 0 to 9 fractional digits and a ``Z`` or ``+hh:mm``/``-hh:mm``."""
+    day = draw(st.dates(dt.date(1900, 1, 1), dt.date(2999, 12, 31)))
+    clock = draw(st.times()).replace(microsecond=0)
+    digits = draw(st.integers(0, 9))
+    fraction = "".join(
+        draw(st.lists(st.sampled_from("0123456789"), min_size=digits, max_size=digits))
+    )
+    offset = draw(
+        st.one_of(
+            st.just("Z"),
+            st.builds(
+                lambda sign, h, m: f"{sign}{h:02d}:{m:02d}",
+                st.sampled_from("+-"),
+                st.integers(0, 23),
+                st.integers(0, 59),
+            ),
+        )
+    )
+    return f"{day.isoformat()}T{clock.isoformat()}{'.' + fraction if digits else ''}{offset}"
+
+
+@pytest.mark.parametrize(("key", "component", "prop"), TIMESTAMP_CASES)
+@settings(max_examples=30, deadline=None, suppress_health_check=SLOW)
+@given(data=st.data())
+def test_timestamp_text_round_trips_exactly(key: str, component: str, prop: str, data: Any) -> None:
+    """A date-time field read from any RFC 3339 text (0-9 fractional digits, any offset) is a
+    datetime, and dumps back to exactly that text."""
+    _check_case(data, key, component, prop)
+    ctx = api_ctx(key)
+    instance = data.draw(instances(ctx.component_schema(component)), label="instance")
+    assume(isinstance(instance, dict) and not _keys(instance) & _shadow_names(ctx))
+    text = data.draw(rfc3339_text(), label="timestamp")
+    instance[prop] = text
+    model = _model_class(ctx, component)
+    parsed = model.model_validate(instance, by_alias=True, by_name=False)
+    field = next(n for n, f in model.model_fields.items() if (f.alias or n) == prop)
+    value = getattr(parsed, field)
+    assert isinstance(value, dt.datetime)
+    assert value.utcoffset() is not None
+    assert parsed.model_dump(mode="json", by_alias=True)[prop] == text
+    assert json.loads(parsed.model_dump_json(by_alias=True))[prop] == text
+
+
 # -- 2. recordings -----------------------------------------------------------------------------
 
 RECORDING_CASES = [
@@ -367,13 +428,30 @@ def _same_items(expected: list[Any], got: list[Any]) -> None:
     assert found is None, found
 
 
+def _empty_run(pages: list[list[Any]]) -> int:
+    run = 0
+    for page in reversed(pages):
+        if page:
+            break
+        run += 1
+    return run
+
+
 def _split(
-    data: Any, items: list[Any], *, allow_empty: bool, trailing_empty: bool = True
+    data: Any,
+    items: list[Any],
+    *,
+    allow_empty: bool,
+    trailing_empty: bool = True,
+    max_empty_run: int = 1_000,
 ) -> list[list[Any]]:
+    """Pages of ``items``; fewer than ``max_empty_run`` empty pages in a row say more follow
+    (more would be a misbehaving server, which pagers stop with PaginationError)."""
     pages: list[list[Any]] = []
     rest = list(items)
     while rest:
-        low = 0 if allow_empty and len(pages) <= len(items) + 2 else 1
+        may_be_empty = len(pages) <= len(items) + 2 and _empty_run(pages) < max_empty_run - 1
+        low = 0 if allow_empty and may_be_empty else 1
         size = data.draw(st.integers(low, len(rest)), label="page size")
         pages.append(rest[:size])
         rest = rest[size:]
@@ -397,7 +475,13 @@ def _paged_setup(
         st.lists(instances(item_schema), min_size=min_items, max_size=max_items), label="items"
     )
     assume(not _keys(items) & _shadow_names(ctx))  # see test_model_unknown_field_like_alias
-    pages = _split(data, items, allow_empty=style != "offset", trailing_empty=not min_items)
+    pages = _split(
+        data,
+        items,
+        allow_empty=style != "offset",
+        trailing_empty=not min_items,
+        max_empty_run=ctx.module("_pagination").MAX_EMPTY_PAGES,
+    )
     note(f"pages: {[len(p) for p in pages]}")
     emptied = replace_at_pointer(
         schema, parse_pointer(pagination["items"]), {"type": "array", "maxItems": 0}
@@ -545,6 +629,63 @@ def test_pagination_resume_after_last_page_yields_nothing(
     resumed: list[Any] = []
     _iterate(op, client, _resume_kwargs(op, args, body, pager.position), resumed, False)
     _same_items([], resumed)
+
+
+LOOP_CASES = [
+    pytest.param(*case.values, fault, id=f"{case.id}:{fault}")
+    for case in PAGED_CASES
+    for fault in ("repeat", "empty")
+    if not (
+        fault == "empty"
+        and api_ctx(case.values[0]).operation(case.values[1]).pagination.style == "offset"
+    )
+]
+
+
+@pytest.mark.parametrize(("key", "operation_id", "fault"), LOOP_CASES)
+@settings(max_examples=15, deadline=None, suppress_health_check=SLOW)
+@given(data=st.data())
+def test_misbehaving_pagination_ends_in_pagination_error(
+    key: str, operation_id: str, fault: str, data: Any
+) -> None:
+    """A server that repeats a position (cursor, watermark, next-page start; for offsets, the
+    same page without a total) or sends empty pages that say more follow, from any page on,
+    ends the walk in ``PaginationError`` naming the operation, within a bounded number of
+    requests, after every item served before it went wrong."""
+    _check_case(data, key, operation_id, fault)
+    ctx = api_ctx(key)
+    op = ctx.operation(operation_id)
+    server, args, body = _paged_setup(ctx, op, data, max_items=5, min_items=1)
+    at = data.draw(st.integers(0, len(server.pages) - 1), label="goes wrong at page")
+    if op.pagination.style == "offset":
+        assume(server.pages[at])  # an empty page ends an offset walk as it should
+    back_to = data.draw(st.integers(0, at), label="repeats the position of page")
+    looping = fakes.LoopingServer(server, at, fault, back_to)
+
+    def bounded(request: httpx.Request) -> httpx.Response:
+        assert len(handler.requests) <= 200, "the pager did not stop"  # instead of hanging
+        return looping(request)
+
+    handler = fakes.FaultyServer(bounded)
+    asynchronous = data.draw(st.booleans(), label="async client")
+    got: list[Any] = []
+
+    with pytest.raises(ctx.errors.PaginationError) as caught:
+        _iterate(
+            op,
+            _client(ctx, handler, asynchronous=asynchronous),
+            _kwargs(op, args, body),
+            got,
+            asynchronous,
+        )
+
+    note(f"error: {caught.value}; {len(handler.requests)} requests")
+    assert caught.value.operation_id == op.operation_id
+    assert op.operation_id in str(caught.value)
+    limit = ctx.module("_pagination").MAX_EMPTY_PAGES
+    assert len(handler.requests) <= at + (2 if fault == "repeat" else limit)
+    before = [item for page in server.pages[:at] for item in page]
+    _same_items(before, got[: len(before)])
 
 
 # -- 4. faults ---------------------------------------------------------------------------------

@@ -624,6 +624,12 @@ def test_duplicate_operation_id_is_reported_at_the_operation_id() -> None:
         ("limitParam: limit", "limitParam: size", f"{EVENTS}/x-pagination/limitParam", "size"),
         ("- [offset, limit]", "- [offset, nope]", f"{EVENTS}/x-require-any-of/0/1", "nope"),
         ("- [offset, limit]", "- [offset]", f"{EVENTS}/x-require-any-of/0", "- [offset]"),
+        (
+            "      x-require-any-of:",
+            "      x-idempotent: 'yes'\n      x-require-any-of:",
+            f"{EVENTS}/x-idempotent",
+            "x-idempotent",
+        ),
     ],
 )
 def test_malformed_extension_is_reported_at_its_pointer(

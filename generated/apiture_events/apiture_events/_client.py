@@ -104,6 +104,17 @@ class ApitureEvents(SyncAPIClient):
     Servers (pass one as `base_url`):
         PRODUCTION: https://api.apiture.com (Production.)
         SANDBOX: https://api.sandbox.apiture.com (Sandbox. *Assumed* host name; the guide names no sandbox. Check the developer portal for the host your financial institution was given.)
+
+    Time and retries: `timeout` (seconds or an `httpx.Timeout`) limits each connect, read,
+    write and pool wait of one attempt, not the whole call. `deadline` (seconds; None, the
+    default, for no limit) bounds the whole call, every attempt and every sleep between
+    retries: each attempt's waits are cut to the time left, a retry that would start after
+    it is not made, and `errors.APITimeoutError` is raised instead. `max_retries` (default
+    2) retries connection errors, timeouts, 408, 409, 429 and 5xx answers with exponential
+    backoff, honouring `Retry-After` up to 60 s, for operations safe to repeat: idempotent
+    methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) and those the spec declares with
+    `x-idempotent`. Every call takes `timeout`, `deadline` and `max_retries` too; a call's
+    own `max_retries` applies to any operation.
     """
 
     PRODUCTION = PRODUCTION
@@ -119,6 +130,7 @@ class ApitureEvents(SyncAPIClient):
         token_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        deadline: float | None = None,
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
         http_client: httpx.Client | None = None,
@@ -128,6 +140,7 @@ class ApitureEvents(SyncAPIClient):
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
+            deadline=deadline,
             headers=headers,
             auth=_auth(
                 base_url,
@@ -151,6 +164,7 @@ class ApitureEvents(SyncAPIClient):
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> models.RecentEventHistory:
         """Poll the events recorded since the last watermark.
 
@@ -185,7 +199,9 @@ class ApitureEvents(SyncAPIClient):
             agent_id: Return only event messages caused by these agents (pipe-delimited). An
                 agent ID identifies a specific user. The maximum length of one value, 48, is
                 *assumed*.
-            extra_headers, extra_query, timeout, max_retries: Per-call overrides.
+            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
+                of the client's options (`deadline`: seconds for the whole call, retries
+                included).
 
         Returns:
             models.RecentEventHistory: The event messages recorded since the watermark, in
@@ -224,7 +240,7 @@ class ApitureEvents(SyncAPIClient):
                 "agent_id": agent_id,
             },
             None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries),
+            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
         )
 
     def iter_list_recent_event_history(
@@ -239,6 +255,7 @@ class ApitureEvents(SyncAPIClient):
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> SyncPager[models.EventMessage]:
         """Every item of `list_recent_event_history`, across all pages (watermark pagination).
 
@@ -257,7 +274,7 @@ class ApitureEvents(SyncAPIClient):
                 "agent_id": agent_id,
             },
             None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries),
+            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
         )
 
     def list_event_history(
@@ -275,6 +292,7 @@ class ApitureEvents(SyncAPIClient):
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> models.EventHistory:
         """List the events that occurred in a date or date-time range.
 
@@ -326,7 +344,9 @@ class ApitureEvents(SyncAPIClient):
             agent_id: Return only event messages caused by these agents (pipe-delimited). An
                 agent ID identifies a specific user. The maximum length of one value, 48, is
                 *assumed*.
-            extra_headers, extra_query, timeout, max_retries: Per-call overrides.
+            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
+                of the client's options (`deadline`: seconds for the whole call, retries
+                included).
 
         Returns:
             models.EventHistory: One page of the event messages that occurred in the range.
@@ -367,7 +387,7 @@ class ApitureEvents(SyncAPIClient):
                 "agent_id": agent_id,
             },
             None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries),
+            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
         )
 
     def iter_list_event_history(
@@ -385,6 +405,7 @@ class ApitureEvents(SyncAPIClient):
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> SyncPager[models.EventMessage]:
         """Every item of `list_event_history`, across all pages (page pagination).
 
@@ -406,7 +427,7 @@ class ApitureEvents(SyncAPIClient):
                 "agent_id": agent_id,
             },
             None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries),
+            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
         )
 
     def list_event_types(
@@ -416,6 +437,7 @@ class ApitureEvents(SyncAPIClient):
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> models.EventTypes:
         """List the event types.
 
@@ -424,7 +446,9 @@ class ApitureEvents(SyncAPIClient):
         The response also says whether events are enabled (`eventsEnabled`).
 
         Args:
-            extra_headers, extra_query, timeout, max_retries: Per-call overrides.
+            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
+                of the client's options (`deadline`: seconds for the whole call, retries
+                included).
 
         Returns:
             models.EventTypes: The event types.
@@ -447,7 +471,7 @@ class ApitureEvents(SyncAPIClient):
             _ops.LIST_EVENT_TYPES,
             {},
             None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries),
+            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
         )
 
     def get_event_types_json_schema(
@@ -457,6 +481,7 @@ class ApitureEvents(SyncAPIClient):
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> dict[str, dict[str, Any]]:
         """Get the JSON schemas of all event types.
 
@@ -469,7 +494,9 @@ class ApitureEvents(SyncAPIClient):
         dialect of the schemas.
 
         Args:
-            extra_headers, extra_query, timeout, max_retries: Per-call overrides.
+            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
+                of the client's options (`deadline`: seconds for the whole call, retries
+                included).
 
         Returns:
             dict[str, dict[str, Any]]: The JSON schemas of the event types' `data` objects,
@@ -493,7 +520,7 @@ class ApitureEvents(SyncAPIClient):
             _ops.GET_EVENT_TYPES_JSON_SCHEMA,
             {},
             None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries),
+            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
         )
 
 
@@ -545,6 +572,17 @@ class AsyncApitureEvents(AsyncAPIClient):
     Servers (pass one as `base_url`):
         PRODUCTION: https://api.apiture.com (Production.)
         SANDBOX: https://api.sandbox.apiture.com (Sandbox. *Assumed* host name; the guide names no sandbox. Check the developer portal for the host your financial institution was given.)
+
+    Time and retries: `timeout` (seconds or an `httpx.Timeout`) limits each connect, read,
+    write and pool wait of one attempt, not the whole call. `deadline` (seconds; None, the
+    default, for no limit) bounds the whole call, every attempt and every sleep between
+    retries: each attempt's waits are cut to the time left, a retry that would start after
+    it is not made, and `errors.APITimeoutError` is raised instead. `max_retries` (default
+    2) retries connection errors, timeouts, 408, 409, 429 and 5xx answers with exponential
+    backoff, honouring `Retry-After` up to 60 s, for operations safe to repeat: idempotent
+    methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) and those the spec declares with
+    `x-idempotent`. Every call takes `timeout`, `deadline` and `max_retries` too; a call's
+    own `max_retries` applies to any operation.
     """
 
     PRODUCTION = PRODUCTION
@@ -560,6 +598,7 @@ class AsyncApitureEvents(AsyncAPIClient):
         token_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        deadline: float | None = None,
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -569,6 +608,7 @@ class AsyncApitureEvents(AsyncAPIClient):
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
+            deadline=deadline,
             headers=headers,
             auth=_auth(
                 base_url,
@@ -592,6 +632,7 @@ class AsyncApitureEvents(AsyncAPIClient):
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> models.RecentEventHistory:
         """Poll the events recorded since the last watermark.
 
@@ -626,7 +667,9 @@ class AsyncApitureEvents(AsyncAPIClient):
             agent_id: Return only event messages caused by these agents (pipe-delimited). An
                 agent ID identifies a specific user. The maximum length of one value, 48, is
                 *assumed*.
-            extra_headers, extra_query, timeout, max_retries: Per-call overrides.
+            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
+                of the client's options (`deadline`: seconds for the whole call, retries
+                included).
 
         Returns:
             models.RecentEventHistory: The event messages recorded since the watermark, in
@@ -665,7 +708,7 @@ class AsyncApitureEvents(AsyncAPIClient):
                 "agent_id": agent_id,
             },
             None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries),
+            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
         )
 
     def iter_list_recent_event_history(
@@ -680,6 +723,7 @@ class AsyncApitureEvents(AsyncAPIClient):
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> AsyncPager[models.EventMessage]:
         """Every item of `list_recent_event_history`, across all pages (watermark pagination).
 
@@ -698,7 +742,7 @@ class AsyncApitureEvents(AsyncAPIClient):
                 "agent_id": agent_id,
             },
             None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries),
+            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
         )
 
     async def list_event_history(
@@ -716,6 +760,7 @@ class AsyncApitureEvents(AsyncAPIClient):
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> models.EventHistory:
         """List the events that occurred in a date or date-time range.
 
@@ -767,7 +812,9 @@ class AsyncApitureEvents(AsyncAPIClient):
             agent_id: Return only event messages caused by these agents (pipe-delimited). An
                 agent ID identifies a specific user. The maximum length of one value, 48, is
                 *assumed*.
-            extra_headers, extra_query, timeout, max_retries: Per-call overrides.
+            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
+                of the client's options (`deadline`: seconds for the whole call, retries
+                included).
 
         Returns:
             models.EventHistory: One page of the event messages that occurred in the range.
@@ -808,7 +855,7 @@ class AsyncApitureEvents(AsyncAPIClient):
                 "agent_id": agent_id,
             },
             None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries),
+            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
         )
 
     def iter_list_event_history(
@@ -826,6 +873,7 @@ class AsyncApitureEvents(AsyncAPIClient):
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> AsyncPager[models.EventMessage]:
         """Every item of `list_event_history`, across all pages (page pagination).
 
@@ -847,7 +895,7 @@ class AsyncApitureEvents(AsyncAPIClient):
                 "agent_id": agent_id,
             },
             None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries),
+            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
         )
 
     async def list_event_types(
@@ -857,6 +905,7 @@ class AsyncApitureEvents(AsyncAPIClient):
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> models.EventTypes:
         """List the event types.
 
@@ -865,7 +914,9 @@ class AsyncApitureEvents(AsyncAPIClient):
         The response also says whether events are enabled (`eventsEnabled`).
 
         Args:
-            extra_headers, extra_query, timeout, max_retries: Per-call overrides.
+            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
+                of the client's options (`deadline`: seconds for the whole call, retries
+                included).
 
         Returns:
             models.EventTypes: The event types.
@@ -888,7 +939,7 @@ class AsyncApitureEvents(AsyncAPIClient):
             _ops.LIST_EVENT_TYPES,
             {},
             None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries),
+            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
         )
 
     async def get_event_types_json_schema(
@@ -898,6 +949,7 @@ class AsyncApitureEvents(AsyncAPIClient):
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> dict[str, dict[str, Any]]:
         """Get the JSON schemas of all event types.
 
@@ -910,7 +962,9 @@ class AsyncApitureEvents(AsyncAPIClient):
         dialect of the schemas.
 
         Args:
-            extra_headers, extra_query, timeout, max_retries: Per-call overrides.
+            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
+                of the client's options (`deadline`: seconds for the whole call, retries
+                included).
 
         Returns:
             dict[str, dict[str, Any]]: The JSON schemas of the event types' `data` objects,
@@ -934,5 +988,5 @@ class AsyncApitureEvents(AsyncAPIClient):
             _ops.GET_EVENT_TYPES_JSON_SCHEMA,
             {},
             None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries),
+            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
         )

@@ -18,6 +18,7 @@ LIST_RECENT_EVENT_HISTORY: OperationSpec[models.RecentEventHistory] = OperationS
     operation_id="listRecentEventHistory",
     method="GET",
     path="/banking/recentEventHistory",
+    idempotent=True,
     params=(
         ParamSpec(
             name="watermark",
@@ -109,6 +110,7 @@ LIST_EVENT_HISTORY: OperationSpec[models.EventHistory] = OperationSpec(
     operation_id="listEventHistory",
     method="GET",
     path="/banking/eventHistory",
+    idempotent=True,
     params=(
         ParamSpec(
             name="start",
@@ -235,6 +237,7 @@ LIST_EVENT_TYPES: OperationSpec[models.EventTypes] = OperationSpec(
     operation_id="listEventTypes",
     method="GET",
     path="/banking/eventTypes",
+    idempotent=True,
     params=(),
     responses={
         "200": ResponseSpec("json", models.EventTypes, "application/json"),
@@ -250,6 +253,7 @@ GET_EVENT_TYPES_JSON_SCHEMA: OperationSpec[dict[str, dict[str, Any]]] = Operatio
     operation_id="getEventTypesJsonSchema",
     method="GET",
     path="/banking/eventTypesJsonSchema",
+    idempotent=True,
     params=(),
     responses={
         "200": ResponseSpec("json", dict[str, dict[str, Any]], "application/json"),

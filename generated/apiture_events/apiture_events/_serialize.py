@@ -10,6 +10,7 @@ from urllib.parse import quote
 from pydantic import BaseModel
 
 from ._spec import ParamSpec
+from ._types import REQUEST_CONTEXT, Timestamp
 
 _DELIMITERS = {"form": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
 _RESERVED = ":/?#[]@!$&'()*+,;="
@@ -19,6 +20,8 @@ def scalar(value: Any) -> str:
     """The text of one primitive value."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Timestamp) and value.text is not None:
+        return value.text  # exactly as given: a datetime would drop digits past microseconds
     if isinstance(value, dt.datetime):
         text = value.isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
@@ -31,7 +34,9 @@ def scalar(value: Any) -> str:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        return value.model_dump(
+            mode="json", by_alias=True, exclude_unset=True, context=REQUEST_CONTEXT
+        )
     return value
 
 

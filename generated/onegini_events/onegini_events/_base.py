@@ -18,9 +18,11 @@ from typing import Any, TypeVar
 
 import httpx
 import pydantic
+import pydantic_core
 
 from . import _serialize
 from ._spec import OperationSpec, ResponseSpec
+from ._types import NAIVE_DATETIME, REQUEST_CONTEXT
 from .errors import (
     APIConnectionError,
     APITimeoutError,
@@ -42,6 +44,7 @@ MAX_RETRY_AFTER = 60.0
 @dataclass(frozen=True)
 class Send:
     request: httpx.Request
+    time_left: float | None = None  # seconds until the call's deadline, if it has one
 
 
 @dataclass(frozen=True)
@@ -56,12 +59,14 @@ Plan = Generator[Step, Outcome, ResultT]
 
 @dataclass(frozen=True)
 class CallOptions:
-    """Per-call overrides: ``extra_headers``, ``extra_query``, ``timeout``, ``max_retries``."""
+    """Per-call overrides: ``extra_headers``, ``extra_query``, ``timeout``, ``max_retries``,
+    ``deadline``."""
 
     extra_headers: Mapping[str, str] | None = None
     extra_query: Mapping[str, str] | None = None
     timeout: float | httpx.Timeout | None = None
     max_retries: int | None = None
+    deadline: float | None = None
 
 
 @dataclass(frozen=True)
@@ -84,11 +89,14 @@ class BaseClient:
         max_retries: int,
         headers: Mapping[str, str] | None,
         auth: httpx.Auth | None,
+        deadline: float | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
+        _check_deadline(deadline)
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.deadline = deadline
         self.max_retries = max_retries
         self.headers = dict(headers or {})
         self.auth = auth
@@ -165,7 +173,13 @@ class BaseClient:
         if isinstance(body, str) and not op.body.media_type.endswith("json"):
             return body.encode()
         value = _validate(op, "body", op.body.adapter, body)
-        data = op.body.adapter.dump_python(value, mode="json", by_alias=True, exclude_unset=True)
+        try:
+            data = op.body.adapter.dump_python(
+                value, mode="json", by_alias=True, exclude_unset=True, context=REQUEST_CONTEXT
+            )
+        except pydantic_core.PydanticSerializationError as exc:  # e.g. a naive datetime in a model
+            reason = NAIVE_DATETIME if NAIVE_DATETIME in str(exc) else str(exc)
+            raise RequestValidationError(f"{op.operation_id}: body: {reason}") from None
         if op.body.media_type == "application/x-www-form-urlencoded":
             pairs = [(str(k), _serialize.scalar(v)) for k, v in dict(data).items() if v is not None]
             return _serialize.encode_pairs(pairs).encode()
@@ -176,27 +190,52 @@ class BaseClient:
     def _plan(
         self, op: OperationSpec[Any], request: httpx.Request, options: CallOptions
     ) -> Plan[Raw]:
-        """Send ``request``, retrying what is worth retrying, and read the final response."""
-        max_retries = self.max_retries if options.max_retries is None else options.max_retries
+        """Send ``request``, retrying what is worth retrying, and read the final response.
+
+        The deadline (seconds for the whole call: every attempt and every sleep) caps each
+        attempt's timeouts; a retry whose sleep would end past it is not made.
+        """
+        max_retries = self._max_retries(op, options)
+        deadline = self.deadline if options.deadline is None else options.deadline
+        _check_deadline(deadline)
+        ends_at = None if deadline is None else self._clock() + deadline
         attempt = 0
+        outcome: Outcome = None
         while True:
-            outcome = yield Send(request)
-            if isinstance(outcome, httpx.Response):
-                if attempt < max_retries and self._should_retry(outcome):
-                    yield Sleep(self._retry_delay(attempt, outcome))
-                    attempt += 1
-                    continue
-                return self._read(op, outcome)
-            if attempt < max_retries:
-                yield Sleep(self._retry_delay(attempt, None))
-                attempt += 1
-                continue
-            if isinstance(outcome, httpx.TimeoutException):
-                raise APITimeoutError(f"request timed out: {outcome}", request=request) from outcome
-            raise APIConnectionError(f"connection failed: {outcome}", request=request) from outcome
+            time_left = None if ends_at is None else ends_at - self._clock()
+            if time_left is not None:
+                if time_left <= 0:
+                    raise _deadline_error(request, deadline, outcome)
+                _cap_timeouts(request, time_left)
+            outcome = yield Send(request, time_left)
+            if not (attempt < max_retries and self._should_retry(outcome)):
+                return self._final(op, request, outcome)
+            response = outcome if isinstance(outcome, httpx.Response) else None
+            delay = self._retry_delay(attempt, response)
+            if ends_at is not None and self._clock() + delay >= ends_at:
+                raise _deadline_error(request, deadline, outcome)
+            yield Sleep(delay)
+            attempt += 1
+
+    def _max_retries(self, op: OperationSpec[Any], options: CallOptions) -> int:
+        """An explicit per-call ``max_retries`` applies to any operation; the client's own only
+        to operations safe to repeat (an idempotent method, or declared by ``x-idempotent``)."""
+        if options.max_retries is not None:
+            return options.max_retries
+        return self.max_retries if op.idempotent else 0
+
+    def _final(self, op: OperationSpec[Any], request: httpx.Request, outcome: Outcome) -> Raw:
+        if isinstance(outcome, httpx.Response):
+            return self._read(op, outcome)
+        if isinstance(outcome, httpx.TimeoutException):
+            raise APITimeoutError(f"request timed out: {outcome}", request=request) from outcome
+        raise APIConnectionError(f"connection failed: {outcome}", request=request) from outcome
 
     @staticmethod
-    def _should_retry(response: httpx.Response) -> bool:
+    def _should_retry(outcome: Outcome) -> bool:
+        if not isinstance(outcome, httpx.Response):
+            return True  # the request got no answer: a connection error or a timeout
+        response = outcome
         should = str(response.headers.get("x-should-retry", ""))
         if should in ("true", "false"):
             return should == "true"
@@ -239,21 +278,69 @@ class BaseClient:
                 response=response,
                 body=data,
             ) from exc
+        except RecursionError:
+            raise too_deep(op, response) from None
+
+
+def too_deep(op: OperationSpec[Any], response: httpx.Response) -> ResponseValidationError:
+    """The error for a body nested deeper than Python can decode or validate."""
+    return ResponseValidationError(
+        f"{op.operation_id}: response body is nested too deeply to read",
+        response=response,
+        body=response.text,
+    )
 
 
 def _validate(
     op: OperationSpec[Any], name: str, adapter: pydantic.TypeAdapter[Any], value: Any
 ) -> Any:
     try:
-        return adapter.validate_python(value)
+        return adapter.validate_python(value, context=REQUEST_CONTEXT)
     except pydantic.ValidationError as exc:
         raise RequestValidationError(f"{op.operation_id}: {name}: {_first_error(exc)}") from None
 
 
 def _first_error(exc: pydantic.ValidationError) -> str:
-    error = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    # A naive date-time is the likely mistake even when a union reports other members first.
+    error = next((e for e in errors if e["type"] == "naive_datetime"), errors[0])
     where = ".".join(str(part) for part in error["loc"])
     return f"{where}: {error['msg']}" if where else str(error["msg"])
+
+
+def _check_deadline(deadline: float | None) -> None:
+    if deadline is not None and not deadline > 0:
+        raise ValueError("deadline must be a number of seconds above 0, or None")
+
+
+def _cap_timeouts(request: httpx.Request, time_left: float) -> None:
+    """No connect, read, write or pool wait of the next attempt may outlast the deadline."""
+    timeouts = request.extensions.get("timeout") or {}
+    request.extensions["timeout"] = {
+        kind: time_left if limit is None else min(limit, time_left)
+        for kind, limit in {
+            "connect": None,
+            "read": None,
+            "write": None,
+            "pool": None,
+            **timeouts,
+        }.items()
+    }
+
+
+def _deadline_error(
+    request: httpx.Request, deadline: float | None, outcome: Outcome
+) -> APITimeoutError:
+    if isinstance(outcome, httpx.Response):
+        last = f"{outcome.status_code} {outcome.reason_phrase}".rstrip()
+    else:
+        last = f"{type(outcome).__name__}: {outcome}"
+    error = APITimeoutError(
+        f"the call's deadline of {deadline:g} s leaves no time to retry after {last}",
+        request=request,
+    )
+    error.__cause__ = outcome if isinstance(outcome, Exception) else None
+    return error
 
 
 def _json_body(op: OperationSpec[Any], response: httpx.Response) -> Any:
@@ -272,6 +359,8 @@ def _json_body(op: OperationSpec[Any], response: httpx.Response) -> Any:
             response=response,
             body=response.text,
         ) from None
+    except RecursionError:
+        raise too_deep(op, response) from None
 
 
 def _status_error(
@@ -284,6 +373,8 @@ def _status_error(
             body = spec.adapter.validate_python(body, by_alias=True, by_name=False)
         except (ValueError, pydantic.ValidationError):
             pass  # keep what could be decoded: the error itself matters more than its body
+        except RecursionError:
+            body = response.text  # too deep to decode: the error itself still matters
     error = status_error_class(response.status_code)
     return error(
         f"{op.operation_id}: {response.status_code} {response.reason_phrase}".rstrip(),

@@ -73,6 +73,17 @@ class OneginiEvents(SyncAPIClient):
 
     Servers (pass one as `base_url`):
         PRODUCTION: https://idp.example.com (Your own Onegini IDP installation (self-hosted, one per tenant). The API lives under `/api` on the IDP's host.)
+
+    Time and retries: `timeout` (seconds or an `httpx.Timeout`) limits each connect, read,
+    write and pool wait of one attempt, not the whole call. `deadline` (seconds; None, the
+    default, for no limit) bounds the whole call, every attempt and every sleep between
+    retries: each attempt's waits are cut to the time left, a retry that would start after
+    it is not made, and `errors.APITimeoutError` is raised instead. `max_retries` (default
+    2) retries connection errors, timeouts, 408, 409, 429 and 5xx answers with exponential
+    backoff, honouring `Retry-After` up to 60 s, for operations safe to repeat: idempotent
+    methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) and those the spec declares with
+    `x-idempotent`. Every call takes `timeout`, `deadline` and `max_retries` too; a call's
+    own `max_retries` applies to any operation.
     """
 
     PRODUCTION = PRODUCTION
@@ -85,6 +96,7 @@ class OneginiEvents(SyncAPIClient):
         password: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        deadline: float | None = None,
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
         http_client: httpx.Client | None = None,
@@ -94,6 +106,7 @@ class OneginiEvents(SyncAPIClient):
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
+            deadline=deadline,
             headers=headers,
             auth=_auth(base_url, auth, username=username, password=password),
         )
@@ -109,6 +122,7 @@ class OneginiEvents(SyncAPIClient):
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> models.ResultSet:
         """Search for events
 
@@ -141,7 +155,9 @@ class OneginiEvents(SyncAPIClient):
                 `userId` must be given. An older release of the reference names this parameter
                 `user_id`. The reference points to its "Rest Guidelines" chapter for more
                 information.
-            extra_headers, extra_query, timeout, max_retries: Per-call overrides.
+            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
+                of the client's options (`deadline`: seconds for the whole call, retries
+                included).
 
         Returns:
             models.ResultSet: One page of the matching events, with the pagination position.
@@ -166,7 +182,7 @@ class OneginiEvents(SyncAPIClient):
                 "user_id": user_id,
             },
             None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries),
+            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
         )
 
     def iter_search_events(
@@ -180,6 +196,7 @@ class OneginiEvents(SyncAPIClient):
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> SyncPager[models.EventInfo]:
         """Every item of `search_events`, across all pages (offset pagination).
 
@@ -197,7 +214,7 @@ class OneginiEvents(SyncAPIClient):
                 "user_id": user_id,
             },
             None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries),
+            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
         )
 
 
@@ -233,6 +250,17 @@ class AsyncOneginiEvents(AsyncAPIClient):
 
     Servers (pass one as `base_url`):
         PRODUCTION: https://idp.example.com (Your own Onegini IDP installation (self-hosted, one per tenant). The API lives under `/api` on the IDP's host.)
+
+    Time and retries: `timeout` (seconds or an `httpx.Timeout`) limits each connect, read,
+    write and pool wait of one attempt, not the whole call. `deadline` (seconds; None, the
+    default, for no limit) bounds the whole call, every attempt and every sleep between
+    retries: each attempt's waits are cut to the time left, a retry that would start after
+    it is not made, and `errors.APITimeoutError` is raised instead. `max_retries` (default
+    2) retries connection errors, timeouts, 408, 409, 429 and 5xx answers with exponential
+    backoff, honouring `Retry-After` up to 60 s, for operations safe to repeat: idempotent
+    methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) and those the spec declares with
+    `x-idempotent`. Every call takes `timeout`, `deadline` and `max_retries` too; a call's
+    own `max_retries` applies to any operation.
     """
 
     PRODUCTION = PRODUCTION
@@ -245,6 +273,7 @@ class AsyncOneginiEvents(AsyncAPIClient):
         password: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        deadline: float | None = None,
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -254,6 +283,7 @@ class AsyncOneginiEvents(AsyncAPIClient):
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
+            deadline=deadline,
             headers=headers,
             auth=_auth(base_url, auth, username=username, password=password),
         )
@@ -269,6 +299,7 @@ class AsyncOneginiEvents(AsyncAPIClient):
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> models.ResultSet:
         """Search for events
 
@@ -301,7 +332,9 @@ class AsyncOneginiEvents(AsyncAPIClient):
                 `userId` must be given. An older release of the reference names this parameter
                 `user_id`. The reference points to its "Rest Guidelines" chapter for more
                 information.
-            extra_headers, extra_query, timeout, max_retries: Per-call overrides.
+            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
+                of the client's options (`deadline`: seconds for the whole call, retries
+                included).
 
         Returns:
             models.ResultSet: One page of the matching events, with the pagination position.
@@ -326,7 +359,7 @@ class AsyncOneginiEvents(AsyncAPIClient):
                 "user_id": user_id,
             },
             None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries),
+            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
         )
 
     def iter_search_events(
@@ -340,6 +373,7 @@ class AsyncOneginiEvents(AsyncAPIClient):
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> AsyncPager[models.EventInfo]:
         """Every item of `search_events`, across all pages (offset pagination).
 
@@ -357,5 +391,5 @@ class AsyncOneginiEvents(AsyncAPIClient):
                 "user_id": user_id,
             },
             None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries),
+            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
         )

@@ -83,16 +83,22 @@ class AsyncAPIClient(BaseClient):
             step = next(plan)
             while True:
                 if isinstance(step, Send):
-                    try:
-                        outcome: Any = await self._http.send(step.request, auth=self.auth)
-                    except httpx.TransportError as exc:
-                        outcome = exc
-                    step = plan.send(outcome)
+                    step = plan.send(await self._attempt(step))
                 else:
                     await self._sleep(step.seconds)
                     step = plan.send(None)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
+
+    async def _attempt(self, step: Send) -> httpx.Response | httpx.TransportError:
+        """One attempt; with a deadline, cut off when it passes even if bytes keep trickling in."""
+        try:
+            async with asyncio.timeout(step.time_left):
+                return await self._http.send(step.request, auth=self.auth)
+        except httpx.TransportError as exc:
+            return exc
+        except TimeoutError:
+            return httpx.ReadTimeout("the call's deadline passed", request=step.request)
 
     async def _send(
         self, op: OperationSpec[Any], args: Mapping[str, Any], body: Any, options: CallOptions

@@ -18,6 +18,7 @@ SEARCH_EVENTS: OperationSpec[models.ResultSet] = OperationSpec(
     operation_id="searchEvents",
     method="GET",
     path="/api/events",
+    idempotent=True,
     params=(
         ParamSpec(
             name="actor",

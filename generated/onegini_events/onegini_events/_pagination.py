@@ -6,10 +6,17 @@ to resume from and the arguments of the next request. The pagers only fetch.
 A polling job keeps ``position`` (an offset, cursor, watermark or start) and passes it back the
 next time (as the offset/watermark/start argument, or as ``body={"cursor": position}``) to
 continue exactly where it stopped.
+
+A server that makes a walk go round in circles ends it with ``errors.PaginationError`` instead
+of an endless loop: when it hands out a position the walk already requested (a repeated cursor,
+watermark or next-page start; for offsets without a total, the same page again), or after
+``MAX_EMPTY_PAGES`` empty pages in a row that still say more follow. The items of the page that
+gave it away are handed out first; the error comes instead of the next request.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -19,14 +26,17 @@ import pydantic
 
 from ._base import CallOptions, Raw
 from ._spec import OperationSpec, PaginationSpec
-from .errors import ResponseValidationError
+from .errors import PaginationError, ResponseValidationError
 
 if TYPE_CHECKING:
     from ._client_base import AsyncAPIClient, SyncAPIClient
 
 ItemT = TypeVar("ItemT")
 
-__all__ = ["AsyncPager", "Page", "SyncPager"]
+__all__ = ["MAX_EMPTY_PAGES", "AsyncPager", "Page", "SyncPager"]
+
+# Empty pages in a row that still say more follow, after which a walk gives up.
+MAX_EMPTY_PAGES = 10
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,18 @@ class PageWalk:
         self.body = body
         self.done = False
         self.position: Any = self._initial_position()
+        self.pages = 0
+        self._requested = {_key(self.position)} if self.position is not None else set()
+        self._empty_run = 0
+        self._last_page: str | None = None  # offset style without a total: the previous page
+        self._stuck: PaginationError | None = None
+
+    def more(self) -> bool:
+        """Whether to fetch another page; raises the ``PaginationError`` of a walk that would
+        repeat itself."""
+        if self._stuck is not None:
+            raise self._stuck
+        return not self.done
 
     def _initial_position(self) -> Any:
         if self.spec.style == "cursor":
@@ -119,20 +141,36 @@ class PageWalk:
                 response=raw.response,
                 body=raw.data,
             ) from exc
+        except RecursionError:
+            raise ResponseValidationError(
+                f"{self.op.operation_id}: page items are nested too deeply to read",
+                response=raw.response,
+                body=raw.response.text,
+            ) from None
+        self.pages += 1
         if spec.style == "offset":
-            self._advance_offset(raw.data, len(items))
+            self._advance_offset(raw, len(items))
         elif spec.style == "page":
             self._advance_page(raw.data)
         else:
             self._advance_token(raw.data)
+        if not self.done:
+            self._check_progress(raw, len(items))
         return Page(items=items, position=self.position, has_next=not self.done, result=raw.result)
 
-    def _advance_offset(self, data: Any, count: int) -> None:
+    def _advance_offset(self, raw: Raw, count: int) -> None:
         offset = int(self.args.get(self.spec.position_param or "") or 0) + count
-        total = _pointer(data, self.spec.total)
+        total = _pointer(raw.data, self.spec.total)
         self.position = offset
         self.args[self.spec.position_param or ""] = offset
         self.done = count == 0 or (isinstance(total, int) and offset >= total)
+        if not self.done and not isinstance(total, int):
+            # Without a total only the server's pages tell that it moves on: the same page
+            # twice in a row means it ignores the offset and the walk would never end.
+            page = _key(_pointer(raw.data, self.spec.items))
+            if page == self._last_page:
+                self._fail(raw, "the server sent the same page again (it ignores the offset)")
+            self._last_page = page
 
     def _advance_page(self, data: Any) -> None:
         next_url = _pointer(data, self.spec.next_position)
@@ -160,6 +198,34 @@ class PageWalk:
             self.body = {self.spec.cursor_field: token}
         else:
             self.args[self.spec.position_param or ""] = token
+
+    def _check_progress(self, raw: Raw, count: int) -> None:
+        """Before the next request: its position must be new, and empty pages must not go on."""
+        if self._stuck is not None:
+            return
+        if self.spec.style != "offset":
+            key = _key(self.position)
+            if key in self._requested:
+                self._fail(raw, "the server handed out a position this walk already requested")
+                return
+            self._requested.add(key)
+        self._empty_run = self._empty_run + 1 if count == 0 else 0
+        if self._empty_run >= MAX_EMPTY_PAGES:
+            self._fail(raw, f"{self._empty_run} empty pages in a row still say more follow")
+
+    def _fail(self, raw: Raw, why: str) -> None:
+        self._stuck = PaginationError(
+            f"{self.op.operation_id}: pagination stopped after {self.pages} pages at position "
+            f"{self.position!r}: {why}; the next request would not make progress",
+            operation_id=self.op.operation_id,
+            position=self.position,
+            request=raw.response.request,
+        )
+
+
+def _key(position: Any) -> str:
+    """A position as comparable text (cursors may be any JSON value)."""
+    return json.dumps(position, sort_keys=True, default=str)
 
 
 class SyncPager(Generic[ItemT]):
@@ -189,7 +255,7 @@ class SyncPager(Generic[ItemT]):
 
     def pages(self) -> Iterator[Page[ItemT]]:
         walk = self._walk
-        while not walk.done:
+        while walk.more():
             raw = self._client._send(walk.op, walk.args, walk.body, self._options)
             page: Page[ItemT] = walk.advance(raw)
             self.position = page.position
@@ -197,7 +263,7 @@ class SyncPager(Generic[ItemT]):
 
     def __iter__(self) -> Iterator[ItemT]:
         walk = self._walk
-        while not walk.done:
+        while walk.more():
             raw = self._client._send(walk.op, walk.args, walk.body, self._options)
             page: Page[ItemT] = walk.advance(raw)
             for item, position in _with_positions(page, self.position):
@@ -228,7 +294,7 @@ class AsyncPager(Generic[ItemT]):
 
     async def pages(self) -> AsyncIterator[Page[ItemT]]:
         walk = self._walk
-        while not walk.done:
+        while walk.more():
             raw = await self._client._send(walk.op, walk.args, walk.body, self._options)
             page: Page[ItemT] = walk.advance(raw)
             self.position = page.position
@@ -236,7 +302,7 @@ class AsyncPager(Generic[ItemT]):
 
     async def __aiter__(self) -> AsyncIterator[ItemT]:
         walk = self._walk
-        while not walk.done:
+        while walk.more():
             raw = await self._client._send(walk.op, walk.args, walk.body, self._options)
             page: Page[ItemT] = walk.advance(raw)
             for item, position in _with_positions(page, self.position):

@@ -80,6 +80,7 @@ class OperationSpec(Generic[ResultT]):
     operation_id: str
     method: str
     path: str
+    idempotent: bool = False  # retried by default (an idempotent method, or ``x-idempotent``)
     params: tuple[ParamSpec, ...] = ()
     body: BodySpec | None = None
     responses: dict[str, ResponseSpec] = field(default_factory=dict)

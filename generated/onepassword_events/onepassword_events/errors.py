@@ -6,6 +6,7 @@
     ├── APIConnectionError          the request never got a response
     │   └── APITimeoutError
     ├── ResponseValidationError     the response did not match the spec
+    ├── PaginationError             a pager made no progress (position repeated, empty pages)
     └── APIStatusError              the server answered with a 4xx or 5xx status
         ├── BadRequestError             400
         ├── AuthenticationError         401
@@ -35,6 +36,7 @@ __all__ = [
     "ConflictError",
     "InternalServerError",
     "NotFoundError",
+    "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
     "RequestValidationError",
@@ -68,6 +70,23 @@ class ResponseValidationError(APIError):
         self.response = response
         self.body = body
         self.status_code = response.status_code
+
+
+class PaginationError(APIError):
+    """A pager stopped because the server made it go round in circles.
+
+    Raised when the next page would be requested from a position the walk already used (the
+    server repeated its cursor, watermark or next-page link, or ignored the offset), or after
+    too many empty pages in a row that still say more follow. ``operation_id`` names the
+    operation and ``position`` the position that did not advance.
+    """
+
+    def __init__(
+        self, message: str, *, operation_id: str, position: Any, request: httpx.Request | None
+    ) -> None:
+        super().__init__(message, request=request)
+        self.operation_id = operation_id
+        self.position = position
 
 
 class APIStatusError(APIError):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from ._types import DateTime as datetime
 
 
 class Client(BaseModel):
@@ -104,7 +105,7 @@ class Introspection(BaseModel):
         datetime | None, Field(alias="IssuedAt", examples=["2020-06-11T16:32:50-03:00"])
     ] = None
     """
-    An RFC 3339 timestamp; the service sends up to 9 fractional digits, a Python datetime keeps microseconds.
+    An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent (start_time, end_time) need a timezone.
     """
     uuid: Annotated[str | None, Field(alias="UUID")] = None
 
@@ -145,7 +146,7 @@ class ItemUsage(BaseModel):
     """
     timestamp: Annotated[datetime | None, Field(examples=["2020-06-11T16:32:50-03:00"])] = None
     """
-    An RFC 3339 timestamp; the service sends up to 9 fractional digits, a Python datetime keeps microseconds.
+    An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent (start_time, end_time) need a timezone.
     """
     used_version: int | None = None
     user: User | None = None
@@ -181,7 +182,7 @@ class ResetCursor(BaseModel):
     )
     end_time: Annotated[datetime | None, Field(examples=["2020-06-11T16:32:50-03:00"])] = None
     """
-    An RFC 3339 timestamp; the service sends up to 9 fractional digits, a Python datetime keeps microseconds.
+    An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent (start_time, end_time) need a timezone.
     """
     limit: Annotated[int | None, Field(ge=1, le=1000)] = None
     """
@@ -189,7 +190,7 @@ class ResetCursor(BaseModel):
     """
     start_time: Annotated[datetime | None, Field(examples=["2020-06-11T16:32:50-03:00"])] = None
     """
-    An RFC 3339 timestamp; the service sends up to 9 fractional digits, a Python datetime keeps microseconds.
+    An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent (start_time, end_time) need a timezone.
     """
 
 
@@ -229,7 +230,7 @@ class SignInAttempt(BaseModel):
     target_user: User | None = None
     timestamp: Annotated[datetime | None, Field(examples=["2020-06-11T16:32:50-03:00"])] = None
     """
-    An RFC 3339 timestamp; the service sends up to 9 fractional digits, a Python datetime keeps microseconds.
+    An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent (start_time, end_time) need a timezone.
     """
     type: Annotated[
         Literal[

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from ._types import DateTime as datetime
 
 
 class Error(BaseModel):
@@ -83,7 +84,7 @@ class TrackedEventResponse(BaseModel):
     """
     time: datetime
     """
-    When the event was recorded: an RFC 3339 UTC timestamp with up to 7 fractional digits (e.g. 2021-11-04T10:23:44.8114799Z); a Python datetime keeps microseconds, so the 7th digit is dropped.
+    When the event was recorded: an RFC 3339 UTC timestamp with up to 7 fractional digits (e.g. 2021-11-04T10:23:44.8114799Z). The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received.
     """
 
 
