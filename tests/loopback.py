@@ -1,9 +1,11 @@
-"""A real HTTP server on loopback for `specgen record` tests (tests/test_record*.py)."""
+"""A real HTTP server on loopback, for the tests of `specgen record` and `specgen update --from`."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,16 +17,24 @@ class FakeServer:
 
     A reply is ``{"status", "headers", "body"}``: the body is sent as JSON, unless the reply has
     ``"raw"`` (bytes sent as they are, with the reply's own ``content-type`` header if any).
+
+    A test that needs to misbehave at the HTTP level (announce gigabytes, trickle bytes) sets
+    ``handle`` to a function that answers through the request handler itself.
     """
 
     def __init__(self) -> None:
         self.reply: dict[str, Any] = {"status": 200, "headers": {}, "body": {}}
         self.routes: dict[str, dict[str, Any]] = {}
         self.requests: list[dict[str, Any]] = []
+        self.handle: Callable[[BaseHTTPRequestHandler], None] | None = None
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def _answer(self) -> None:
+                if server.handle is not None:
+                    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                        server.handle(self)  # the client may give up early, as it should
+                    return
                 length = int(self.headers.get("content-length") or 0)
                 server.requests.append(
                     {
@@ -54,6 +64,7 @@ class FakeServer:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True  # a handler still trickling does not hold up shutdown
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 

@@ -8,21 +8,19 @@ way a user would meet it: ``validate`` and ``check`` on an API folder, ``generat
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shutil
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import click
 import pytest
 from click.testing import CliRunner, Result
+from loopback import FakeServer
 
 from generator import fetch
 from generator.cli import main
@@ -345,38 +343,6 @@ def test_merge_keys_may_be_overridden(tmp_path: Path) -> None:
 # Item 6: `specgen update --from URL` is bounded in size and time
 
 
-class Server:
-    """A loopback HTTP server whose handler the test chooses: ``handle(request_handler)``."""
-
-    def __init__(self) -> None:
-        self.handle: Callable[[BaseHTTPRequestHandler], None] = lambda handler: None
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    server.handle(self)  # the client may give up early, as it should
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/openapi.json"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-
-@pytest.fixture
-def server() -> Iterator[Server]:
-    fake = Server()
-    fake.thread.start()
-    yield fake
-    fake.httpd.shutdown()
-    fake.httpd.server_close()
-
-
 @pytest.fixture
 def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     """A 64 KiB cap and a 1 s deadline, so the tests need neither megabytes nor a minute."""
@@ -389,6 +355,13 @@ def onegini(tmp_path: Path) -> Path:
     specs = tmp_path / "specs"
     shutil.copytree(ROOT / "specs" / "onegini-events", specs / "onegini-events")
     return specs
+
+
+TOO_LARGE = "the answer is larger than 65536 bytes (the limit)"
+
+
+def spec_url(server: FakeServer) -> str:
+    return f"{server.url}/openapi.json"
 
 
 def update_from(specs: Path, url: str) -> Result:
@@ -404,37 +377,37 @@ def send(handler: BaseHTTPRequestHandler, body: bytes, headers: dict[str, str]) 
     handler.wfile.write(body)
 
 
-def test_update_from_url_fetches_the_spec(server: Server, onegini: Path) -> None:
+def test_update_from_url_fetches_the_spec(server: FakeServer, onegini: Path) -> None:
     text = (onegini / "onegini-events" / "openapi.yaml").read_text()
     newer = text.replace("version:", "version: 9.9.9  # was", 1)
     body = newer.encode()
     server.handle = lambda h: send(h, body, {"content-length": str(len(body))})
-    result = update_from(onegini, server.url)
+    result = update_from(onegini, spec_url(server))
     assert result.exit_code == 0, result.output
     assert (onegini / "onegini-events" / "openapi.yaml").read_text() == newer
 
 
-def test_update_errors_name_the_url_and_its_line(server: Server, onegini: Path) -> None:
+def test_update_errors_name_the_url_and_its_line(server: FakeServer, onegini: Path) -> None:
     body = (HOSTILE / "item5-duplicate-get.yaml").read_bytes()
     server.handle = lambda h: send(h, body, {"content-length": str(len(body))})
-    assert refusal(update_from(onegini, server.url)) == (
-        f"error: {server.url}:9 at /paths/~1pets/get: duplicate key 'get' (first at line 5)"
+    assert refusal(update_from(onegini, spec_url(server))) == (
+        f"error: {spec_url(server)}:9 at /paths/~1pets/get: duplicate key 'get' (first at line 5)"
     )
 
 
 def test_update_refuses_an_announced_oversized_answer(
-    server: Server, onegini: Path, small_limits: None
+    server: FakeServer, onegini: Path, small_limits: None
 ) -> None:
     """Content-Length says 1 GB: refused on the headers, before reading the body."""
     server.handle = lambda h: send(h, b"{}", {"content-length": str(10**9)})
-    result = update_from(onegini, server.url)
+    result = update_from(onegini, spec_url(server))
     assert refusal(result) == (
-        f"error: {server.url}: cannot fetch: the answer is larger than 65536 bytes (the limit)"
+        f"error: {spec_url(server)}: cannot fetch: {TOO_LARGE}"
     )
 
 
 def test_update_refuses_an_oversized_answer_without_length(
-    server: Server, onegini: Path, small_limits: None
+    server: FakeServer, onegini: Path, small_limits: None
 ) -> None:
     """No Content-Length (connection close): the bytes actually received are counted."""
 
@@ -446,14 +419,14 @@ def test_update_refuses_an_oversized_answer_without_length(
             handler.wfile.write(b"x" * 8192)
 
     server.handle = endless
-    result = update_from(onegini, server.url)
+    result = update_from(onegini, spec_url(server))
     assert refusal(result) == (
-        f"error: {server.url}: cannot fetch: the answer is larger than 65536 bytes (the limit)"
+        f"error: {spec_url(server)}: cannot fetch: {TOO_LARGE}"
     )
 
 
 def test_update_gives_up_on_a_trickling_server(
-    server: Server, onegini: Path, small_limits: None
+    server: FakeServer, onegini: Path, small_limits: None
 ) -> None:
     """One byte every 0.2 s never trips a per-read timeout; the overall deadline stops it."""
 
@@ -469,23 +442,23 @@ def test_update_gives_up_on_a_trickling_server(
     server.handle = trickle
     before = (onegini / "onegini-events" / "openapi.yaml").read_bytes()
     started = time.monotonic()
-    result = update_from(onegini, server.url)
+    result = update_from(onegini, spec_url(server))
     assert refusal(result) == (
-        f"error: {server.url}: cannot fetch: no complete answer within 1 s (the limit)"
+        f"error: {spec_url(server)}: cannot fetch: no complete answer within 1 s (the limit)"
     )
     assert time.monotonic() - started < 30  # generous: the trickle alone would take 200 s
     assert (onegini / "onegini-events" / "openapi.yaml").read_bytes() == before
 
 
-def test_fetch_error_status_is_one_line(server: Server, onegini: Path) -> None:
+def test_fetch_error_status_is_one_line(server: FakeServer, onegini: Path) -> None:
     def missing(handler: BaseHTTPRequestHandler) -> None:
         handler.send_response(404)
         handler.send_header("content-length", "0")
         handler.end_headers()
 
     server.handle = missing
-    result = update_from(onegini, server.url)
-    assert refusal(result).startswith(f"error: {server.url}: cannot fetch: Client error '404")
+    result = update_from(onegini, spec_url(server))
+    assert refusal(result).startswith(f"error: {spec_url(server)}: cannot fetch: Client error '404")
     assert len(result.stderr.splitlines()) == 1, result.stderr  # httpx's message has two lines
 
 

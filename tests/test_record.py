@@ -6,7 +6,6 @@ import base64
 import json
 import re
 import shutil
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import quote, quote_plus
@@ -26,12 +25,6 @@ from generator.redact import Redactor
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "generated"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeServer]:
-    with FakeServer() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -27,12 +27,6 @@ ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "generated"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeServer]:
-    with FakeServer() as fake:
-        yield fake
-
-
 def _files(folder: Path) -> set[Path]:
     return {p for p in folder.rglob("*") if p.is_file()}
 
