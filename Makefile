@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 generate: $(STAMP)  ## regenerate every client in generated/
-	$(BIN)/specgen generate
+	$(BIN)/specgen generate --strict
 
 test: $(STAMP)  ## the whole test suite
 	$(BIN)/python -m pytest

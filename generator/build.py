@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator import __version__, naming
-from generator.errors import SpecgenError, escape_token, parse_pointer, to_pointer
+from generator.errors import Report, SpecgenError, escape_token, parse_pointer, to_pointer
 from generator.extensions import operation_parameters
 from generator.ir import (
     ANY,
@@ -72,6 +72,7 @@ class Target:
 class Built:
     api: Api
     models_spec: dict[str, Any]  # the document handed to datamodel-code-generator
+    operations_total: int = 0  # operations in the spec, generated or skipped
 
 
 @dataclass
@@ -80,6 +81,9 @@ class _Builder:
     source: str
     class_names: dict[str, str] = field(default_factory=dict)  # component name -> class name
     hoisted: dict[str, Any] = field(default_factory=dict)  # class name -> schema
+    # Where problems local to one operation go (it is skipped); without one they are raised.
+    report: Report | None = None
+    operations_total: int = 0
 
     def error(self, pointer: str, message: str) -> SpecgenError:
         return SpecgenError.at(self.source, pointer, message)
@@ -192,16 +196,27 @@ class _Builder:
                     found.append((path, method, item))
         ids = [op[2][op[1]].get("operationId") or f"{op[1]} {op[0]}" for op in found]
         names = naming.unique([naming.snake(i) for i in ids], CLIENT_ATTRIBUTES)
+        self.operations_total = len(found)
         operations = []
         for (path, method, item), op_id, name in zip(found, ids, names, strict=True):
+            pointer = to_pointer(["paths", path, method])
             try:
                 operations.append(self.operation(path, method, item, op_id, name))
-            except SpecgenError:
-                raise
+            except SpecgenError as exc:
+                self.skip(pointer, exc)
             except Exception as exc:  # a spec shape the builder did not foresee
-                pointer = to_pointer(["paths", path, method])
-                raise self.error(pointer, f"cannot generate this operation: {exc!r}") from exc
+                error = self.error(pointer, f"cannot generate this operation: {exc!r}")
+                self.skip(pointer, error, cause=exc)
         return operations
+
+    def skip(self, pointer: str, exc: SpecgenError, cause: Exception | None = None) -> None:
+        """Leave out the operation at ``pointer`` with a warning, or raise without a report."""
+        if self.report is None:
+            raise exc from cause
+        for diagnostic in exc.diagnostics:
+            self.report.warn(
+                diagnostic.pointer or pointer, f"operation skipped: {diagnostic.message}"
+            )
 
     def operation(
         self, path: str, method: str, item: Mapping[str, Any], op_id: str, name: str
@@ -392,14 +407,20 @@ class _Builder:
         )
 
 
-def build_api(spec: Mapping[str, Any], source: str, target: Target) -> Built:
-    """The IR and the models' input for ``spec`` (already overlaid and validated)."""
+def build_api(
+    spec: Mapping[str, Any], source: str, target: Target, report: Report | None = None
+) -> Built:
+    """The IR and the models' input for ``spec`` (already overlaid and validated).
+
+    With a ``report``, an operation that cannot be generated is left out with a warning in it;
+    without one, the first such problem is raised.
+    """
     spec = copy.deepcopy(dict(spec))
     components = dict((spec.get("components") or {}).get("schemas") or {})
     class_names = dict(
         zip(components, naming.unique([naming.model_class(n) for n in components]), strict=True)
     )
-    builder = _Builder(spec=dict(spec), source=source, class_names=class_names)
+    builder = _Builder(spec=dict(spec), source=source, class_names=class_names, report=report)
     operations = tuple(builder.operations())
     info = spec.get("info") or {}
     api = Api(
@@ -424,7 +445,8 @@ def build_api(spec: Mapping[str, Any], source: str, target: Target) -> Built:
     read = {r.type for op in operations for r in op.responses}
     read |= {op.pagination.item_type for op in operations if op.pagination is not None}
     roots = {name for ref in read for name in _model_names(ref)}
-    return Built(api, _models_spec(spec, class_names, builder.hoisted, roots))
+    models = _models_spec(spec, class_names, builder.hoisted, roots)
+    return Built(api, models, builder.operations_total)
 
 
 def _spec_hash(spec: Mapping[str, Any]) -> str:

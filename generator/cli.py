@@ -14,9 +14,9 @@ import click
 from generator import __version__
 from generator.check import run_check
 from generator.diff import diff_specs, exit_code, render_json, render_markdown, render_text
-from generator.errors import SpecgenError
+from generator.errors import Report, SpecgenError
 from generator.load import load_document
-from generator.pipeline import generate_api, generate_files, spec_file_target
+from generator.pipeline import generate_api, generate_in_memory, spec_file_target
 from generator.project import effective_api, list_apis, load_api
 from generator.record import record
 from generator.render import environment
@@ -135,6 +135,11 @@ def bundle(specs_dir: Path, api: str) -> None:
 )
 @click.option("--package", default=None, help="Package name for --spec (default: from the title).")
 @click.option(
+    "--strict",
+    is_flag=True,
+    help="Treat warnings (an operation or schema left out, a value ignored) as errors.",
+)
+@click.option(
     "--client-name", default=None, help="Client class for --spec (default: from the title)."
 )
 @click.argument("apis", nargs=-1)
@@ -145,24 +150,42 @@ def generate(
     spec_file: Path | None,
     package: str | None,
     client_name: str | None,
+    strict: bool,
     apis: tuple[str, ...],
 ) -> None:
-    """Generate a typed client package per API into --output (all APIs when none are named)."""
+    """Generate a typed client package per API into --output (all APIs when none are named).
+
+    What cannot be generated (one operation, one schema) is left out with a warning naming its
+    place; --strict makes every warning an error, and then nothing is written.
+    """
     env = environment(templates_dir)
     with reported_errors():
         if spec_file is not None:
             if apis:
                 raise SpecgenError("give either --spec or API names, not both")
             source, target = spec_file_target(spec_file, package, client_name)
-            files = generate_files(source.data, source.name, target, env)
-            write_package(output_dir / target.package, files)
-            click.echo(f"generated {output_dir / target.package} ({len(files)} files)")
+            report = Report(source.name, source.line_of)
+            generation = generate_in_memory(source.data, source.name, target, env, report)
+            finish(report, strict)
+            write_package(output_dir / target.package, generation.files)
+            click.echo(f"generated {output_dir / target.package}: {generation.summary(report)}")
             return
         names = selected_apis(specs_dir, apis)
         for index, name in enumerate(names, 1):
             api = load_api(specs_dir, name)
-            folder, count = generate_api(api, output_dir, env)
-            click.echo(f"[{index}/{len(names)}] {name}: wrote {folder} ({count} files)")
+            report = Report(api.source.name, api.source.line_of)
+            folder, done = generate_api(api, output_dir, env, report, strict=strict)
+            for diagnostic in report.warnings:
+                click.echo(f"warning: {diagnostic}", err=True)
+            click.echo(f"[{index}/{len(names)}] {name}: wrote {folder}: {done.summary(report)}")
+
+
+def finish(report: Report, strict: bool) -> None:
+    """Print the warnings; raise when there are errors (warnings count under ``strict``)."""
+    if not (report.errors or strict):
+        for diagnostic in report.warnings:
+            click.echo(f"warning: {diagnostic}", err=True)
+    report.raise_for(strict=strict)
 
 
 @main.command()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
+
+Severity = Literal["error", "warning"]
 
 
 def escape_token(token: str | int) -> str:
@@ -28,12 +31,17 @@ def parse_pointer(pointer: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Diagnostic:
-    """One problem in one input file, at a JSON pointer (and a line when known)."""
+    """One problem in one input file, at a JSON pointer (and a line when known).
+
+    An ``error`` stops the input from being used; a ``warning`` names something specgen worked
+    around (an operation or schema skipped, a value ignored), which ``--strict`` makes an error.
+    """
 
     file: str
     pointer: str
     message: str
     line: int | None = None
+    severity: Severity = "error"
 
     def __str__(self) -> str:
         if not self.file:
@@ -69,3 +77,50 @@ class SpecgenError(Exception):
         cls, file: str | Path, pointer: str, message: str, line: int | None = None
     ) -> SpecgenError:
         return cls(Diagnostic(file=str(file), pointer=pointer, message=message, line=line))
+
+
+@dataclass
+class Report:
+    """Every problem found in one spec while validating and generating it: all of them, in order.
+
+    Stages add to it instead of raising at the first problem, so one unusable operation or
+    schema costs only itself. ``line_of`` maps a JSON pointer to a line of the source document.
+    """
+
+    file: str
+    line_of: Callable[[str], int | None] = lambda pointer: None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, pointer: str, message: str, severity: Severity = "warning") -> None:
+        self.diagnostics.append(
+            Diagnostic(self.file, pointer, message, self.line_of(pointer), severity)
+        )
+
+    def warn(self, pointer: str, message: str) -> None:
+        self.add(pointer, message, "warning")
+
+    def error(self, pointer: str, message: str) -> None:
+        self.add(pointer, message, "error")
+
+    def extend(self, diagnostics: Iterable[Diagnostic], severity: Severity | None = None) -> None:
+        """Add ``diagnostics`` (from a raised ``SpecgenError``), filling in lines where missing."""
+        for d in diagnostics:
+            line = d.line if d.line is not None else self.line_of(d.pointer)
+            self.diagnostics.append(
+                Diagnostic(d.file or self.file, d.pointer, d.message, line, severity or d.severity)
+            )
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+    def raise_for(self, *, strict: bool) -> None:
+        """Raise all diagnostics as errors if there are errors, or warnings under ``strict``."""
+        if self.errors or (strict and self.warnings):
+            raise SpecgenError(
+                [Diagnostic(d.file, d.pointer, d.message, d.line) for d in self.diagnostics]
+            )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keyword
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import jinja2
 
 from generator import naming
 from generator.build import Target, build_api
-from generator.errors import SpecgenError
+from generator.errors import Report, SpecgenError
 from generator.fmt import format_files
 from generator.load import load_document
 from generator.models import generate_models
@@ -21,28 +22,67 @@ from generator.validate import validate_spec
 from generator.write import with_manifest, write_package
 
 
-def generate_files(
-    spec: Mapping[str, Any], source: str, target: Target, env: jinja2.Environment
-) -> dict[str, str]:
-    """Every file of the generated package (paths relative to its folder), formatted."""
-    built = build_api(spec, source, target)
+@dataclass
+class Generation:
+    """One API generated in memory: its files, and what was generated of what the spec holds."""
+
+    files: dict[str, str]  # paths relative to the output folder, formatted
+    operations: int
+    operations_total: int
+    models: int
+
+    def summary(self, report: Report) -> str:
+        return (
+            f"{self.operations} of {self.operations_total} operations, {self.models} models, "
+            f"{len(report.warnings)} warnings"
+        )
+
+
+def generate_in_memory(
+    spec: Mapping[str, Any],
+    source: str,
+    target: Target,
+    env: jinja2.Environment,
+    report: Report,
+) -> Generation:
+    """Generate ``spec`` in memory; what had to be left out is a warning in ``report``."""
+    built = build_api(spec, source, target, report)
     files = render_package(built.api, env)
     files[f"{target.package}/models.py"] = generate_models(
         built.models_spec, built.api.model_names, source
     )
-    return with_manifest(format_files(files))
+    return Generation(
+        with_manifest(format_files(files)),
+        len(built.api.operations),
+        built.operations_total,
+        len(built.api.model_names),
+    )
+
+
+def generate_files(
+    spec: Mapping[str, Any], source: str, target: Target, env: jinja2.Environment
+) -> dict[str, str]:
+    """Every file of the generated package, or an error for anything that had to be left out."""
+    report = Report(source)
+    generation = generate_in_memory(spec, source, target, env, report)
+    report.raise_for(strict=True)
+    return generation.files
 
 
 def target_of(api: Api) -> Target:
     return Target(api.config.package, api.config.client_class, api.config.name)
 
 
-def generate_api(api: Api, output_dir: Path, env: jinja2.Environment) -> tuple[Path, int]:
-    """Generate ``api`` into ``output_dir/<package>``; returns the folder and the file count."""
-    files = generate_files(api.spec, api.source.name, target_of(api), env)
+def generate_api(
+    api: Api, output_dir: Path, env: jinja2.Environment, report: Report, *, strict: bool
+) -> tuple[Path, Generation]:
+    """Generate ``api`` into ``output_dir/<package>`` unless ``report`` then holds errors
+    (or, under ``strict``, warnings): then nothing is written and they are raised."""
+    generation = generate_in_memory(api.spec, api.source.name, target_of(api), env, report)
+    report.raise_for(strict=strict)
     folder = output_dir / api.config.package
-    write_package(folder, files)
-    return folder, len(files)
+    write_package(folder, generation.files)
+    return folder, generation
 
 
 def spec_file_target(

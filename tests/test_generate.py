@@ -823,7 +823,8 @@ def test_bad_spec_gives_one_line_error(tmp_path: Path, file: str, where: str) ->
     spec = FIXTURES / file
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "generator", "generate", "--spec", str(spec), "--output", str(out)],
+        [sys.executable, "-m", "generator", "generate", "--strict", "--spec", str(spec)]
+        + ["--output", str(out)],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -840,7 +841,9 @@ def test_bad_spec_gives_one_line_error(tmp_path: Path, file: str, where: str) ->
 
 def test_bad_spec_leaves_existing_output_alone(tmp_path: Path) -> None:
     (tmp_path / "keep.txt").write_text("keep\n")
-    result = run_cli("generate", "--spec", FIXTURES / "bad_multipart.yaml", "--output", tmp_path)
+    result = run_cli(
+        "generate", "--strict", "--spec", FIXTURES / "bad_multipart.yaml", "--output", tmp_path
+    )
     assert result.exit_code == 1
     assert tree(tmp_path) == ["keep.txt"]
 

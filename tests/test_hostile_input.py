@@ -401,9 +401,7 @@ def test_update_refuses_an_announced_oversized_answer(
     """Content-Length says 1 GB: refused on the headers, before reading the body."""
     server.handle = lambda h: send(h, b"{}", {"content-length": str(10**9)})
     result = update_from(onegini, spec_url(server))
-    assert refusal(result) == (
-        f"error: {spec_url(server)}: cannot fetch: {TOO_LARGE}"
-    )
+    assert refusal(result) == (f"error: {spec_url(server)}: cannot fetch: {TOO_LARGE}")
 
 
 def test_update_refuses_an_oversized_answer_without_length(
@@ -420,9 +418,7 @@ def test_update_refuses_an_oversized_answer_without_length(
 
     server.handle = endless
     result = update_from(onegini, spec_url(server))
-    assert refusal(result) == (
-        f"error: {spec_url(server)}: cannot fetch: {TOO_LARGE}"
-    )
+    assert refusal(result) == (f"error: {spec_url(server)}: cannot fetch: {TOO_LARGE}")
 
 
 def test_update_gives_up_on_a_trickling_server(

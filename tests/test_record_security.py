@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from loopback import FakeServer
 
-from generator.errors import SpecgenError
+from generator.errors import Report, SpecgenError
 from generator.paths import MAX_NAME, inside, safe_filename
 from generator.pipeline import generate_api
 from generator.project import load_api
@@ -207,7 +207,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         "name: Hostile\npackage: hostile_paths\nclient_class: HostilePaths\nspec: openapi.json\n"
         "record:\n  env:\n    base_url: HOSTILE_BASE_URL\n    token: HOSTILE_TOKEN\n"
     )
-    generate_api(load_api(specs, "hostile-api"), root / "generated", environment())
+    api = load_api(specs, "hostile-api")
+    report = Report(api.source.name)
+    generate_api(api, root / "generated", environment(), report, strict=True)
     return root, specs
 
 
