@@ -188,7 +188,7 @@ def relocate(diagnostics: Iterable[Diagnostic], document: Document) -> list[Diag
 
 
 def _refers_to_files(node: Any) -> bool:
-    """Whether any ``$ref`` (or discriminator mapping) in ``node`` is not a local one."""
+    """Whether any ``$ref`` in ``node`` is not a local one (a file's name or a URL)."""
     stack = [node]
     while stack:
         item = stack.pop()
@@ -276,8 +276,10 @@ class _Bundler:
         return data
 
     def _walk(self, node: Any, at: _At, kind: str) -> Any:
-        if kind == "data" or not isinstance(node, dict | list):
-            return copy.deepcopy(node)
+        if not isinstance(node, dict | list):
+            return node  # scalars are not shared mutable state
+        if kind == "data" and at.document is self.root:
+            return copy.deepcopy(node)  # the spec's own data is in the spec already: no count
         if at.depth > MAX_DEPTH:
             raise self._error(at, f"bundled, the spec is nested deeper than {MAX_DEPTH} levels")
         if at.document is not self.root:
@@ -289,6 +291,8 @@ class _Bundler:
         if isinstance(node, list):
             item = kind[5:] if kind.startswith("list:") else kind
             return [self._walk(value, at.child(i), item) for i, value in enumerate(node)]
+        if kind == "data":  # data from another file: copied, and counted, node by node
+            return {key: self._walk(value, at.child(key), kind) for key, value in node.items()}
         if isinstance(node.get("$ref"), str) and kind != "map:schema":
             return self._reference(node, at, kind)
         return self._members(node, at, kind)
