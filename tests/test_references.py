@@ -24,6 +24,7 @@ from test_hostile_specs import assert_contained, watched
 
 from generator import bundle
 from generator.cli import main
+from generator.dialect import SchemaValidators
 from generator.diff._normalise import Document as DiffDocument
 from generator.errors import SpecgenError, parse_reference, reference_pointer
 from generator.load import Document, load_document
@@ -433,3 +434,19 @@ def test_diff_of_multi_file_specs(tmp_path: Path) -> None:
     result = run_cli("diff", old / "openapi.yaml", new / "openapi.yaml")
     assert result.exit_code == 1, result.output  # a breaking change: exit 1
     assert "property `name` may now be absent" in result.stdout, result.stdout
+
+
+def test_schema_validators_reach_keys_holding_percent_signs() -> None:
+    """The validators the recordings (and defaults) are checked with build a ``$ref`` from a
+    JSON pointer: a key such as ``/a%20b`` must not be read as ``/a b``."""
+    spec = {
+        "openapi": "3.1.0",
+        "paths": {
+            "/a%20b/{id}": {"get": {"x": {"type": "integer"}}},
+            "/a b/{id}": {"get": {"x": {"type": "string"}}},
+        },
+    }
+    validators = SchemaValidators(spec)
+    assert validators.at("/paths/~1a%20b~1{id}/get/x").is_valid(1)
+    assert not validators.at("/paths/~1a%20b~1{id}/get/x").is_valid("1")
+    assert validators.at("/paths/~1a b~1{id}/get/x").is_valid("1")
