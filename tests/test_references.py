@@ -362,6 +362,15 @@ def test_limits_on_files_size_and_copies(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(bundle, "MAX_COPIED_NODES", 5)
     with pytest.raises(SpecgenError, match=r"copies more than 5 nodes"):
         bundle.load_spec(spec)
+    # Data copied from another file (here an example's value) counts as well.
+    (tmp_path / "p.yaml").write_text("P: {name: p, in: query, example: [[[[[[[1]]]]]]]}\n")
+    uses = "  /p0:\n    parameters: [{$ref: 'p.yaml#/P'}]\n"
+    text = SPEC.replace("REF", "b.yaml").replace("paths:\n", "paths:\n" + uses)
+    spec.write_text(text, encoding="utf-8")
+    with pytest.raises(SpecgenError, match=r"copies more than 5 nodes"):
+        bundle.load_spec(spec)
+    monkeypatch.setattr(bundle, "MAX_COPIED_NODES", 9)  # the parameter, 7 lists, b.yaml
+    bundle.load_spec(spec)
 
 
 def test_references_in_data_are_not_followed(tmp_path: Path) -> None:
