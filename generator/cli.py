@@ -12,10 +12,10 @@ from typing import Any, TypeVar
 import click
 
 from generator import __version__
+from generator.bundle import load_spec
 from generator.check import run_check
 from generator.diff import diff_specs, exit_code, render_json, render_markdown, render_text
 from generator.errors import Report, SpecgenError
-from generator.load import load_document
 from generator.pipeline import generate_api, generate_in_memory, spec_file_target
 from generator.project import effective_api, list_apis, load_api
 from generator.record import record
@@ -213,7 +213,7 @@ def _spec_for_diff(specs_dir: Path, argument: str, overlay_from: str | None) -> 
     path = Path(argument)
     if not path.is_file():
         return load_api(specs_dir, argument).spec
-    source = load_document(path)
+    source = load_spec(path)  # with the files it refers to in its folder, bundled
     if overlay_from is None:
         problems = validate_spec(source.data, source)
         if problems:

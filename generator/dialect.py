@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 import referencing
 from jsonschema import Draft202012Validator
@@ -62,7 +63,8 @@ class SchemaValidators:
     def at(self, pointer: str) -> Draft202012Validator:
         """The validator for the schema at ``pointer`` in the spec."""
         if pointer not in self._cache:
-            schema = {"$ref": f"{SPEC_URI}#{pointer}"}
+            # A fragment is percent-decoded when followed: "%" in a key must be spelled %25.
+            schema = {"$ref": f"{SPEC_URI}#{quote(pointer, safe='/~')}"}
             self._cache[pointer] = Draft202012Validator(
                 schema,
                 registry=self._registry,

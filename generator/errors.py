@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote
 
 Severity = Literal["error", "warning"]
 
@@ -27,6 +28,26 @@ def parse_pointer(pointer: str) -> list[str]:
     if not pointer.startswith("/"):
         raise ValueError(f"not a JSON pointer: {pointer!r}")
     return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+
+
+def reference_pointer(fragment: str) -> str:
+    """The JSON pointer a reference's fragment (the part after ``#``) spells.
+
+    In a URI a pointer may be percent-encoded (RFC 6901, section 6: ``/~1a~1%7Bid%7D`` for the
+    path ``/a/{id}``), so it is decoded before its tokens are split; every place that follows a
+    ``$ref`` goes through here. Raises ``ValueError`` when the fragment is no pointer.
+    """
+    pointer = unquote(fragment, errors="strict")
+    if pointer and not pointer.startswith("/"):
+        raise ValueError(f"not a JSON pointer: {fragment!r}")
+    return pointer
+
+
+def parse_reference(ref: str) -> list[str]:
+    """The unescaped tokens of a local reference ``#/...`` (percent-decoded, see above)."""
+    if not ref.startswith("#"):
+        raise ValueError(f"not a local reference: {ref!r}")
+    return parse_pointer(reference_pointer(ref[1:]))
 
 
 @dataclass(frozen=True)

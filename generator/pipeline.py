@@ -12,9 +12,9 @@ import jinja2
 
 from generator import naming
 from generator.build import Target, build_api
+from generator.bundle import load_spec, relocate
 from generator.errors import Report, SpecgenError
 from generator.fmt import format_files
-from generator.load import load_document
 from generator.models import generate_models
 from generator.project import Api
 from generator.render import render_package
@@ -89,10 +89,10 @@ def spec_file_target(
     spec_path: Path, package: str | None, client_name: str | None
 ) -> tuple[Any, Target]:
     """Load and validate a lone spec file and decide its package and client names."""
-    source = load_document(spec_path)
+    source = load_spec(spec_path)  # with the files it refers to, bundled
     problems = validate_spec(source.data, source)
     if problems:
-        raise SpecgenError(problems)
+        raise SpecgenError(relocate(problems, source))
     title = str((source.data.get("info") or {}).get("title") or spec_path.stem)
     package = package or naming.package_name(title)
     client = client_name or naming.client_class(title)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import naming
+from generator.bundle import load_spec, relocate
 from generator.errors import SpecgenError
 from generator.load import Document, check_depth, load_document
 from generator.overlay import apply_overlay
@@ -62,7 +63,7 @@ def load_api(specs_dir: Path, key: str, *, check: bool = True) -> Api:
         known = ", ".join(list_apis(specs_dir)) or "none"
         raise SpecgenError.at(folder, "", f"unknown API {key!r} (no {CONFIG_NAME}; known: {known})")
     config = read_config(load_document(folder / CONFIG_NAME))
-    source = load_document(folder / config.spec)
+    source = load_spec(folder / config.spec, folder)  # with the files it refers to, bundled
     overlay = load_document(folder / config.overlay) if config.overlay else None
     return effective_api(key, folder, config, source, overlay, check=check)
 
@@ -84,7 +85,7 @@ def effective_api(
     if check:
         problems = validate_spec(spec, source)
         if problems:
-            raise SpecgenError(problems)
+            raise SpecgenError(relocate(problems, source))
     return Api(key, folder, config, source, overlay, spec)
 
 

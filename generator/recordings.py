@@ -12,7 +12,7 @@ import jsonschema
 from jsonschema.exceptions import best_match
 
 from generator.dialect import SchemaValidators
-from generator.errors import Diagnostic, SpecgenError, escape_token, to_pointer
+from generator.errors import Diagnostic, SpecgenError, escape_token, reference_pointer, to_pointer
 from generator.load import load_document
 from generator.schemas import resolve
 from generator.validate import HTTP_METHODS
@@ -141,7 +141,7 @@ def response_schema_pointer(
     pointer = f"{operation_pointer}/responses/{escape_token(str(key))}"
     response = responses[key]
     if isinstance(response, Mapping) and isinstance(response.get("$ref"), str):
-        pointer = response["$ref"][1:]
+        pointer = reference_pointer(response["$ref"][1:])
         response = resolve(spec, response)
     content = response.get("content") or {}
     media = content_type.split(";")[0].strip().lower()

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from generator.errors import parse_pointer
+from generator.errors import parse_reference, to_pointer
 
 COMPONENT_PREFIX = "#/components/schemas/"
 # Keywords whose value is a URI reference to another schema.
@@ -28,7 +28,7 @@ def resolve(spec: Mapping[str, Any], node: Any) -> Any:
     ):
         seen.add(node["$ref"])
         target: Any = spec
-        for token in parse_pointer(node["$ref"][1:]):
+        for token in parse_reference(node["$ref"]):
             target = target[int(token)] if isinstance(target, list) else target[token]
         node = target
     return node
@@ -37,10 +37,24 @@ def resolve(spec: Mapping[str, Any], node: Any) -> Any:
 def component_name(schema: Any) -> str | None:
     """``Foo`` for ``{"$ref": "#/components/schemas/Foo"}``, else None."""
     if isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str):
-        ref = schema["$ref"]
-        if ref.startswith(COMPONENT_PREFIX) and "/" not in ref[len(COMPONENT_PREFIX) :]:
-            return str(parse_pointer(ref[1:])[-1])
+        try:
+            tokens = parse_reference(schema["$ref"])
+        except ValueError:
+            return None
+        if len(tokens) == 3 and tokens[:2] == ["components", "schemas"]:
+            return tokens[2]
     return None
+
+
+def canonical_reference(ref: str) -> str:
+    """A local reference spelled without percent-encoding (``#/a%7Bb%7D`` -> ``#/a{b}``).
+
+    The models stage and the renaming of components compare references as text.
+    """
+    try:
+        return "#" + to_pointer(parse_reference(ref))
+    except ValueError:
+        return ref
 
 
 def is_object_like(spec: Mapping[str, Any], schema: Any) -> bool:
@@ -167,7 +181,7 @@ def models_input(schema: Any) -> Any:
     result: dict[str, Any] = {}
     ref = schema.get("$ref")
     if isinstance(ref, str) and is_local_reference(ref):
-        result["$ref"] = ref
+        result["$ref"] = canonical_reference(ref)
     kind = schema.get("type")
     kinds = kind if isinstance(kind, list) else [kind]
     if kinds and all(isinstance(k, str) and k in _TYPES for k in kinds):

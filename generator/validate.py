@@ -13,7 +13,8 @@ import jsonschema
 from jsonschema.exceptions import best_match
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
-from generator.errors import Diagnostic, escape_token, parse_pointer, to_pointer
+from generator.bundle import in_data
+from generator.errors import Diagnostic, escape_token, parse_pointer, reference_pointer, to_pointer
 from generator.extensions import check_extensions
 from generator.load import Document
 from generator.schemas import COMPONENT_NAME, REFERENCE_KEYWORDS, is_local_reference
@@ -155,6 +156,8 @@ def _reference_problems(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
             yield where, _outside_message(ref)
         elif keyword != "$ref" and not (ref == "#" or ref.startswith("#/")):
             continue  # "#name" names an anchor; specgen reads such values as any JSON (README)
+        elif keyword == "$ref" and in_data(spec, pointer):
+            continue  # a local "$ref" inside an example or a default is data, never followed
         elif (problem := _local_target_problem(spec, ref)) is not None:
             yield where, problem
 
@@ -173,9 +176,11 @@ def _local_target_problem(spec: Mapping[str, Any], ref: str) -> str | None:
     them describes nothing, and tools following it recurse until they crash.
     """
     chain = [ref]
+    pointers: list[str] = []  # decoded, so that two spellings of one pointer are one
     while True:
         try:
-            target = resolve_pointer(spec, chain[-1][1:])
+            pointers.append(reference_pointer(chain[-1][1:]))
+            target = resolve_pointer(spec, pointers[-1])
         except (LookupError, ValueError):
             if len(chain) == 1:
                 return f"reference {ref!r} points to nothing"
@@ -183,7 +188,11 @@ def _local_target_problem(spec: Mapping[str, Any], ref: str) -> str | None:
         following = target.get("$ref") if isinstance(target, Mapping) else None
         if not isinstance(following, str) or not is_local_reference(following):
             return None
-        if following in chain:
+        try:
+            repeated = reference_pointer(following[1:]) in pointers
+        except ValueError:
+            return None  # reported where that reference is
+        if repeated:
             return f"reference cycle: {' -> '.join([*chain, following])} never reaches a value"
         chain.append(following)
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from generator.diff._model import Schema, as_mapping
-from generator.errors import parse_pointer
+from generator.errors import parse_pointer, reference_pointer
 
 # Keywords that document a schema without constraining the data it accepts.
 _ANNOTATIONS = frozenset(
@@ -58,7 +58,11 @@ class Document:
         node: Any = self.spec
         # Whatever precedes the first "/" (``#name/...``) is skipped.
         _, slash, pointer = ref[1:].partition("/")
-        for key in parse_pointer(slash + pointer):
+        try:
+            keys = parse_pointer(reference_pointer(slash + pointer))
+        except ValueError:
+            return None
+        for key in keys:
             if isinstance(node, Mapping) and key in node:
                 node = node[key]
             elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
