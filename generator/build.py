@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from generator import __version__, naming
@@ -32,6 +33,7 @@ from generator.ir import (
     Server,
     TypeRef,
 )
+from generator.patterns import drop_bad_patterns
 from generator.schemas import (
     COMPONENT_PREFIX,
     component_name,
@@ -181,7 +183,7 @@ class _Builder:
             if existing == schema:
                 return name
         name = naming.unique(
-            [naming.model_class(hint)], [*self.class_names.values(), *self.hoisted]
+            [naming.model_class(hint)], [*self.class_names.values(), *self.hoisted], separator=""
         )[0]
         self.hoisted[name] = copy.deepcopy(dict(schema))
         return name
@@ -416,9 +418,14 @@ def build_api(
     without one, the first such problem is raised.
     """
     spec = copy.deepcopy(dict(spec))
+    drop_bad_patterns(spec, partial(_local_problem, source, report))
     components = dict((spec.get("components") or {}).get("schemas") or {})
     class_names = dict(
-        zip(components, naming.unique([naming.model_class(n) for n in components]), strict=True)
+        zip(
+            components,
+            naming.unique([naming.model_class(n) for n in components], separator=""),
+            strict=True,
+        )
     )
     builder = _Builder(spec=dict(spec), source=source, class_names=class_names, report=report)
     operations = tuple(builder.operations())
@@ -447,6 +454,13 @@ def build_api(
     roots = {name for ref in read for name in _model_names(ref)}
     models = _models_spec(spec, class_names, builder.hoisted, roots)
     return Built(api, models, builder.operations_total)
+
+
+def _local_problem(source: str, report: Report | None, pointer: str, message: str) -> None:
+    """A problem that costs only the thing at ``pointer``: a warning, or raised without a report."""
+    if report is None:
+        raise SpecgenError.at(source, pointer, message)
+    report.warn(pointer, message)
 
 
 def _spec_hash(spec: Mapping[str, Any]) -> str:

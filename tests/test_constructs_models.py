@@ -1,0 +1,192 @@
+"""Schema and model constructs of real specs (issue 8): every one generates a package that
+imports, reads and writes values, and passes ``mypy --strict``.
+
+The specs are in ``tests/fixtures/real/models/``; each is generated once (through the CLI, as a
+user would with ``--spec``) into its own package ``cm_<spec>``, and one ``mypy --strict`` run
+checks them all.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pydantic
+import pytest
+from click.testing import CliRunner, Result
+
+from generator.cli import main
+from generator.load import load_document
+from generator.validate import validate_spec
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real" / "models"
+SPECS = sorted(p.stem for p in FIXTURES.glob("*.yaml"))
+
+
+@dataclass(frozen=True)
+class Generated:
+    result: Result
+    folder: Path  # the generated project, holding the package folder ``package``
+    package: str
+
+    def module(self, name: str = "") -> ModuleType:
+        assert self.result.exit_code == 0, self.result.output
+        if str(self.folder) not in sys.path:
+            sys.path.insert(0, str(self.folder))
+        return importlib.import_module(f"{self.package}.{name}" if name else self.package)
+
+
+def generate(spec: Path, out: Path, package: str, *extra: str) -> Generated:
+    args = ["generate", "--spec", str(spec), "--output", str(out), "--package", package, *extra]
+    return Generated(CliRunner().invoke(main, args), out / package, package)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Generated]:
+    out = tmp_path_factory.mktemp("constructs")
+    return {name: generate(FIXTURES / f"{name}.yaml", out, f"cm_{name}") for name in SPECS}
+
+
+@pytest.fixture(scope="module")
+def mypy_lines(generated: dict[str, Generated], tmp_path_factory: pytest.TempPathFactory) -> str:
+    """``mypy --strict`` over every package that generated (one run: mypy is slow)."""
+    work = tmp_path_factory.mktemp("mypy")
+    folders = [g.folder / g.package for g in generated.values() if g.result.exit_code == 0]
+    env = {k: v for k, v in os.environ.items() if k not in ("MYPYPATH", "PYTHONPATH")}
+    command = [sys.executable, "-m", "mypy", "--strict", "--no-error-summary"]
+    done = subprocess.run(
+        [*command, "--cache-dir", str(work / "cache"), *map(str, folders)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return done.stdout + done.stderr
+
+
+def mypy_clean(generated: dict[str, Generated], mypy_lines: str, name: str) -> None:
+    gen = generated[name]
+    assert gen.result.exit_code == 0, gen.result.output
+    about = [line for line in mypy_lines.splitlines() if f"{gen.package}/" in line]
+    assert not about, "\n".join(about)
+
+
+def warnings_of(gen: Generated) -> list[str]:
+    return [line for line in gen.result.output.splitlines() if line.startswith("warning:")]
+
+
+def client_answering(module: ModuleType, cls: str, body: Any, seen: list[httpx.Request]) -> Any:
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=body)
+
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    return getattr(module, cls)(base_url="https://api.test", http_client=http)
+
+
+# -- 3. names ---------------------------------------------------------------------------------
+
+
+def test_colliding_reserved_and_non_ascii_names(
+    generated: dict[str, Generated], mypy_lines: str
+) -> None:
+    """``fooBar``/``foo_bar`` and ``class``/``__class__`` collide after sanitizing; ``None``,
+    ``True``, ``list``, ``BaseModel``, ``Field``, ``Any`` are taken; ``Café`` and ``用户`` are not
+    ASCII; ``info.title: None`` names the client."""
+    gen = generated["names"]
+    assert gen.result.exit_code == 0, gen.result.output
+    models = gen.module("models")
+    package = gen.module()
+    assert package.NoneClient.__name__ == "NoneClient"
+    assert package.AsyncNoneClient.__name__ == "AsyncNoneClient"
+    expected = {
+        "a": "FooBar", "b": "FooBar2", "c": "Class", "d": "Class2", "e": "NoneModel",
+        "f": "TrueModel", "g": "List", "h": "Str", "i": "BaseModelModel", "j": "FieldModel",
+        "k": "AnyModel", "l": "Cafe", "m": "用户", "n": "Optional",
+    }  # fmt: skip
+    holder = models.Holder.model_validate({key: {"x": 1, "y": 2} for key in expected})
+    for key, cls in expected.items():
+        value = getattr(holder, key)
+        assert type(value).__name__ == cls
+        assert value.model_dump(exclude_unset=True)["x"] == 1
+    assert models.FooBar2.model_validate({"y": 3}).y == 3  # foo_bar's own field
+    assert models.Class2.model_validate({"y": 3}).y == 3  # __class__'s own field
+    assert models.BaseModel is pydantic.BaseModel  # the import is not shadowed
+    mypy_clean(generated, mypy_lines, "names")
+
+
+# -- 2. regular expressions -------------------------------------------------------------------
+
+
+def test_patterns_are_read_by_the_generated_code_engine(
+    generated: dict[str, Generated], mypy_lines: str
+) -> None:
+    """``\\p{L}`` and ``\\A...\\z`` (which Python's ``re`` refuses) are kept and enforced; a
+    pattern the engine cannot compile is dropped, in models and parameters, with a warning."""
+    gen = generated["patterns"]
+    assert gen.result.exit_code == 0, gen.result.output
+    dropped = sorted(line.split(" at ")[1].split(":")[0] for line in warnings_of(gen))
+    assert dropped == [
+        "/components/schemas/Thing/properties/broken/pattern",
+        "/components/schemas/Thing/properties/codes/patternProperties/^(?!x)",
+        "/components/schemas/Thing/properties/lookahead/pattern",
+        "/paths/~1things~1{id}/get/parameters/2/schema/pattern",
+    ]
+    assert all("patterns.yaml:" in line for line in warnings_of(gen))  # a line number
+    models = gen.module("models")
+    thing = models.Thing.model_validate(
+        {"letters": "Été", "broken": "[", "anchored": "abc", "lookahead": "b", "codes": {"x": 1}}
+    )
+    assert thing.broken == "[" and thing.lookahead == "b"
+    for field, bad in (("letters", "123"), ("anchored", "ABC")):
+        with pytest.raises(pydantic.ValidationError):
+            models.Thing.model_validate({field: bad})
+    seen: list[httpx.Request] = []
+    client = client_answering(gen.module(), "Patterns", {"letters": "abc"}, seen)
+    assert client.get_thing(id="abc", name="日本", code="[").letters == "abc"
+    assert seen[-1].url.params["code"] == "["
+    with pytest.raises(Exception, match="pattern"):
+        client.get_thing(id="ABC")
+    mypy_clean(generated, mypy_lines, "patterns")
+
+
+def test_patterns_strict_generation_refuses_dropped_patterns(tmp_path: Path) -> None:
+    gen = generate(FIXTURES / "patterns.yaml", tmp_path, "cm_strict_patterns", "--strict")
+    assert gen.result.exit_code == 1
+    assert "cannot be compiled" in gen.result.output
+    assert not (tmp_path / "cm_strict_patterns").exists()
+
+
+@pytest.mark.parametrize("version", ["3.0.3", "3.1.0"])
+def test_validation_reads_patterns_like_the_generated_code(tmp_path: Path, version: str) -> None:
+    """``\\p{L}`` is valid, a ``default`` is matched by the same engine, and a pattern the
+    engine refuses does not stop validation (generation drops it with a warning)."""
+
+    letters = r"^\p{L}+$"
+
+    def problems(default: str) -> list[str]:
+        schemas = {
+            "Ok": {"type": "string", "pattern": letters, "default": default},
+            "Refused": {"type": "string", "pattern": "^(?=a)a$", "default": "b"},
+        }
+        spec = {
+            "openapi": version,
+            "info": {"title": "P", "version": "1"},
+            "paths": {},
+            "components": {"schemas": schemas},
+        }
+        path = tmp_path / f"{default}.json"
+        path.write_text(json.dumps(spec))
+        return [d.message for d in validate_spec(spec, load_document(path))]
+
+    assert problems("Été") == []
+    assert problems("123") == [f"'123' does not match {letters!r}"]
