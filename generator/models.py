@@ -69,7 +69,90 @@ def generate_models(models_spec: Mapping[str, Any], expected: Sequence[str], sou
         raise SpecgenError.at(
             source, "/components/schemas", f"models missing after generation: {missing}"
         )
-    return exact_timestamps(code, tree)
+    code = rebuild_deep_chains(code, tree)
+    return exact_timestamps(code, ast.parse(code))
+
+
+# How deep models may nest before the module defines them leaves first. pydantic builds a model
+# when its class is defined, and builds with it every class it names that is not complete yet,
+# recursing (a dozen frames per class): a chain of ~80 exhausts Python's recursion limit. Defined
+# leaves first, every class it names is complete already and the build is one level deep.
+MAX_LAZY_DEPTH = 32
+
+
+def rebuild_deep_chains(code: str, tree: ast.Module) -> str:
+    """``code`` with its classes defined leaves first when models nest deeper than
+    ``MAX_LAZY_DEPTH``; else (or when the module holds more than classes) unchanged."""
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    uses = {
+        name: sorted(
+            {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in classes} - {name}
+        )
+        for name, node in classes.items()
+    }
+    order, depth = _post_order(uses)
+    if max(depth.values(), default=0) <= MAX_LAZY_DEPTH:
+        return code
+    position = {name: index for index, name in enumerate(order)}
+    bases_first = all(
+        position[b.id] < position[name]
+        for name, node in classes.items()
+        for b in node.bases
+        if isinstance(b, ast.Name) and b.id in classes
+    )
+    first = min(node.lineno for node in classes.values())
+    body = [n for n in tree.body if n.lineno >= first]
+    if not bases_first or not all(isinstance(n, ast.ClassDef) or _is_rebuild_call(n) for n in body):
+        return code
+    lines = code.splitlines(keepends=True)
+    segments = {
+        name: "".join(lines[node.lineno - 1 : node.end_lineno]).rstrip("\n")
+        for name, node in classes.items()
+    }
+    # A class naming itself or a class defined after it (a cycle) is completed at the end.
+    pending = [n for n in order if _names_itself_or_later(classes[n], n, position)]
+    head = "".join(lines[: first - 1])
+    classes_text = "\n\n\n".join(segments[name] for name in order)
+    calls = "".join(f"{name}.model_rebuild()\n" for name in pending)
+    return head + classes_text + "\n" + ("\n\n" + calls if calls else "")
+
+
+def _names_itself_or_later(node: ast.ClassDef, name: str, position: dict[str, int]) -> bool:
+    named = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in position}
+    return any(position[other] >= position[name] for other in named)
+
+
+def _post_order(uses: dict[str, list[str]]) -> tuple[list[str], dict[str, int]]:
+    """Every class after the classes it uses (a cycle is cut where it closes), and the depth of
+    each (1 for a class using none). Iterative: chains may be longer than the recursion limit."""
+    order: list[str] = []
+    depth: dict[str, int] = {}
+    for root in uses:
+        stack = [(root, iter(uses[root]))]
+        on_path = {root}
+        while stack:
+            name, pending = stack[-1]
+            used = next((u for u in pending if u not in depth and u not in on_path), None)
+            if used is not None:
+                stack.append((used, iter(uses[used])))
+                on_path.add(used)
+                continue
+            stack.pop()
+            on_path.discard(name)
+            if name not in depth:
+                depth[name] = 1 + max((depth.get(u, 0) for u in uses[name]), default=0)
+                order.append(name)
+    return order, depth
+
+
+def _is_rebuild_call(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and node.value.func.attr == "model_rebuild"
+        and isinstance(node.value.func.value, ast.Name)
+    )
 
 
 def check_imports(code: str, source: str) -> ast.Module:

@@ -29,6 +29,31 @@ from generator.validate import validate_spec
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real" / "models"
 SPECS = sorted(p.stem for p in FIXTURES.glob("*.yaml"))
+DEPTH = 100
+
+
+def deep_spec(depth: int) -> dict[str, Any]:
+    """Models nested ``depth`` deep (``L0`` holds ``L1``... ``L<depth>``), each also naming
+    itself and its successor in an array."""
+    schemas: dict[str, Any] = {
+        f"L{i}": {
+            "type": "object",
+            "properties": {
+                "next": {"$ref": f"#/components/schemas/L{i + 1}"},
+                "same": {"$ref": f"#/components/schemas/L{i}"},
+                "many": {"type": "array", "items": {"$ref": f"#/components/schemas/L{i + 1}"}},
+            },
+        }
+        for i in range(depth)
+    }
+    schemas[f"L{depth}"] = {"type": "object", "properties": {"leaf": {"type": "integer"}}}
+    ok = {"description": "ok", "content": {"application/json": {"schema": schemas["L0"]}}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Deep", "version": "1"},
+        "paths": {"/deep": {"get": {"operationId": "getDeep", "responses": {"200": ok}}}},
+        "components": {"schemas": schemas},
+    }
 
 
 @dataclass(frozen=True)
@@ -52,7 +77,11 @@ def generate(spec: Path, out: Path, package: str, *extra: str) -> Generated:
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Generated]:
     out = tmp_path_factory.mktemp("constructs")
-    return {name: generate(FIXTURES / f"{name}.yaml", out, f"cm_{name}") for name in SPECS}
+    found = {name: generate(FIXTURES / f"{name}.yaml", out, f"cm_{name}") for name in SPECS}
+    deep = out / "deep.json"
+    deep.write_text(json.dumps(deep_spec(DEPTH)))
+    found["deep"] = generate(deep, out, "cm_deep")
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +219,58 @@ def test_validation_reads_patterns_like_the_generated_code(tmp_path: Path, versi
 
     assert problems("Été") == []
     assert problems("123") == [f"'123' does not match {letters!r}"]
+
+
+# -- 4. deep nesting --------------------------------------------------------------------------
+
+
+def test_models_nested_100_deep_import_and_read(
+    generated: dict[str, Generated], mypy_lines: str
+) -> None:
+    gen = generated["deep"]
+    assert gen.result.exit_code == 0, gen.result.output
+    done = subprocess.run(  # a fresh interpreter: the import itself is what used to fail
+        [sys.executable, "-c", "import cm_deep, json, sys; m = cm_deep.models; "
+         "v = m.L0.model_validate(json.loads(sys.argv[1])); print(v.model_dump_json())",
+         json.dumps(nested(DEPTH))],
+        cwd=gen.folder, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    read = json.loads(done.stdout)
+    for _ in range(DEPTH):
+        read = read["next"]
+    assert read["leaf"] == 7
+    mypy_clean(generated, mypy_lines, "deep")
+
+
+def nested(depth: int) -> dict[str, Any]:
+    value: dict[str, Any] = {"leaf": 7}
+    for _ in range(depth):
+        value = {"next": value, "many": []}
+    return value
+
+
+# -- 5. allOf overrides and model defaults ----------------------------------------------------
+
+
+def test_allof_overrides_and_model_defaults_are_mypy_clean(
+    generated: dict[str, Generated], mypy_lines: str
+) -> None:
+    """A member of ``allOf`` redefining a property with another type (``date-time`` for a
+    string, a model for a free-form object, any integer for an enum) and object or array
+    defaults of models type-check; the values read as the spec says."""
+    gen = generated["overrides"]
+    models = gen.module("models")
+    child = models.Child.model_validate(
+        {"name": "abc", "when": "2024-01-02T03:04:05Z", "blob": {"a": 1}, "level": 9}
+    )
+    assert child.when.year == 2024 and child.blob == models.Inner(a=1) and child.level == 9
+    assert child.inner is None and child.many is None and child.opts is None
+    with pytest.raises(pydantic.ValidationError):
+        models.Child.model_validate({"name": "abcd"})  # maxLength of the override
+    base = models.Base.model_validate({"when": "not a date", "blob": {"any": "thing"}})
+    assert base.when == "not a date" and base.blob == {"any": "thing"}
+    seen: list[httpx.Request] = []
+    client = client_answering(gen.module(), "Overrides", {"child": {"name": "x"}}, seen)
+    assert client.get_a().child.name == "x"
+    mypy_clean(generated, mypy_lines, "overrides")
