@@ -76,6 +76,8 @@ class Built:
     api: Api
     models_spec: dict[str, Any]  # the document handed to datamodel-code-generator
     operations_total: int = 0  # operations in the spec, generated or skipped
+    # Where each schema of ``models_spec`` is in the spec: class name -> JSON pointer.
+    model_pointers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -84,6 +86,7 @@ class _Builder:
     source: str
     class_names: dict[str, str] = field(default_factory=dict)  # component name -> class name
     hoisted: dict[str, Any] = field(default_factory=dict)  # class name -> schema
+    hoisted_at: dict[str, str] = field(default_factory=dict)  # class name -> JSON pointer
     # Where problems local to one operation go (it is skipped); without one they are raised.
     report: Report | None = None
     operations_total: int = 0
@@ -120,7 +123,7 @@ class _Builder:
         self, schema: Mapping[str, Any], pointer: str, hint: str, strict_enums: bool
     ) -> TypeRef:
         if is_object_like(self.spec, schema):
-            return TypeRef("model", self.hoist(hint, schema))
+            return TypeRef("model", self.hoist(hint, schema, pointer))
         for key in ("oneOf", "anyOf"):
             if key in schema:
                 members = [
@@ -178,8 +181,9 @@ class _Builder:
             return NONE
         return ANY
 
-    def hoist(self, hint: str, schema: Mapping[str, Any]) -> str:
-        """Give an inline object schema a class name and add it to the models' input."""
+    def hoist(self, hint: str, schema: Mapping[str, Any], pointer: str = "") -> str:
+        """Give an inline object schema (at ``pointer``) a class name and add it to the models'
+        input."""
         for name, existing in self.hoisted.items():
             if existing == schema:
                 return name
@@ -187,6 +191,7 @@ class _Builder:
             [naming.model_class(hint)], [*self.class_names.values(), *self.hoisted], separator=""
         )[0]
         self.hoisted[name] = copy.deepcopy(dict(schema))
+        self.hoisted_at[name] = pointer
         return name
 
     # -- operations ----------------------------------------------------------------------------
@@ -454,7 +459,9 @@ def build_api(
     read |= {op.pagination.item_type for op in operations if op.pagination is not None}
     roots = {name for ref in read for name in _model_names(ref)}
     models = _models_spec(spec, class_names, builder.hoisted, roots)
-    return Built(api, models, builder.operations_total)
+    pointers = {new: to_pointer(["components", "schemas", old]) for old, new in class_names.items()}
+    pointers.update(builder.hoisted_at)
+    return Built(api, models, builder.operations_total, pointers)
 
 
 def _local_problem(source: str, report: Report | None, pointer: str, message: str) -> None:

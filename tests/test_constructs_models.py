@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -23,8 +24,11 @@ import pydantic
 import pytest
 from click.testing import CliRunner, Result
 
+from generator.build import Target, build_api
 from generator.cli import main
+from generator.errors import SpecgenError
 from generator.load import load_document
+from generator.models import generate_models
 from generator.validate import validate_spec
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real" / "models"
@@ -274,3 +278,41 @@ def test_allof_overrides_and_model_defaults_are_mypy_clean(
     client = client_answering(gen.module(), "Overrides", {"child": {"name": "x"}}, seen)
     assert client.get_a().child.name == "x"
     mypy_clean(generated, mypy_lines, "overrides")
+
+
+# -- 1. partial models ------------------------------------------------------------------------
+
+
+def test_a_schema_without_a_model_is_read_as_any_value(
+    generated: dict[str, Generated], mypy_lines: str
+) -> None:
+    """The schemas datamodel-code-generator refuses are found and read as any object, each
+    with a warning naming it (pointer and line); the others are generated as usual."""
+    gen = generated["partial"]
+    assert gen.result.exit_code == 0, gen.result.output
+    warned = [line.split(": schema read as any value")[0] for line in warnings_of(gen)]
+    assert [w.rsplit("/", 1)[-1] for w in warned] == ["Impossible", "Holder"]
+    assert all(re.search(r"partial\.yaml:\d+ at /components/schemas/", w) for w in warned)
+    assert "1 of 1 operations, 1 of 3 schemas, 2 warnings" in gen.result.output
+    models = gen.module("models")
+    assert models.Good.model_validate({"a": "1"}).a == 1  # generated as the spec says
+    with pytest.raises(pydantic.ValidationError):
+        models.Good.model_validate({"a": "x"})
+    assert models.Impossible.__doc__.strip() == "Nothing can satisfy this."
+    seen: list[httpx.Request] = []
+    body = {"good": {"a": 1}, "bad": [1, 2], "inline": {"x": None}}
+    read = client_answering(gen.module(), "Partial", body, seen).get_a()
+    assert isinstance(read, models.Holder)
+    assert read.model_dump() == body  # every field kept, as any value
+    mypy_clean(generated, mypy_lines, "partial")
+
+
+def test_partial_models_are_errors_under_strict_and_without_a_report(tmp_path: Path) -> None:
+    gen = generate(FIXTURES / "partial.yaml", tmp_path, "cm_strict_partial", "--strict")
+    assert gen.result.exit_code == 1
+    assert gen.result.output.count("error:") == 2
+    assert not (tmp_path / "cm_strict_partial").exists()
+    document = load_document(FIXTURES / "partial.yaml")
+    built = build_api(document.data, document.name, Target("p", "P"))
+    with pytest.raises(SpecgenError, match="unsatisfiable"):
+        generate_models(built.models_spec, built.api.model_names, document.name)
