@@ -316,3 +316,86 @@ def test_partial_models_are_errors_under_strict_and_without_a_report(tmp_path: P
     built = build_api(document.data, document.name, Target("p", "P"))
     with pytest.raises(SpecgenError, match="unsatisfiable"):
         generate_models(built.models_spec, built.api.model_names, document.name)
+
+
+# -- 6. constructs without coverage so far ------------------------------------------------------
+
+EVERYTHING = {
+    "mapped": {"pet_type": "dog", "bark": True},
+    "unmapped": {"pet_type": "cat", "meow": False},
+    "undiscriminated": {"pet_type": "dog"},
+    "anypet": {"pet_type": "cat"},
+    "both": {"name": "Rex", "age": 3},
+    "mixed": "a",
+    "dup": "A B",
+    "strnull": None,
+    "intstr": "7",
+    "nullref": None,
+    "extra": {"x": {"pet_type": "dog"}},
+    "counts": {"a": 1},
+    "empty": [1, {"b": None}],
+    "noitems": [1, "two", None],
+    "node": {"value": 1, "children": [{"value": 2, "parent": None}], "parent": {"value": 0}},
+    "ping": {"n": 1, "pong": {"ping": {"n": 2}}},
+}
+
+
+def round_trip(
+    gen: Generated, client: str, cls: str, call: str, value: dict[str, Any], **params: Any
+) -> Any:
+    """Send ``value`` as the body of ``call`` and read it back; both must be ``value``."""
+    seen: list[httpx.Request] = []
+    models = gen.module("models")
+    api = client_answering(gen.module(), client, value, seen)
+    read = getattr(api, call)(body=getattr(models, cls).model_validate(value), **params)
+    assert json.loads(seen[-1].content) == value
+    assert read.model_dump(mode="json", by_alias=True, exclude_unset=True) == value
+    return read, seen[-1]
+
+
+def test_compositions_type_lists_enums_and_recursion_31(
+    generated: dict[str, Generated], mypy_lines: str
+) -> None:
+    gen = generated["constructs31"]
+    assert gen.result.exit_code == 0 and not warnings_of(gen), gen.result.output
+    models = gen.module("models")
+    read, sent = round_trip(
+        gen, "Constructs31", "Everything", "put_everything", EVERYTHING, dup="a_b", mixed=True
+    )
+    assert isinstance(read.mapped, models.Dog) and isinstance(read.unmapped, models.Cat)
+    assert isinstance(read.undiscriminated, models.Dog) and isinstance(read.anypet, models.Cat)
+    assert isinstance(read.both, models.Named) and isinstance(read.both, models.Aged)
+    assert isinstance(read.extra["x"], models.Dog) and read.intstr == "7"
+    assert read.node.children[0].value == 2 and read.ping.pong.ping.n == 2
+    assert sent.url.params["dup"] == "a_b" and sent.url.params["mixed"] == "true"
+    for value in (1, "a", True, None):  # every member of the mixed enum, and only those
+        assert models.Everything.model_validate({"mixed": value}).mixed == value
+    with pytest.raises(pydantic.ValidationError):
+        models.Everything.model_validate({"mixed": "b"})
+    for value in ("a-b", "a_b", "A B", "ab", "AB", "Ab", "new"):  # distinct, and lenient
+        assert models.Everything.model_validate({"dup": value}).dup == value
+    with pytest.raises(pydantic.ValidationError):  # the discriminator decides
+        models.Everything.model_validate({"mapped": {"pet_type": "cow"}})
+    mypy_clean(generated, mypy_lines, "constructs31")
+
+
+def test_nullable_references_and_inherited_discriminators_30(
+    generated: dict[str, Generated], mypy_lines: str
+) -> None:
+    gen = generated["constructs30"]
+    assert gen.result.exit_code == 0 and not warnings_of(gen), gen.result.output
+    models = gen.module("models")
+    drawing = {
+        "main": {"kind": "square", "side": 2},
+        "backup": None,
+        "colour": None,
+        "size": 3,
+        "shapes": [{"kind": "circle", "radius": 1.5}, {"kind": "square", "side": 1}],
+    }
+    read, _ = round_trip(gen, "Constructs30", "Drawing", "post_shape", drawing)
+    assert isinstance(read.main, models.Square) and isinstance(read.main, models.Shape)
+    assert [type(s).__name__ for s in read.shapes] == ["Circle", "Square"]
+    backup = models.Drawing.model_validate({"backup": {"kind": "circle", "radius": 2}}).backup
+    assert isinstance(backup, models.Circle) and backup.radius == 2
+    assert models.Drawing.model_validate({"colour": "blue"}).colour == "blue"  # a new value
+    mypy_clean(generated, mypy_lines, "constructs30")
