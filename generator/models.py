@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import builtins
 import copy
 import json
 import re
@@ -211,6 +212,7 @@ def _generate_checked(models_spec: Mapping[str, Any], expected: Sequence[str], s
         raise SpecgenError.at(
             source, "/components/schemas", "model generation returned no single module"
         )
+    code = _builtins_bound(code)
     tree = check_imports(code, source)
     defined = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
     missing = sorted(set(expected) - defined)
@@ -304,6 +306,28 @@ def _is_rebuild_call(node: ast.stmt) -> bool:
     )
 
 
+def _builtins_bound(code: str) -> str:
+    """``code`` with ``from builtins import int as int_aliased`` written ``int_aliased = int``.
+
+    The library writes such an import when a field named like a builtin (``int``, ``dict``)
+    would hide it inside its class. An assignment binds the same object without an import, so
+    the models still import only what ``ALLOWED_IMPORTS`` allows.
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code  # reported by ``check_imports``
+    lines = code.splitlines(keepends=True)
+    for node in reversed(tree.body):
+        if not (isinstance(node, ast.ImportFrom) and node.module == "builtins" and not node.level):
+            continue
+        if not all(hasattr(builtins, a.name) for a in node.names):
+            continue  # not a builtin: left for ``check_imports`` to refuse
+        bound = [f"{a.asname} = {a.name}\n" for a in node.names if a.asname]
+        lines[node.lineno - 1 : node.end_lineno] = bound
+    return "".join(lines)
+
+
 def check_imports(code: str, source: str) -> ast.Module:
     """The parsed ``code``; an error unless every import in it is from ``ALLOWED_IMPORTS``."""
     try:
@@ -344,10 +368,12 @@ def exact_timestamps(code: str, tree: ast.Module) -> str:
     for node in tree.body:
         if not (isinstance(node, ast.ImportFrom) and node.module == "datetime" and not node.level):
             continue
-        others = [a for a in node.names if (a.name, a.asname) != ("datetime", None)]
-        if len(others) == len(node.names):
+        # The library imports ``datetime as datetime_aliased`` when a field is named datetime.
+        bound = [a.asname or a.name for a in node.names if a.name == "datetime"]
+        others = [a for a in node.names if a.name != "datetime"]
+        if not bound:
             continue
-        rewritten = "from ._types import DateTime as datetime\n"
+        rewritten = "".join(f"from ._types import DateTime as {name}\n" for name in bound)
         if others:
             rewritten = (
                 f"from datetime import {', '.join(ast.unparse(a) for a in others)}\n" + rewritten

@@ -406,3 +406,26 @@ def test_nullable_references_and_inherited_discriminators_30(
     assert isinstance(backup, models.Circle) and backup.radius == 2
     assert models.Drawing.model_validate({"colour": "blue"}).colour == "blue"  # a new value
     mypy_clean(generated, mypy_lines, "constructs30")
+
+
+def test_property_names_that_shadow_or_collide(
+    generated: dict[str, Generated], mypy_lines: str
+) -> None:
+    """Properties named ``int``, ``datetime``, ``date``, ``Field``, ``class``, ``model_config``,
+    ``fooBar`` next to ``foo_bar``, ``用户``, ``""``...: every value reads and writes back under
+    its own name, date-times stay exact, and the models import nothing but the allowed modules
+    (the library's ``from builtins import int as int_aliased`` is bound without an import)."""
+    gen = generated["properties"]
+    assert gen.result.exit_code == 0 and not warnings_of(gen), gen.result.output
+    names = [
+        "class", "from", "model_config", "model_fields", "schema", "json", "dict", "copy",
+        "fooBar", "foo_bar", "1abc", "Café", "用户", "", "a b", "__dunder__", "_private", "self",
+        "validate", "Field", "Any",
+    ]  # fmt: skip
+    value: dict[str, Any] = {name: i for i, name in enumerate(names)}
+    value |= {"int": "x", "datetime": "2024-01-01T00:00:00.123456789Z", "date": "2024-01-02"}
+    read, _ = round_trip(gen, "Props", "P", "post_a", value)
+    assert type(read).__name__ == "P"
+    code = (gen.folder / gen.package / "models.py").read_text()
+    assert "builtins" not in code and "from ._types import DateTime as" in code
+    mypy_clean(generated, mypy_lines, "properties")
