@@ -109,7 +109,10 @@ def mypy_lines(generated: dict[str, Generated], tmp_path_factory: pytest.TempPat
 def mypy_clean(generated: dict[str, Generated], mypy_lines: str, name: str) -> None:
     gen = generated[name]
     assert gen.result.exit_code == 0, gen.result.output
-    about = [line for line in mypy_lines.splitlines() if f"{gen.package}/" in line]
+    lines = mypy_lines.splitlines()
+    stray = [line for line in lines if "error" in line and "/cm_" not in line]
+    assert not stray, "mypy failed outside the packages:\n" + "\n".join(stray)
+    about = [line for line in lines if f"{gen.package}/" in line]
     assert not about, "\n".join(about)
 
 
