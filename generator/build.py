@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from generator import __version__, naming
@@ -32,6 +33,7 @@ from generator.ir import (
     Server,
     TypeRef,
 )
+from generator.patterns import drop_bad_patterns
 from generator.schemas import (
     COMPONENT_PREFIX,
     component_name,
@@ -40,6 +42,7 @@ from generator.schemas import (
     models_input,
     resolve,
     schema_at,
+    walk_schemas,
 )
 from generator.validate import iter_refs
 
@@ -73,6 +76,8 @@ class Built:
     api: Api
     models_spec: dict[str, Any]  # the document handed to datamodel-code-generator
     operations_total: int = 0  # operations in the spec, generated or skipped
+    # Where each schema of ``models_spec`` is in the spec: class name -> JSON pointer.
+    model_pointers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -81,6 +86,7 @@ class _Builder:
     source: str
     class_names: dict[str, str] = field(default_factory=dict)  # component name -> class name
     hoisted: dict[str, Any] = field(default_factory=dict)  # class name -> schema
+    hoisted_at: dict[str, str] = field(default_factory=dict)  # class name -> JSON pointer
     # Where problems local to one operation go (it is skipped); without one they are raised.
     report: Report | None = None
     operations_total: int = 0
@@ -117,7 +123,7 @@ class _Builder:
         self, schema: Mapping[str, Any], pointer: str, hint: str, strict_enums: bool
     ) -> TypeRef:
         if is_object_like(self.spec, schema):
-            return TypeRef("model", self.hoist(hint, schema))
+            return TypeRef("model", self.hoist(hint, schema, pointer))
         for key in ("oneOf", "anyOf"):
             if key in schema:
                 members = [
@@ -175,15 +181,17 @@ class _Builder:
             return NONE
         return ANY
 
-    def hoist(self, hint: str, schema: Mapping[str, Any]) -> str:
-        """Give an inline object schema a class name and add it to the models' input."""
+    def hoist(self, hint: str, schema: Mapping[str, Any], pointer: str = "") -> str:
+        """Give an inline object schema (at ``pointer``) a class name and add it to the models'
+        input."""
         for name, existing in self.hoisted.items():
             if existing == schema:
                 return name
         name = naming.unique(
-            [naming.model_class(hint)], [*self.class_names.values(), *self.hoisted]
+            [naming.model_class(hint)], [*self.class_names.values(), *self.hoisted], separator=""
         )[0]
         self.hoisted[name] = copy.deepcopy(dict(schema))
+        self.hoisted_at[name] = pointer
         return name
 
     # -- operations ----------------------------------------------------------------------------
@@ -416,9 +424,14 @@ def build_api(
     without one, the first such problem is raised.
     """
     spec = copy.deepcopy(dict(spec))
+    drop_bad_patterns(spec, partial(_local_problem, source, report))
     components = dict((spec.get("components") or {}).get("schemas") or {})
     class_names = dict(
-        zip(components, naming.unique([naming.model_class(n) for n in components]), strict=True)
+        zip(
+            components,
+            naming.unique([naming.model_class(n) for n in components], separator=""),
+            strict=True,
+        )
     )
     builder = _Builder(spec=dict(spec), source=source, class_names=class_names, report=report)
     operations = tuple(builder.operations())
@@ -446,7 +459,16 @@ def build_api(
     read |= {op.pagination.item_type for op in operations if op.pagination is not None}
     roots = {name for ref in read for name in _model_names(ref)}
     models = _models_spec(spec, class_names, builder.hoisted, roots)
-    return Built(api, models, builder.operations_total)
+    pointers = {new: to_pointer(["components", "schemas", old]) for old, new in class_names.items()}
+    pointers.update(builder.hoisted_at)
+    return Built(api, models, builder.operations_total, pointers)
+
+
+def _local_problem(source: str, report: Report | None, pointer: str, message: str) -> None:
+    """A problem that costs only the thing at ``pointer``: a warning, or raised without a report."""
+    if report is None:
+        raise SpecgenError.at(source, pointer, message)
+    report.warn(pointer, message)
 
 
 def _spec_hash(spec: Mapping[str, Any]) -> str:
@@ -489,12 +511,131 @@ def _models_spec(
         "components": {"schemas": schemas},
     }
     _rewrite_refs(document, renames)
+    _flatten_conflicting_overrides(document["components"]["schemas"])
+    _drop_model_defaults(document["components"]["schemas"])
     readable = _reachable(document, response_roots)
     document["components"]["schemas"] = {
         name: lenient(s, keep_closed=name not in readable) if isinstance(s, Mapping) else s
         for name, s in document["components"]["schemas"].items()
     }
     return document
+
+
+# Keywords that decide a property's Python type (the others only constrain or describe it).
+_SHAPE_KEYWORDS = (
+    "type", "format", "$ref", "enum", "const", "items", "properties", "allOf", "anyOf", "oneOf",
+    "additionalProperties", "nullable",
+)  # fmt: skip
+# What an allOf member may hold for its properties to be merged into one class.
+_MERGEABLE = {"type", "properties", "required", "title", "description", "$ref", "allOf"}
+
+
+def _flatten_conflicting_overrides(schemas: dict[str, Any]) -> None:
+    """Merge an ``allOf`` into one object where a member gives a property another type.
+
+    The models stage makes ``allOf: [$ref: Base, {properties: ...}]`` a subclass of ``Base``;
+    a member that redefines a property of ``Base`` with another type (``date-time`` for a
+    string, a model for a free-form object) then overrides an attribute with an incompatible
+    type, which type checkers refuse. Such an ``allOf`` becomes one object holding every
+    member's properties, the later definition winning, as JSON Schema validation reads it.
+    """
+    for schema in schemas.values():
+        for node in list(walk_schemas(schema)):
+            members = node.get("allOf")
+            if not isinstance(members, list) or not _overrides_shape(schemas, node, members):
+                continue
+            merged = _merged_properties(schemas, members, set())
+            if merged is None:
+                continue
+            properties, required = merged
+            properties.update(node.get("properties") or {})
+            node.pop("allOf")
+            node["type"] = "object"
+            node["properties"] = properties
+            required.extend(r for r in node.get("required") or [] if r not in required)
+            if required:
+                node["required"] = required
+
+
+def _overrides_shape(
+    schemas: Mapping[str, Any], node: Mapping[str, Any], members: list[Any]
+) -> bool:
+    """Whether a member (or ``node`` itself) gives a property of an earlier member another type."""
+    seen: dict[str, Any] = {}
+    for member in [*members, {"properties": node.get("properties") or {}}]:
+        merged = _merged_properties(schemas, [member], set())
+        for name, prop in (merged[0] if merged else {}).items():
+            shape = _shape(prop)
+            if name in seen and shape and shape != seen[name]:
+                return True
+            seen.setdefault(name, shape)
+    return False
+
+
+def _shape(prop: Any) -> dict[str, Any]:
+    if not isinstance(prop, Mapping):
+        return {}
+    return {k: prop[k] for k in _SHAPE_KEYWORDS if k in prop}
+
+
+def _merged_properties(
+    schemas: Mapping[str, Any], members: list[Any], seen: set[str]
+) -> tuple[dict[str, Any], list[str]] | None:
+    """The properties and required names of ``members`` taken together (references followed),
+    or None when a member holds more than properties (a union, a nullable flag...)."""
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for member in members:
+        if not isinstance(member, Mapping) or set(member) - _MERGEABLE:
+            return None
+        if member.get("type", "object") != "object":
+            return None
+        parts = []
+        name = component_name(member)
+        if name is not None:
+            if name in seen or name not in schemas:
+                return None
+            parts.append(_merged_properties(schemas, [schemas[name]], seen | {name}))
+        if isinstance(member.get("allOf"), list):
+            parts.append(_merged_properties(schemas, member["allOf"], seen))
+        own = {k: copy.deepcopy(v) for k, v in (member.get("properties") or {}).items()}
+        parts.append((own, list(member.get("required") or [])))
+        for part in parts:
+            if part is None:
+                return None
+            properties.update(part[0])
+            required.extend(r for r in part[1] if r not in required)
+    return properties, required
+
+
+def _drop_model_defaults(schemas: Mapping[str, Any]) -> None:
+    """Leave out object and array defaults of schemas that become (or hold) model classes.
+
+    Written as a dict literal, such a default is converted by pydantic but refused by type
+    checkers (a ``dict`` is not a ``Pet``); a default documents what the server assumes, so the
+    field is simply optional. Defaults of free-form objects and scalars stay.
+    """
+    for schema in schemas.values():
+        for node in walk_schemas(schema):
+            default = node.get("default")
+            if isinstance(default, (dict, list)) and _holds_model(schemas, node, set()):
+                del node["default"]
+
+
+def _holds_model(schemas: Mapping[str, Any], node: Any, seen: set[str]) -> bool:
+    """Whether the Python type of ``node`` is, or contains, a model class."""
+    if not isinstance(node, Mapping):
+        return False
+    name = component_name(node)
+    if name is not None:
+        if name in seen:
+            return True  # a recursive schema: a model
+        return _holds_model(schemas, schemas.get(name), seen | {name})
+    if "properties" in node or "allOf" in node:
+        return True
+    members = [m for key in ("anyOf", "oneOf") for m in node.get(key) or []]
+    members += [node.get("items"), node.get("additionalProperties")]
+    return any(_holds_model(schemas, m, seen) for m in members)
 
 
 def _reachable(document: Mapping[str, Any], roots: set[str]) -> set[str]:

@@ -6,14 +6,23 @@ import builtins
 import keyword
 import re
 import sys
+import unicodedata
 from collections.abc import Iterable
 
-_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+|[0-9]+")
+# ASCII words split at case changes; a run of other letters (CJK, Cyrillic...) is one word.
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+|[0-9]+|[^\x00-\x7f]+")
 
 # Names a generated module already binds; a spec name equal to one gets a suffix.
 _MODEL_RESERVED = {
     "Annotated", "Any", "AwareDatetime", "BaseModel", "ConfigDict", "Field", "Literal",
     "RootModel", "date", "datetime", "models", "errors",
+}  # fmt: skip
+
+# Names the client module and the package's ``__init__`` bind (imports, base classes, pagers):
+# a client class named after one, or whose ``Async`` twin is one, would replace it.
+_CLIENT_RESERVED = {
+    "Any", "Literal", "Mapping", "Sequence", "ApiKeyAuth", "BearerAuth", "ClientCredentialsAuth",
+    "CallOptions", "SyncAPIClient", "AsyncAPIClient", "SyncPager", "AsyncPager", "Page",
 }  # fmt: skip
 
 
@@ -26,15 +35,24 @@ _TAKEN_MODULES = frozenset(sys.stdlib_module_names) | {
 
 
 def words(text: str) -> list[str]:
-    """Split camelCase, PascalCase, snake_case, kebab-case and spaced text into words."""
-    return _WORD.findall(re.sub(r"[^A-Za-z0-9]+", " ", text))
+    """Split camelCase, PascalCase, snake_case, kebab-case and spaced text into words.
+
+    Accents are dropped (``Café`` -> ``Cafe``); letters without an ASCII form are kept, in the
+    NFKC form Python itself gives identifiers, so ``用户`` stays a word and names stay distinct.
+    """
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    found = _WORD.findall(re.sub(r"[\W_]+", " ", folded))
+    return [unicodedata.normalize("NFKC", w) for w in found]
+
+
+def _identifier(name: str, prefix: str) -> str:
+    """``name``, or ``prefix + name`` when it cannot start an identifier (a digit, a mark)."""
+    return name if name.isidentifier() else prefix + name
 
 
 def snake(text: str) -> str:
     """``getSignInAttempts`` -> ``get_sign_in_attempts``; always a valid, non-keyword identifier."""
-    name = "_".join(w.lower() for w in words(text)) or "value"
-    if name[0].isdigit():
-        name = "n_" + name
+    name = _identifier("_".join(w.lower() for w in words(text)) or "value", "n_")
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         name += "_"
     return name
@@ -44,9 +62,7 @@ def pascal(text: str) -> str:
     """``tracked-event response`` -> ``TrackedEventResponse``; ``UUID`` stays ``UUID``."""
     parts = words(text)
     name = "".join(w if w.isupper() else w[:1].upper() + w[1:] for w in parts) or "Model"
-    if name[0].isdigit():
-        name = "M" + name
-    return name
+    return _identifier(name, "M")
 
 
 def shadows_module(package: str) -> bool:
@@ -55,15 +71,30 @@ def shadows_module(package: str) -> bool:
 
 
 def package_name(text: str) -> str:
-    """A package name from an API title: ``JSON`` -> ``json_client``, never a taken module."""
-    name = snake(text)
+    """A package name from an API title: ``JSON`` -> ``json_client``, never a taken module.
+
+    Only the title's ASCII words count: a distribution name must be ASCII.
+    """
+    ascii_words = [w for w in words(text) if w.isascii()]
+    if not ascii_words:
+        return "api_client"
+    name = snake(" ".join(ascii_words))
     return name + "_client" if shadows_module(name) else name
 
 
 def client_class(text: str) -> str:
-    """A client class name from an API title: ``None`` -> ``NoneClient``, never a keyword."""
-    name = pascal(text)
-    return name + "Client" if keyword.iskeyword(name) else name
+    """A client class name from an API title: ``None`` -> ``NoneClient``.
+
+    Never a keyword or builtin, nor (with its ``Async`` twin) a name the client module binds.
+    """
+    name = pascal(text) if words(text) else "Client"
+    taken = (
+        keyword.iskeyword(name)
+        or hasattr(builtins, name)
+        or name in _CLIENT_RESERVED
+        or f"Async{name}" in _CLIENT_RESERVED
+    )
+    return name + "Client" if taken else name
 
 
 def constant(text: str) -> str:
@@ -73,18 +104,28 @@ def constant(text: str) -> str:
 
 
 def model_class(text: str) -> str:
+    """A model class name: ``None`` -> ``NoneModel``, never a keyword, builtin or imported name."""
     name = pascal(text)
-    return name + "Model" if name in _MODEL_RESERVED or hasattr(builtins, name) else name
+    reserved = name in _MODEL_RESERVED or keyword.iskeyword(name) or hasattr(builtins, name)
+    return name + "Model" if reserved else name
 
 
-def unique(names: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
-    """Make every name distinct (and distinct from ``taken``) by numbering repeats."""
+def unique(
+    names: Iterable[str], taken: Iterable[str] = (), *, separator: str | None = None
+) -> list[str]:
+    """Make every name distinct (and distinct from ``taken``) by numbering repeats.
+
+    The number follows ``separator`` (by default ``_`` after a lower-case letter). Class names
+    use ``""``: the models stage drops underscores from class names, so ``FooBar_2`` would come
+    back as ``FooBar2``.
+    """
     seen = set(taken)
     result = []
     for name in names:
         candidate, n = name, 2
         while candidate in seen:
-            candidate, n = f"{name}_{n}" if name[-1:].islower() else f"{name}{n}", n + 1
+            sep = separator if separator is not None else "_" if name[-1:].islower() else ""
+            candidate, n = f"{name}{sep}{n}", n + 1
         seen.add(candidate)
         result.append(candidate)
     return result

@@ -15,7 +15,7 @@ from generator.build import Target, build_api
 from generator.bundle import load_spec, relocate
 from generator.errors import Report, SpecgenError
 from generator.fmt import format_files
-from generator.models import generate_models
+from generator.models import build_models
 from generator.project import Api
 from generator.render import render_package
 from generator.validate import validate_spec
@@ -29,12 +29,13 @@ class Generation:
     files: dict[str, str]  # paths relative to the output folder, formatted
     operations: int
     operations_total: int
-    models: int
+    models: int  # schemas generated as the spec describes them (components and inline objects)
+    models_total: int = 0  # schemas, those read as any value included
 
     def summary(self, report: Report) -> str:
         return (
-            f"{self.operations} of {self.operations_total} operations, {self.models} models, "
-            f"{len(report.warnings)} warnings"
+            f"{self.operations} of {self.operations_total} operations, "
+            f"{self.models} of {self.models_total} schemas, {len(report.warnings)} warnings"
         )
 
 
@@ -48,14 +49,17 @@ def generate_in_memory(
     """Generate ``spec`` in memory; what had to be left out is a warning in ``report``."""
     built = build_api(spec, source, target, report)
     files = render_package(built.api, env)
-    files[f"{target.package}/models.py"] = generate_models(
-        built.models_spec, built.api.model_names, source
+    models = build_models(
+        built.models_spec, built.api.model_names, source, report, built.model_pointers
     )
+    files[f"{target.package}/models.py"] = models.code
+    schemas = len(built.models_spec["components"]["schemas"])
     return Generation(
         with_manifest(format_files(files)),
         len(built.api.operations),
         built.operations_total,
-        len(built.api.model_names),
+        schemas - len(models.degraded),
+        schemas,
     )
 
 

@@ -17,6 +17,7 @@ from generator.bundle import in_data
 from generator.errors import Diagnostic, escape_token, parse_pointer, reference_pointer, to_pointer
 from generator.extensions import check_extensions
 from generator.load import Document
+from generator.patterns_validation import engine_patterns
 from generator.schemas import COMPONENT_NAME, REFERENCE_KEYWORDS, is_local_reference
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -86,10 +87,12 @@ class _NoRetrieval(Mapping[str, Any]):
 
 class _Spec30Validator(OpenAPIV30SpecValidator):
     resolver_handlers = _NoRetrieval()  # type: ignore[assignment]
+    keyword_validators = engine_patterns(OpenAPIV30SpecValidator.keyword_validators, "3.0")
 
 
 class _Spec31Validator(OpenAPIV31SpecValidator):
     resolver_handlers = _NoRetrieval()  # type: ignore[assignment]
+    keyword_validators = engine_patterns(OpenAPIV31SpecValidator.keyword_validators, "3.1")
 
 
 def _explain(error: jsonschema.ValidationError) -> tuple[str, str]:
