@@ -16,6 +16,7 @@ from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValida
 from generator.errors import Diagnostic, escape_token, parse_pointer, to_pointer
 from generator.extensions import check_extensions
 from generator.load import Document
+from generator.operations import iter_operations
 from generator.schemas import COMPONENT_NAME, REFERENCE_KEYWORDS, is_local_reference
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -190,13 +191,11 @@ def _local_target_problem(spec: Mapping[str, Any], ref: str) -> str | None:
 
 def _operation_id_problems(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     seen: dict[str, str] = {}
-    for path, item in (spec.get("paths") or {}).items():
-        for method in HTTP_METHODS:
-            operation = item.get(method) if isinstance(item, Mapping) else None
-            if not isinstance(operation, Mapping) or "operationId" not in operation:
-                continue
-            pointer = to_pointer(["paths", path, method, "operationId"])
-            op_id = operation["operationId"]
-            if op_id in seen:
-                yield pointer, f"operationId {op_id!r} is also used at {seen[op_id]}"
-            seen[op_id] = pointer
+    for found in iter_operations(spec):
+        pointer = f"{found.pointer}/operationId"
+        if "operationId" not in found.operation or pointer in seen.values():
+            continue  # a path item referenced from two paths holds each operation once
+        op_id = found.operation["operationId"]
+        if op_id in seen:
+            yield pointer, f"operationId {op_id!r} is also used at {seen[op_id]}"
+        seen[op_id] = pointer
