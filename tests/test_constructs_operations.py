@@ -558,3 +558,30 @@ def test_unknown_parameter_location_is_a_warning_not_a_drop() -> None:
     ]
     with pytest.raises(SpecgenError):
         build_api(spec, "spec.yaml", Target("p", "P"))
+
+
+def test_forms_without_declared_fields_and_wildcard_json_answers(
+    tmp_path: Path, server: Server
+) -> None:
+    """LibreTranslate's spec: form bodies with a bare string schema take any fields, files
+    included; ``*/*`` answers with an object schema are read as JSON."""
+    source = load_document(FIXTURES / "loose_forms.yaml")
+    assert validate_spec(source.data, source) == []
+    generation, report = generate(source.data, "loose_forms_ops", tmp_path)
+    assert (generation.operations, report.warnings) == (2, [])
+    module = load_package(tmp_path, "loose_forms_ops")
+    api = module.Api(base_url=BASE, http_client=httpx.Client(transport=httpx.MockTransport(server)))
+    server.answer(httpx.Response(200, json={"translatedText": "hola"}))
+    assert api.post_translate(body={"q": "hello", "target": "es"}).translated_text == "hola"
+    assert server.last.content == b"q=hello&target=es"
+    server.answer(httpx.Response(400, json={"error": "bad"}))
+    with pytest.raises(module.errors.BadRequestError) as caught:
+        api.post_translate(body={"q": "x"})
+    assert caught.value.body == module.models.Error(error="bad")
+    server.answer(httpx.Response(200, content=b"%PDF", headers={"content-type": "application/pdf"}))
+    result = api.post_translate_file(body={"file": ("a.txt", b"hi", "text/plain"), "target": "de"})
+    assert result == b"%PDF"
+    assert [describe(p) for p in parts(server.last)] == [
+        ("file", "a.txt", "text/plain", b"hi"),
+        ("target", None, None, b"de"),
+    ]
