@@ -51,6 +51,8 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 IDEMPOTENT_METHODS = frozenset({"get", "head", "options", "put", "delete", "trace", "query"})
 # Names the client classes already use: an operation with one of them gets a suffix.
 CLIENT_ATTRIBUTES = {"close", "base_url", "timeout", "deadline", "max_retries", "headers", "auth"}
+# Upper-case names ``_client.py`` defines or imports: a server's constant must be none of them.
+CLIENT_MODULE_CONSTANTS = frozenset({"DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "DEFAULT_MAX_RETRIES"})
 RESERVED_ARGUMENTS = {
     "self", "body", "extra_headers", "extra_query", "timeout", "deadline", "max_retries",
 }  # fmt: skip
@@ -516,7 +518,7 @@ class _Builder:
         urls = [_server_url(s) for s in raw]
         labels = [_server_label(s, url) for s, url in zip(raw, urls, strict=True)]
         constants = naming.unique(
-            [naming.constant(label) for label in labels], {"DEFAULT_BASE_URL"}
+            [naming.constant(label) for label in labels], CLIENT_MODULE_CONSTANTS
         )
         return tuple(
             Server(url, _text(s.get("description")), c)

@@ -169,7 +169,19 @@ def test_multipart_upload_sends_files_and_typed_fields(
     assert result == pkg.models.Meta(id="f1", size=3)
     request = server.last
     assert request.method == "POST" and request.url == f"{BASE}/files"
-    assert request.headers["content-type"].startswith("multipart/form-data; boundary=")
+    content_type = request.headers["content-type"]
+    assert content_type.startswith("multipart/form-data; boundary=")
+    boundary = content_type.split("boundary=", 1)[1].encode()
+    assert request.content.startswith(
+        b"--" + boundary + b"\r\n"
+        b'Content-Disposition: form-data; name="file"; filename="report.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\n"
+        b"a,b\n\r\n"
+        b"--" + boundary + b"\r\n"
+        b'Content-Disposition: form-data; name="purpose"\r\n\r\n'
+        b"batch\r\n"
+    )
+    assert request.content.endswith(b"--" + boundary + b"--\r\n")
     assert [describe(p) for p in parts(request)] == [
         ("file", "report.csv", "text/csv", b"a,b\n"),
         ("purpose", None, None, b"batch"),
@@ -438,6 +450,21 @@ def test_pager_name_does_not_shadow_an_operation(
     server.answer(httpx.Response(200, json={"items": ["a", "b"], "total": 2}))
     assert list(client.iter_list_events_2()) == ["a", "b"]
     assert server.last.url.path == "/events"
+
+
+def test_server_constant_does_not_shadow_a_client_module_name(tmp_path: Path) -> None:
+    spec = minimal_spec({})
+    spec["servers"] = [
+        {"url": "https://a.example.com", "description": "Default timeout"},
+        {"url": "https://b.example.com", "description": "Default max retries"},
+    ]
+    generate(spec, "servers_ops", tmp_path)
+    module = load_package(tmp_path, "servers_ops")
+    assert module.Api.DEFAULT_TIMEOUT2 == "https://a.example.com"
+    assert module.Api.DEFAULT_MAX_RETRIES2 == "https://b.example.com"
+    client_module = importlib.import_module("servers_ops._client")
+    assert client_module.DEFAULT_MAX_RETRIES == 2  # the runtime's own constants are intact
+    assert module.Api().timeout == client_module.DEFAULT_TIMEOUT
 
 
 def test_operation_named_like_a_client_method_is_renamed(client: Any, server: Server) -> None:
