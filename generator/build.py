@@ -333,20 +333,23 @@ class _Builder:
             item = self.typed_or_any(entry.get("itemSchema"), f"{where}/itemSchema", hint + "Item")
             return replace(body, kind=kind, type=TypeRef("list", args=(item,)))
         if kind == "json":
-            return replace(body, type=self.typed_or_any(entry.get("schema"), where, hint + "Body"))
+            body_type = self.typed_or_any(entry.get("schema"), f"{where}/schema", hint + "Body")
+            return replace(body, type=body_type)
         raw_type = TypeRef("builtin", "str" if kind == "text" else "bytes")
         return replace(body, kind=kind, type=raw_type)
 
-    def typed_or_any(self, schema: Any, where: str, hint: str) -> TypeRef:
-        """The type of a body's schema; one the builder cannot type is taken as any JSON value,
-        with a warning, rather than costing the operation."""
+    def typed_or_any(
+        self, schema: Any, where: str, hint: str, what: str = "body", strict_enums: bool = False
+    ) -> TypeRef:
+        """The type of a body's schema (at ``where``); one the builder cannot type is taken as
+        any JSON value, with a warning, rather than costing the operation."""
         if schema is None:
             return ANY
         try:
-            return self.type_of(schema, f"{where}/schema", hint, strict_enums=False)
+            return self.type_of(schema, where, hint, strict_enums=strict_enums)
         except SpecgenError as exc:
             reason = "; ".join(d.message for d in exc.diagnostics)
-            self.degrade(where, f"body taken as any JSON value: {reason}")
+            self.degrade(where, f"{what} taken as any JSON value: {reason}")
             return ANY
 
     def form_body(
@@ -418,7 +421,8 @@ class _Builder:
         )
         if _is_file(item):
             return replace(field, type=TypeRef("builtin", "bytes"), file=True)
-        return replace(field, type=self.type_of(schema, where, hint))
+        field_type = self.typed_or_any(schema, where, hint, f"form field {name!r}", True)
+        return replace(field, type=field_type)
 
     def responses(self, raw: Mapping[str, Any], pointer: str, hint: str) -> tuple[Response, ...]:
         result = []
@@ -435,11 +439,11 @@ class _Builder:
                 kind, body_type = "empty", NONE
             elif media is not None and "itemSchema" in entry and _is_sequential(media):
                 kind = "events" if _base(media) == "text/event-stream" else "jsonl"
-                item = self.type_of(
+                item = self.typed_or_any(
                     entry["itemSchema"],
                     f"{where}/content/{escape_token(media)}/itemSchema",
                     hint + suffix + "Item",
-                    strict_enums=False,
+                    "response item",
                 )
                 body_type = TypeRef("list", args=(item,))
             elif media is None or not (
@@ -449,10 +453,11 @@ class _Builder:
             elif _is_json(media) or _json_wildcard(media, entry):
                 schema = entry.get("schema")
                 kind = "json"
-                body_type = (
-                    ANY
-                    if schema is None
-                    else self.type_of(schema, f"{where}/content", hint + suffix, strict_enums=False)
+                body_type = self.typed_or_any(
+                    schema,
+                    f"{where}/content/{escape_token(media)}/schema",
+                    hint + suffix,
+                    "response",
                 )
             else:
                 kind, body_type = "text", TypeRef("builtin", "str")

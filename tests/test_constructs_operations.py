@@ -264,16 +264,18 @@ def test_unsupported_media_type_is_sent_as_given(client: Any, server: Server) ->
     assert server.last.content == b"<a>1</a>"
 
 
-def test_a_body_schema_that_cannot_be_typed_costs_only_its_type() -> None:
-    """Item 8: the body is then any JSON value, with a warning; the operation stays."""
+def test_a_schema_that_cannot_be_typed_costs_only_its_type() -> None:
+    """Item 8: a body (or response) schema the builder cannot type is any JSON value, with a
+    warning naming it; the operation stays."""
     schema = {"type": "array", "items": 3}
+    json_schema = {"application/json": {"schema": schema}}
     spec = minimal_spec(
         {
             "/things": {
                 "post": {
                     "operationId": "make",
-                    "requestBody": {"content": {"application/json": {"schema": schema}}},
-                    "responses": {"204": {"description": "Made."}},
+                    "requestBody": {"content": json_schema},
+                    "responses": {"200": {"description": "Made.", "content": json_schema}},
                 }
             }
         }
@@ -282,9 +284,17 @@ def test_a_body_schema_that_cannot_be_typed_costs_only_its_type() -> None:
     built = build_api(spec, "spec.yaml", Target("p", "P"), report)
     [op] = built.api.operations
     assert op.body is not None and op.body.type.kind == "any"
-    [warning] = report.warnings
-    assert warning.pointer == "/paths/~1things/post/requestBody/content/application~1json"
-    assert warning.message.startswith("body taken as any JSON value: ")
+    assert op.success is not None and op.success.type.kind == "any"
+    assert [(w.pointer, w.message.split(":")[0]) for w in report.warnings] == [
+        (
+            "/paths/~1things/post/responses/200/content/application~1json/schema",
+            "response taken as any JSON value",
+        ),
+        (
+            "/paths/~1things/post/requestBody/content/application~1json/schema",
+            "body taken as any JSON value",
+        ),
+    ]
 
 
 # --------------------------------------------------------------------------------------------
