@@ -227,12 +227,30 @@ def test_multipart_fields_are_checked_before_sending(
 def test_urlencoded_form_body(client: Any, server: Server) -> None:
     server.answer(httpx.Response(200, json={"token": "t"}))
     client.create_token(
-        body={"grant_type": "client credentials", "scope": ["a", "b"], "metadata": {"k": "v&w"}}
+        body={
+            "grant_type": "client credentials",
+            "scope": ["a", "b"],
+            "metadata": {"k": "v&w"},
+            "card": {"number": "42", "address": {"city": "Zürich"}},
+            "expand": ["x", "y"],
+        }
     )
     request = server.last
     assert request.headers["content-type"] == "application/x-www-form-urlencoded"
-    assert request.content == (
-        b"grant_type=client%20credentials&scope=a&scope=b&metadata%5Bk%5D=v%26w"
+    assert sorted(unquote(pair) for pair in request.content.decode().split("&")) == sorted(
+        [
+            "grant_type=client credentials",
+            "scope=a",
+            "scope=b",
+            "metadata[k]=v&w",
+            "card[number]=42",
+            "card[address][city]=Zürich",
+            "expand[0]=x",
+            "expand[1]=y",
+        ]
+    )
+    assert request.content.startswith(
+        b"grant_type=client%20credentials&scope=a&scope=b&metadata%5Bk%5D=v%26w&"
     )
 
 

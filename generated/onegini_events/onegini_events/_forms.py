@@ -92,9 +92,9 @@ def _pairs(spec: FieldSpec | None, name: str, value: Any) -> list[tuple[str, str
     """``name=value`` pairs of one field (``style``/``explode`` of its encoding)."""
     style = spec.style if spec is not None else "form"
     explode = spec.explode if spec is not None else True
+    if style == "deepObject" and isinstance(value, Mapping | list):
+        return _deep_pairs(name, value)
     if isinstance(value, Mapping):
-        if style == "deepObject":
-            return [(f"{name}[{k}]", _text(v)) for k, v in value.items()]
         if explode:
             return [(str(k), _text(v)) for k, v in value.items()]
         return [(name, ",".join(x for k, v in value.items() for x in (str(k), _text(v))))]
@@ -105,6 +105,18 @@ def _pairs(spec: FieldSpec | None, name: str, value: Any) -> list[tuple[str, str
             else [(name, ",".join(_text(v) for v in value))]
         )
     return [(name, _text(value))]
+
+
+def _deep_pairs(name: str, value: Any) -> list[tuple[str, str]]:
+    """``deepObject`` pairs, nested as servers that use it read them: ``card[address][city]=x``
+    for objects, ``expand[0]=x`` for arrays (OpenAPI defines one level only)."""
+    if isinstance(value, Mapping):
+        items: list[tuple[Any, Any]] = list(value.items())
+    elif isinstance(value, list):
+        items = list(enumerate(value))
+    else:
+        return [(name, _serialize.scalar(value))]
+    return [pair for key, item in items for pair in _deep_pairs(f"{name}[{key}]", item)]
 
 
 def urlencoded(values: FormValues) -> str:
