@@ -640,3 +640,10 @@ def test_forms_without_declared_fields_and_wildcard_json_answers(
         ("file", "a.txt", "text/plain", b"hi"),
         ("target", None, None, b"de"),
     ]
+
+
+def test_package_readme_names_form_and_binary_operations(built: dict[str, Any]) -> None:
+    readme = built["generation"].files["README.md"]
+    assert "Operations with a form body: `upload_file`, `create_token`." in readme
+    assert "Operations with a binary body: `put_blob`." in readme
+    assert "| `list_events` / `iter_list_events_2` | `GET /events` |" in readme
