@@ -823,8 +823,10 @@ def test_bad_spec_gives_one_line_error(tmp_path: Path, file: str, where: str) ->
     spec = FIXTURES / file
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "generator", "generate", "--strict", "--spec", str(spec)]
-        + ["--output", str(out)],
+        [
+            *(sys.executable, "-m", "generator", "generate", "--strict"),
+            *("--spec", str(spec), "--output", str(out)),
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,
