@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -24,6 +24,8 @@ from generator.ir import (
     NONE,
     Api,
     Body,
+    BodyKind,
+    FormField,
     Operation,
     Pagination,
     Parameter,
@@ -33,6 +35,7 @@ from generator.ir import (
     Server,
     TypeRef,
 )
+from generator.operations import FoundOperation, iter_operations
 from generator.patterns import drop_bad_patterns
 from generator.schemas import (
     COMPONENT_PREFIX,
@@ -48,9 +51,11 @@ from generator.validate import iter_refs
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Methods whose repetition has the effect of one request (RFC 9110, 9.2.2): retried by default.
-IDEMPOTENT_METHODS = frozenset({"get", "head", "options", "put", "delete", "trace"})
+IDEMPOTENT_METHODS = frozenset({"get", "head", "options", "put", "delete", "trace", "query"})
 # Names the client classes already use: an operation with one of them gets a suffix.
 CLIENT_ATTRIBUTES = {"close", "base_url", "timeout", "deadline", "max_retries", "headers", "auth"}
+# Upper-case names ``_client.py`` defines or imports: a server's constant must be none of them.
+CLIENT_MODULE_CONSTANTS = frozenset({"DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "DEFAULT_MAX_RETRIES"})
 RESERVED_ARGUMENTS = {
     "self", "body", "extra_headers", "extra_query", "timeout", "deadline", "max_retries",
 }  # fmt: skip
@@ -90,6 +95,7 @@ class _Builder:
     # Where problems local to one operation go (it is skipped); without one they are raised.
     report: Report | None = None
     operations_total: int = 0
+    form_classes: set[str] = field(default_factory=set)  # TypedDicts of the ``forms`` module
 
     def error(self, pointer: str, message: str) -> SpecgenError:
         return SpecgenError.at(self.source, pointer, message)
@@ -197,25 +203,21 @@ class _Builder:
     # -- operations ----------------------------------------------------------------------------
 
     def operations(self) -> list[Operation]:
-        found = []
-        for path, item in (self.spec.get("paths") or {}).items():
-            for method in METHODS:
-                if isinstance(item, Mapping) and isinstance(item.get(method), Mapping):
-                    found.append((path, method, item))
-        ids = [op[2][op[1]].get("operationId") or f"{op[1]} {op[0]}" for op in found]
+        found = list(iter_operations(self.spec))
+        ids = [f.operation.get("operationId") or f"{f.method} {f.path}" for f in found]
+        ids = [i if isinstance(i, str) else str(i) for i in ids]
         names = naming.unique([naming.snake(i) for i in ids], CLIENT_ATTRIBUTES)
         self.operations_total = len(found)
         operations = []
-        for (path, method, item), op_id, name in zip(found, ids, names, strict=True):
-            pointer = to_pointer(["paths", path, method])
+        for where, op_id, name in zip(found, ids, names, strict=True):
             try:
-                operations.append(self.operation(path, method, item, op_id, name))
+                operations.append(self.operation(where, op_id, name))
             except SpecgenError as exc:
-                self.skip(pointer, exc)
+                self.skip(where.pointer, exc)
             except Exception as exc:  # a spec shape the builder did not foresee
-                error = self.error(pointer, f"cannot generate this operation: {exc!r}")
-                self.skip(pointer, error, cause=exc)
-        return operations
+                error = self.error(where.pointer, f"cannot generate this operation: {exc!r}")
+                self.skip(where.pointer, error, cause=exc)
+        return _with_pager_names(operations)
 
     def skip(self, pointer: str, exc: SpecgenError, cause: Exception | None = None) -> None:
         """Leave out the operation at ``pointer`` with a warning, or raise without a report."""
@@ -226,23 +228,31 @@ class _Builder:
                 diagnostic.pointer or pointer, f"operation skipped: {diagnostic.message}"
             )
 
-    def operation(
-        self, path: str, method: str, item: Mapping[str, Any], op_id: str, name: str
-    ) -> Operation:
-        raw = item[method]
-        pointer = to_pointer(["paths", path, method])
+    def degrade(self, pointer: str, message: str) -> None:
+        """Note something of an operation generated in a simpler form than the spec asks for
+        (a warning with a report; without one the problem is raised, the old behaviour)."""
+        if self.report is None:
+            raise self.error(pointer, message)
+        self.report.warn(pointer, message)
+
+    def operation(self, where: FoundOperation, op_id: str, name: str) -> Operation:
+        raw, path, method, pointer = where.operation, where.path, where.method, where.pointer
         hint = naming.pascal(op_id)
-        params = self.parameters(operation_parameters(self.spec, item, raw), pointer, hint)
+        params = self.parameters(
+            operation_parameters(self.spec, where.path_item, raw), pointer, hint
+        )
         by_wire = {p.name: p.python_name for p in params}
         responses = self.responses(raw.get("responses") or {}, pointer, hint)
-        success = next(
-            (r for r in responses if r.status.startswith("2") or r.status == "2XX"), None
-        )
+        success = next((r for r in responses if r.status.startswith("2")), None)
+        # A lone ``default`` response is what every call gets back, success included.
+        default_success = success is None and [r.status for r in responses] == ["default"]
+        if default_success:
+            success = responses[0]
         security = raw.get("security", self.spec.get("security") or [])
         return Operation(
             operation_id=op_id,
             method_name=name,
-            http_method=method.upper(),
+            http_method=method,
             path=path,
             summary=_text(raw.get("summary")),
             description=_text(raw.get("description")),
@@ -258,42 +268,60 @@ class _Builder:
             ),
             deprecated=bool(raw.get("deprecated")),
             tags=tuple(str(t) for t in raw.get("tags") or []),
-            idempotent=bool(raw.get("x-idempotent", method in IDEMPOTENT_METHODS)),
+            idempotent=bool(raw.get("x-idempotent", method.lower() in IDEMPOTENT_METHODS)),
+            default_success=default_success,
         )
 
     def parameters(
         self, raw: list[Mapping[str, Any]], pointer: str, hint: str
     ) -> tuple[Parameter, ...]:
-        usable = [p for p in raw if p.get("in") in _DEFAULT_STYLE]
+        usable = []
+        for param in raw:
+            if param.get("in") in _DEFAULT_STYLE or param.get("in") == "querystring":
+                usable.append(param)
+            else:
+                self.degrade(
+                    f"{pointer}/parameters",
+                    f"parameter {param.get('name')!r} ignored: 'in: {param.get('in')}' is not a "
+                    "parameter location",
+                )
         # The spec's order is kept: it is the order parameters are serialized in.
         names = naming.unique([naming.snake(str(p["name"])) for p in usable], RESERVED_ARGUMENTS)
-        result = []
-        for param, python_name in zip(usable, names, strict=True):
-            where = f"{pointer}/parameters"
-            if "content" in param:
-                raise self.error(
-                    where,
-                    f"parameter {param['name']!r} uses 'content', which specgen does not support",
-                )
-            location = param["in"]
-            style = param.get("style", _DEFAULT_STYLE[location])
-            result.append(
-                Parameter(
-                    name=str(param["name"]),
-                    python_name=python_name,
-                    location=location,
-                    required=bool(param.get("required", location == "path")),
-                    type=self.type_of(
-                        param.get("schema", {}), where, hint + naming.pascal(str(param["name"]))
-                    ),
-                    style=style,
-                    explode=bool(param.get("explode", style == "form")),
-                    allow_reserved=bool(param.get("allowReserved", False)),
-                    description=_text(param.get("description")),
-                    deprecated=bool(param.get("deprecated")),
-                )
+        return tuple(
+            self.parameter(param, python_name, f"{pointer}/parameters", hint)
+            for param, python_name in zip(usable, names, strict=True)
+        )
+
+    def parameter(
+        self, param: Mapping[str, Any], python_name: str, where: str, hint: str
+    ) -> Parameter:
+        location = param["in"]
+        name = str(param["name"])
+        schema, content_type = param.get("schema", {}), None
+        content = param.get("content")
+        if isinstance(content, Mapping) and content:
+            # One media type (OpenAPI requires exactly one); its schema types the value.
+            content_type = str(next(iter(content)))
+            media = content[content_type] or {}
+            schema = (
+                media.get("schema", {})
+                if _is_json(content_type) or _is_form(content_type)
+                else {"type": "string"}
             )
-        return tuple(result)
+        style = param.get("style", _DEFAULT_STYLE.get(location, "form"))
+        return Parameter(
+            name=name,
+            python_name=python_name,
+            location=location,
+            required=bool(param.get("required", location == "path")),
+            type=self.type_of(schema, where, hint + naming.pascal(name)),
+            style=style,
+            explode=bool(param.get("explode", style == "form")),
+            allow_reserved=bool(param.get("allowReserved", False)),
+            description=_text(param.get("description")),
+            deprecated=bool(param.get("deprecated")),
+            content_type=content_type,
+        )
 
     def body(self, raw: Any, pointer: str, hint: str) -> Body | None:
         if raw is None:
@@ -302,24 +330,107 @@ class _Builder:
         content = raw.get("content") or {}
         media = _pick_media_type(content)
         if media is None:
-            raise self.error(
-                f"{pointer}/content", f"no supported request media type among {sorted(content)}"
+            return None  # a body without content: nothing to send
+        where = f"{pointer}/content/{escape_token(media)}"
+        entry = content[media] or {}
+        body = Body(media, ANY, bool(raw.get("required", False)), _text(raw.get("description")))
+        kind = _body_kind(media, entry)
+        if kind in ("form", "multipart"):
+            return self.form_body(body, kind, entry, where, hint)
+        if kind == "jsonl":
+            item = self.typed_or_any(entry.get("itemSchema"), f"{where}/itemSchema", hint + "Item")
+            return replace(body, kind=kind, type=TypeRef("list", args=(item,)))
+        if kind == "json":
+            body_type = self.typed_or_any(entry.get("schema"), f"{where}/schema", hint + "Body")
+            return replace(body, type=body_type)
+        raw_type = TypeRef("builtin", "str" if kind == "text" else "bytes")
+        return replace(body, kind=kind, type=raw_type)
+
+    def typed_or_any(
+        self, schema: Any, where: str, hint: str, what: str = "body", strict_enums: bool = False
+    ) -> TypeRef:
+        """The type of a body's schema (at ``where``); one the builder cannot type is taken as
+        any JSON value, with a warning, rather than costing the operation."""
+        if schema is None:
+            return ANY
+        try:
+            return self.type_of(schema, where, hint, strict_enums=strict_enums)
+        except SpecgenError as exc:
+            reason = "; ".join(d.message for d in exc.diagnostics)
+            self.degrade(where, f"{what} taken as any JSON value: {reason}")
+            return ANY
+
+    def form_body(
+        self, body: Body, kind: BodyKind, entry: Mapping[str, Any], where: str, hint: str
+    ) -> Body:
+        """A form body: a TypedDict of its fields when the schema lists properties, else any
+        mapping of field names to values (files included)."""
+        schema = resolve(self.spec, entry.get("schema") or {})
+        properties, required = self.form_properties(schema)
+        any_form = TypeRef("dict", args=(TypeRef("builtin", "str"), ANY))
+        if not properties:
+            return replace(body, kind=kind, type=any_form)
+        encoding = _mapping(entry.get("encoding"))
+        fields = tuple(
+            self.form_field(
+                str(name),
+                sub,
+                str(name) in required,
+                _mapping(encoding.get(name)),
+                f"{where}/schema/properties/{escape_token(str(name))}",
+                hint + "Body" + naming.pascal(str(name)),
             )
-        schema = (content[media] or {}).get("schema", {})
-        if _is_json(media) or media == "application/x-www-form-urlencoded":
-            body_type = self.type_of(
-                schema,
-                f"{pointer}/content/{escape_token(media)}/schema",
-                hint + "Body",
-                strict_enums=False,
-            )
-        elif media.startswith("text/"):
-            body_type = TypeRef("builtin", "str")
-        else:
-            body_type = TypeRef("builtin", "bytes")
-        return Body(
-            media, body_type, bool(raw.get("required", False)), _text(raw.get("description"))
+            for name, sub in properties.items()
         )
+        form_class = naming.unique([naming.model_class(hint + "Form")], self.form_classes)[0]
+        self.form_classes.add(form_class)
+        return replace(body, kind=kind, type=any_form, fields=fields, form_class=form_class)
+
+    def form_properties(self, schema: Any) -> tuple[dict[str, Any], set[str]]:
+        """The properties (and required names) of a form's object schema, ``allOf`` merged."""
+        properties: dict[str, Any] = {}
+        required: set[str] = set()
+        if not isinstance(schema, Mapping):
+            return properties, required
+        for member in schema.get("allOf") or []:
+            more, names = self.form_properties(resolve(self.spec, member))
+            properties.update(more)
+            required |= names
+        if isinstance(schema.get("properties"), Mapping):
+            properties.update(schema["properties"])
+        if isinstance(schema.get("required"), list):
+            required |= {str(n) for n in schema["required"]}
+        return properties, required
+
+    def form_field(
+        self,
+        name: str,
+        schema: Any,
+        required: bool,
+        encoding: Mapping[str, Any],
+        where: str,
+        hint: str,
+    ) -> FormField:
+        target = _mapping(resolve(self.spec, schema))
+        many = "array" in _type_list(target)
+        item = resolve(self.spec, target.get("items", {})) if many else target
+        style = encoding.get("style", "form")
+        style = style if isinstance(style, str) else "form"
+        content_type = encoding.get("contentType")
+        field = FormField(
+            name=name,
+            type=ANY,
+            required=required,
+            many=many,
+            style=style,
+            explode=bool(encoding.get("explode", style == "form")),
+            content_type=content_type if isinstance(content_type, str) else None,
+            description=_text(target.get("description")),
+        )
+        if _is_file(item):
+            return replace(field, type=TypeRef("builtin", "bytes"), file=True)
+        field_type = self.typed_or_any(schema, where, hint, f"form field {name!r}", True)
+        return replace(field, type=field_type)
 
     def responses(self, raw: Mapping[str, Any], pointer: str, hint: str) -> tuple[Response, ...]:
         result = []
@@ -331,17 +442,30 @@ class _Builder:
             media = _pick_media_type(content)
             where = f"{pointer}/responses/{escape_token(status)}"
             suffix = "Response" if status.startswith("2") else f"Error{status}"
+            entry = (content.get(media) or {}) if media is not None else {}
             if not content:
                 kind, body_type = "empty", NONE
-            elif media is None or not (_is_json(media) or media.startswith("text/")):
+            elif media is not None and "itemSchema" in entry and _is_sequential(media):
+                kind = "events" if _base(media) == "text/event-stream" else "jsonl"
+                item = self.typed_or_any(
+                    entry["itemSchema"],
+                    f"{where}/content/{escape_token(media)}/itemSchema",
+                    hint + suffix + "Item",
+                    "response item",
+                )
+                body_type = TypeRef("list", args=(item,))
+            elif media is None or not (
+                _is_json(media) or media.startswith("text/") or _json_wildcard(media, entry)
+            ):
                 kind, body_type = "binary", TypeRef("builtin", "bytes")
-            elif _is_json(media):
-                schema = (content[media] or {}).get("schema")
+            elif _is_json(media) or _json_wildcard(media, entry):
+                schema = entry.get("schema")
                 kind = "json"
-                body_type = (
-                    ANY
-                    if schema is None
-                    else self.type_of(schema, f"{where}/content", hint + suffix, strict_enums=False)
+                body_type = self.typed_or_any(
+                    schema,
+                    f"{where}/content/{escape_token(media)}/schema",
+                    hint + suffix,
+                    "response",
                 )
             else:
                 kind, body_type = "text", TypeRef("builtin", "str")
@@ -407,7 +531,7 @@ class _Builder:
         urls = [_server_url(s) for s in raw]
         labels = [_server_label(s, url) for s, url in zip(raw, urls, strict=True)]
         constants = naming.unique(
-            [naming.constant(label) for label in labels], {"DEFAULT_BASE_URL"}
+            [naming.constant(label) for label in labels], CLIENT_MODULE_CONSTANTS
         )
         return tuple(
             Server(url, _text(s.get("description")), c)
@@ -645,12 +769,13 @@ def _reachable(document: Mapping[str, Any], roots: set[str]) -> set[str]:
     pending = [r for r in roots if r in schemas]
     while pending:
         name = pending.pop()
-        if name in seen:
+        if name in seen or name not in schemas:
             continue
         seen.add(name)
         for _, ref in iter_refs(schemas[name]):
             if ref.startswith(COMPONENT_PREFIX):
-                pending.append(parse_pointer(ref[1:])[-1])
+                # The component itself, also for a reference into one of its sub-schemas.
+                pending.append(parse_pointer(ref[1:])[2])
     return seen
 
 
@@ -709,18 +834,101 @@ def _is_json(media: str) -> bool:
     return base == "application/json" or base.endswith("+json")
 
 
+def _base(media: str) -> str:
+    return media.split(";")[0].strip().lower()
+
+
+def _is_form(media: str) -> bool:
+    return _base(media) == "application/x-www-form-urlencoded"
+
+
+def _is_multipart(media: str) -> bool:
+    return _base(media).startswith("multipart/")
+
+
+# Media types whose body is a sequence of items (``itemSchema``, OpenAPI 3.2).
+_SEQUENTIAL = {
+    "application/jsonl", "application/x-ndjson", "application/x-jsonlines", "application/json-seq",
+    "text/event-stream",
+}  # fmt: skip
+_TEXTUAL = ("application/xml", "application/yaml", "application/x-yaml", "application/javascript")
+
+
+def _json_wildcard(media: str, entry: Mapping[str, Any]) -> bool:
+    """``*/*`` with the schema of JSON data (an object, an array...): read as JSON, which is
+    what such specs (generated by server frameworks) mean; a string stays bytes."""
+    schema = entry.get("schema")
+    return (
+        _base(media) == "*/*"
+        and isinstance(schema, Mapping)
+        and bool(schema)
+        and schema.get("type") != "string"
+    )
+
+
+def _is_sequential(media: str) -> bool:
+    return _base(media) in _SEQUENTIAL
+
+
 def _pick_media_type(content: Mapping[str, Any]) -> str | None:
+    """The media type a client uses among those offered: JSON first, then forms, text and
+    binary; an unknown one (``application/xml``) as the last resort, sent as given."""
     for predicate in (
-        lambda m: m.split(";")[0].strip() == "application/json",
+        lambda m: _base(m) == "application/json",
         _is_json,
-        lambda m: m == "application/x-www-form-urlencoded",
+        _is_form,
+        _is_multipart,
         lambda m: m.startswith("text/"),
         lambda m: m in ("application/octet-stream", "*/*"),
     ):
         for media in content:
             if predicate(media):
                 return str(media)
-    return None
+    return str(next(iter(content))) if content else None
+
+
+def _body_kind(media: str, entry: Mapping[str, Any]) -> BodyKind:
+    if "itemSchema" in entry and _is_sequential(media) and not media.startswith("text/"):
+        return "jsonl"
+    if _is_json(media):
+        return "json"
+    if _is_form(media):
+        return "form"
+    if _is_multipart(media):
+        return "multipart"
+    if (
+        _base(media).startswith("text/")
+        or _base(media) in _TEXTUAL
+        or _base(media).endswith("+xml")
+    ):
+        return "text"
+    return "binary"
+
+
+def _is_file(schema: Any) -> bool:
+    """A file in a form: binary or base64 string content (``contentMediaType`` in 3.1)."""
+    if not isinstance(schema, Mapping):
+        return False
+    return (
+        schema.get("format") in ("binary", "base64")
+        or "contentMediaType" in schema
+        or schema.get("contentEncoding") == "base64"
+    )
+
+
+def _with_pager_names(operations: list[Operation]) -> list[Operation]:
+    """Name each pager ``iter_<method>``, numbered when that is an operation's name already."""
+    taken = {op.method_name for op in operations} | CLIENT_ATTRIBUTES
+    paged = [op for op in operations if op.pagination is not None]
+    names = iter(naming.unique([f"iter_{op.method_name}" for op in paged], taken))
+    return [
+        replace(op, pager_name=next(names)) if op.pagination is not None else op
+        for op in operations
+    ]
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _text(value: Any) -> str:

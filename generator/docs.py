@@ -27,9 +27,7 @@ def method_doc(op: ir.Operation) -> str:
         for p in op.parameters
     ]
     if op.body is not None:
-        args.append(
-            _arg("body", op.body.description or "The request body (a model or a plain dict).")
-        )
+        args.append(_arg("body", op.body.description or _BODY_DOC[op.body.kind]))
     args.append(
         _arg(
             "extra_headers, extra_query, timeout, max_retries, deadline",
@@ -56,6 +54,29 @@ def method_doc(op: ir.Operation) -> str:
     lines.append(_arg("errors.APIConnectionError", "The request got no response."))
     parts.append("Raises:\n" + "\n".join(lines))
     return "\n\n".join(parts)
+
+
+_BODY_DOC = {
+    "json": "The request body (a model or a plain dict).",
+    "form": "The form fields (a dict).",
+    "multipart": "The form fields (a dict); files as bytes, binary files or (name, content, "
+    "content type) tuples.",
+    "binary": "The request body: bytes, or a file opened in binary mode (read whole).",
+    "text": "The request body, as text.",
+    "jsonl": "The items of the request body, sent one JSON text a line.",
+}
+
+
+def form_doc(body: ir.Body) -> str:
+    """The docstring of a form's TypedDict: its media type and fields."""
+    lines = [f"The fields of a `{body.media_type}` body."]
+    for f in body.fields:
+        what = "a file" if f.file else annotation(f.type)
+        if f.file and f.many:
+            what = "files"
+        text = f"{what}{', required' if f.required else ''}. {f.description}".strip()
+        lines.append(_arg(f.name, text))
+    return lines[0] + "\n\nFields:\n" + "\n".join(lines[1:])
 
 
 def iter_doc(op: ir.Operation, is_async: bool) -> str:

@@ -7,7 +7,8 @@ from typing import Any
 
 import jsonschema
 
-from generator.errors import to_pointer
+from generator.errors import parse_pointer, to_pointer
+from generator.operations import iter_operations
 from generator.schemas import resolve
 
 _POINTER = {"type": "string", "pattern": "^(/[^/]*)*$"}
@@ -52,21 +53,18 @@ TOKEN_FORMAT_SCHEMA: dict[str, Any] = {"enum": ["form", "json"]}
 IDEMPOTENT_SCHEMA: dict[str, Any] = {"type": "boolean"}
 
 _PARAM_KEYS = {"offsetParam", "limitParam", "watermarkParam", "startParam"}
-_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 def check_extensions(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     """Yield ``(pointer, message)`` for every malformed specgen extension in ``spec``."""
-    for path, item in (spec.get("paths") or {}).items():
-        if not isinstance(item, Mapping):
-            continue
-        for method in _METHODS:
-            operation = item.get(method)
-            if not isinstance(operation, Mapping):
-                continue
-            base = ["paths", path, method]
-            names = {p.get("name") for p in operation_parameters(spec, item, operation)}
-            yield from _check_operation(operation, base, names)
+    seen = set()
+    for found in iter_operations(spec):
+        if found.pointer in seen:
+            continue  # a path item referenced from two paths is checked once
+        seen.add(found.pointer)
+        base: list[str | int] = list(parse_pointer(found.pointer))
+        params = operation_parameters(spec, found.path_item, found.operation)
+        yield from _check_operation(found.operation, base, {p.get("name") for p in params})
     schemes = (spec.get("components") or {}).get("securitySchemes") or {}
     for scheme_name, scheme in schemes.items():
         flow = ((scheme or {}).get("flows") or {}).get("clientCredentials")
@@ -82,7 +80,7 @@ def check_extensions(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
 
 
 def _check_operation(
-    operation: Mapping[str, Any], base: list[str], names: set[Any]
+    operation: Mapping[str, Any], base: list[str | int], names: set[Any]
 ) -> Iterator[tuple[str, str]]:
     if "x-pagination" in operation:
         where = [*base, "x-pagination"]

@@ -38,7 +38,8 @@ NONE = TypeRef("none")
 class Parameter:
     name: str  # as sent on the wire
     python_name: str
-    location: Literal["path", "query", "header", "cookie"]
+    # ``querystring`` (OpenAPI 3.2): the value is the whole query string
+    location: Literal["path", "query", "header", "cookie", "querystring"]
     required: bool
     type: TypeRef
     style: str
@@ -46,6 +47,30 @@ class Parameter:
     allow_reserved: bool = False
     description: str = ""
     deprecated: bool = False
+    # A parameter described by ``content`` (not ``schema``): its value is sent as this media
+    # type's text (JSON text for JSON media types).
+    content_type: str | None = None
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One field of a form body (multipart or URL-encoded), from the schema's properties."""
+
+    name: str  # as sent on the wire, and the key of the form's TypedDict
+    type: TypeRef  # unused for a file field
+    required: bool
+    file: bool = False  # a file upload (``format: binary``/``base64``): bytes, IO or tuple
+    many: bool = False  # an array: one part (or pair) per item
+    style: str = "form"  # URL-encoded objects: ``form`` (flattened) or ``deepObject``
+    explode: bool = True
+    content_type: str | None = None  # multipart: the part's ``encoding.contentType``
+    description: str = ""
+
+
+# json: a JSON document; form: application/x-www-form-urlencoded; multipart: multipart/form-data;
+# binary: bytes or a binary file; text: str; jsonl: a list of items, one JSON text a line
+# (``itemSchema`` on a sequential JSON media type, OpenAPI 3.2).
+BodyKind = Literal["json", "form", "multipart", "binary", "text", "jsonl"]
 
 
 @dataclass(frozen=True)
@@ -54,9 +79,15 @@ class Body:
     type: TypeRef
     required: bool
     description: str = ""
+    kind: BodyKind = "json"
+    fields: tuple[FormField, ...] = ()
+    # The TypedDict of a form body with known fields, in the package's ``forms`` module.
+    form_class: str = ""
 
 
-ResponseKind = Literal["json", "text", "binary", "empty"]
+# jsonl: a list of items read one JSON text a line; events: a list of server-sent events
+# (both from ``itemSchema``, OpenAPI 3.2).
+ResponseKind = Literal["json", "text", "binary", "empty", "jsonl", "events"]
 
 
 @dataclass(frozen=True)
@@ -116,6 +147,10 @@ class Operation:
     tags: tuple[str, ...] = ()
     # Safe to retry by default: an idempotent HTTP method, or declared so by ``x-idempotent``.
     idempotent: bool = False
+    # ``iter_<method_name>`` unless that name is taken (decided unique by the builder).
+    pager_name: str = ""
+    # The ``default`` response is the success (it is the only response declared).
+    default_success: bool = False
 
 
 @dataclass(frozen=True)

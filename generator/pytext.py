@@ -52,11 +52,34 @@ def optional(ref: ir.TypeRef) -> str:
 
 
 def body_annotation(body: ir.Body) -> str:
-    """Bodies accept the generated model or a plain dict with the same (JSON) keys."""
+    """JSON bodies accept the generated model or a plain dict with the same (JSON) keys; forms
+    their ``forms`` TypedDict (or any mapping); binary bodies bytes or a binary file."""
+    if body.form_class:
+        return f"forms.{body.form_class}"
+    if body.kind == "binary":
+        return "bytes | IO[bytes]"
     text = annotation(body.type)
     if _has_model(body.type):
         text += " | dict[str, Any]"
     return text
+
+
+def field_annotation(field: ir.FormField) -> str:
+    """The value type of one key of a form's TypedDict (``Required[...]`` when required)."""
+    text = "FileContent" if field.file else annotation(field.type)
+    if field.file and field.many:
+        text = f"list[{text}]"
+    return f"Required[{text}]" if field.required else text
+
+
+def body_type_names(body: ir.Body) -> frozenset[str]:
+    """The optional imports ``body_annotation(body)`` needs."""
+    if body.form_class:
+        return frozenset({"forms"})
+    if body.kind == "binary":
+        return frozenset({"IO"})
+    names = type_names(body.type)
+    return names | {"Any"} if "models" in names else names
 
 
 def _has_model(ref: ir.TypeRef) -> bool:

@@ -14,8 +14,8 @@ from jsonschema.exceptions import best_match
 from generator.dialect import SchemaValidators
 from generator.errors import Diagnostic, SpecgenError, escape_token, reference_pointer, to_pointer
 from generator.load import load_document
+from generator.operations import iter_operations
 from generator.schemas import resolve
-from generator.validate import HTTP_METHODS
 
 REDACTED = "<redacted>"
 
@@ -117,11 +117,10 @@ def load_recordings(folder: Path) -> list[Recording]:
 def find_operation(
     spec: Mapping[str, Any], operation_id: str
 ) -> tuple[str, str, Mapping[str, Any]] | None:
-    for path, item in (spec.get("paths") or {}).items():
-        for method in HTTP_METHODS:
-            operation = item.get(method) if isinstance(item, Mapping) else None
-            if isinstance(operation, Mapping) and operation.get("operationId") == operation_id:
-                return path, method, operation
+    """(pointer, HTTP method, operation) of the operation with ``operation_id``."""
+    for found in iter_operations(spec):
+        if found.operation.get("operationId") == operation_id:
+            return found.pointer, found.method, found.operation
     return None
 
 
@@ -175,14 +174,13 @@ def check_recordings(spec: Mapping[str, Any], recordings: list[Recording]) -> It
                 name, "/operation", f"no operation {recording.operation!r} in the spec"
             )
             continue
-        path, method, operation = found
-        if recording.request["method"].lower() != method:
+        op_pointer, method, operation = found
+        if recording.request["method"].upper() != method.upper():
             yield Diagnostic(
                 name,
                 "/request/method",
-                f"{recording.operation} is {method.upper()}, not {recording.request['method']}",
+                f"{recording.operation} is {method}, not {recording.request['method']}",
             )
-        op_pointer = to_pointer(["paths", path, method])
         schema_pointer, problem = response_schema_pointer(
             spec, op_pointer, operation, recording.status, recording.content_type
         )

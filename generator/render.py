@@ -16,8 +16,10 @@ from generator.errors import SpecgenError
 from generator.pytext import (
     annotation,
     body_annotation,
+    body_type_names,
     docstring,
     doctext,
+    field_annotation,
     optional,
     pyrepr,
     result_annotation,
@@ -51,6 +53,7 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
         exact=lambda ref: annotation(ref, exact=True),
         optional=optional,
         body_annotation=body_annotation,
+        field_annotation=field_annotation,
         result_annotation=result_annotation,
         docstring=docstring,
         wrap=wrap,
@@ -58,6 +61,7 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
         upper=str.upper,
         method_doc=docs.method_doc,
         iter_doc=docs.iter_doc,
+        form_doc=docs.form_doc,
         client_doc=docs.client_doc,
         credentials_example=docs.credentials_example,
         call_example=docs.call_example,
@@ -79,6 +83,7 @@ PACKAGE_FILES: Mapping[str, str] = {
     "{package}/_spec.py": "package/_spec.py.j2",
     "{package}/_types.py": "package/_types.py.j2",
     "{package}/_serialize.py": "package/_serialize.py.j2",
+    "{package}/_forms.py": "package/_forms.py.j2",
     "{package}/_auth.py": "package/_auth.py.j2",
     "{package}/_base.py": "package/_base.py.j2",
     "{package}/_client_base.py": "package/_client_base.py.j2",
@@ -86,21 +91,29 @@ PACKAGE_FILES: Mapping[str, str] = {
     "{package}/_operations.py": "package/_operations.py.j2",
     "{package}/_client.py": "package/_client.py.j2",
 }
+# Rendered only for an API with a form body (a TypedDict of its fields).
+FORMS_FILE = ("{package}/forms.py", "package/forms.py.j2")
 
 
 def imports(api: ir.Api) -> dict[str, frozenset[str]]:
     """Optional names each module imports, so generated modules import exactly what they use."""
     client: set[str] = set()
     operations: set[str] = {"OperationSpec", "ResponseSpec"}
+    forms: set[str] = set()
     for op in api.operations:
         for p in op.parameters:
             client |= type_names(p.type)
             operations |= type_names(p.type, constrained=True, exact=True) | {"ParamSpec"}
         if op.body is not None:
-            client |= type_names(op.body.type)
-            if "models" in type_names(op.body.type):
-                client.add("Any")  # a body is a model or dict[str, Any]
+            client |= body_type_names(op.body)
             operations |= type_names(op.body.type, exact=True) | {"BodySpec"}
+            for form_field in op.body.fields:
+                operations |= {"FieldSpec"}
+                if not form_field.file:
+                    operations |= type_names(form_field.type, constrained=True, exact=True)
+                    forms |= type_names(form_field.type)
+                forms |= {"FileContent"} if form_field.file else set()
+                forms |= {"Required"} if form_field.required else set()
         for response in op.responses:
             operations |= type_names(response.type, exact=True)
         if op.success is not None:
@@ -116,14 +129,21 @@ def imports(api: ir.Api) -> dict[str, frozenset[str]]:
     client |= {kinds[k] for k in api.auth_kinds if k in kinds}
     if "oauth2_client_credentials" in api.auth_kinds:
         client.add("Sequence")
-    return {"client": frozenset(client), "operations": frozenset(operations)}
+    return {
+        "client": frozenset(client),
+        "operations": frozenset(operations),
+        "forms": frozenset(forms),
+    }
 
 
 def render_package(api: ir.Api, env: jinja2.Environment) -> dict[str, str]:
     """Every file of the package except ``models.py``, keyed by path relative to its folder."""
     files = {}
     uses = imports(api)
-    for target, template_name in PACKAGE_FILES.items():
+    targets = dict(PACKAGE_FILES)
+    if any(op.body is not None and op.body.form_class for op in api.operations):
+        targets[FORMS_FILE[0]] = FORMS_FILE[1]
+    for target, template_name in targets.items():
         try:
             template = env.get_template(template_name)
             files[target.format(package=api.package)] = template.render(api=api, uses=uses)

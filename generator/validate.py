@@ -17,6 +17,7 @@ from generator.bundle import in_data
 from generator.errors import Diagnostic, escape_token, parse_pointer, reference_pointer, to_pointer
 from generator.extensions import check_extensions
 from generator.load import Document
+from generator.operations import iter_operations
 from generator.patterns_validation import engine_patterns
 from generator.schemas import COMPONENT_NAME, REFERENCE_KEYWORDS, is_local_reference
 
@@ -202,13 +203,11 @@ def _local_target_problem(spec: Mapping[str, Any], ref: str) -> str | None:
 
 def _operation_id_problems(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     seen: dict[str, str] = {}
-    for path, item in (spec.get("paths") or {}).items():
-        for method in HTTP_METHODS:
-            operation = item.get(method) if isinstance(item, Mapping) else None
-            if not isinstance(operation, Mapping) or "operationId" not in operation:
-                continue
-            pointer = to_pointer(["paths", path, method, "operationId"])
-            op_id = operation["operationId"]
-            if op_id in seen:
-                yield pointer, f"operationId {op_id!r} is also used at {seen[op_id]}"
-            seen[op_id] = pointer
+    for found in iter_operations(spec):
+        pointer = f"{found.pointer}/operationId"
+        if "operationId" not in found.operation or pointer in seen.values():
+            continue  # a path item referenced from two paths holds each operation once
+        op_id = found.operation["operationId"]
+        if op_id in seen:
+            yield pointer, f"operationId {op_id!r} is also used at {seen[op_id]}"
+        seen[op_id] = pointer

@@ -11,7 +11,8 @@ from pydantic import TypeAdapter
 ResultT = TypeVar("ResultT")
 ItemT = TypeVar("ItemT")
 
-ResponseKind = Literal["json", "text", "binary", "empty"]
+ResponseKind = Literal["json", "text", "binary", "empty", "jsonl", "events"]
+BodyKind = Literal["json", "form", "multipart", "binary", "text", "jsonl"]
 
 
 @dataclass(frozen=True)
@@ -20,12 +21,32 @@ class ParamSpec:
 
     name: str
     python_name: str
-    location: Literal["path", "query", "header", "cookie"]
+    location: Literal["path", "query", "header", "cookie", "querystring"]
     style: str
     explode: bool
     required: bool
     type: Any
     allow_reserved: bool = False
+    content_type: str | None = None  # described by ``content``: sent as this media type's text
+
+    @cached_property
+    def adapter(self) -> TypeAdapter[Any]:
+        return TypeAdapter(self.type)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a form body: a file (bytes, a binary file or an httpx file tuple), or a value
+    checked against ``type``; ``many`` for an array (one part or pair per item)."""
+
+    name: str
+    type: Any = None
+    required: bool = False
+    file: bool = False
+    many: bool = False
+    style: str = "form"
+    explode: bool = True
+    content_type: str | None = None
 
     @cached_property
     def adapter(self) -> TypeAdapter[Any]:
@@ -37,6 +58,8 @@ class BodySpec:
     media_type: str
     type: Any
     required: bool
+    kind: BodyKind = "json"
+    fields: tuple[FieldSpec, ...] = ()
 
     @cached_property
     def adapter(self) -> TypeAdapter[Any]:
@@ -87,11 +110,14 @@ class OperationSpec(Generic[ResultT]):
     accept: str = "application/json"
     require_any_of: tuple[tuple[str, ...], ...] = ()
     pagination: PaginationSpec | None = None
+    default_success: bool = False  # ``default`` is the only response, so also the success one
 
     def response_for(self, status_code: int) -> ResponseSpec | None:
-        """The declared response for a status: exact, then ``4XX``-style range, then default."""
-        return (
-            self.responses.get(str(status_code))
-            or self.responses.get(f"{status_code // 100}XX")
-            or self.responses.get("default")
+        """The declared response for a status: exact, then ``4XX``-style range, then default
+        (for a success status only when ``default`` is the success response too)."""
+        found = self.responses.get(str(status_code)) or self.responses.get(
+            f"{status_code // 100}XX"
         )
+        if found is None and (status_code >= 400 or self.default_success):
+            found = self.responses.get("default")
+        return found

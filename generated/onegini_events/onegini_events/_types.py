@@ -16,12 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, SupportsIndex, TypeAlias
+from typing import IO, Annotated, Any, SupportsIndex, TypeAlias
 
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import PydanticCustomError, core_schema
 
-__all__ = ["NAIVE_DATETIME", "REQUEST_CONTEXT", "DateTime", "Timestamp"]
+__all__ = ["NAIVE_DATETIME", "REQUEST_CONTEXT", "DateTime", "FileContent", "Timestamp"]
 
 # The context the client validates and serializes arguments with; nothing else sets this key.
 REQUEST_CONTEXT: Mapping[str, str] = {"specgen": "request"}
@@ -106,3 +106,13 @@ class _ExactText:
 
 
 DateTime: TypeAlias = Annotated[dt.datetime, _ExactText()]
+
+
+FileContent: TypeAlias = (
+    bytes
+    | IO[bytes]
+    | tuple[str | None, bytes | IO[bytes]]
+    | tuple[str | None, bytes | IO[bytes], str | None]
+)
+"""A file to upload in a form, as httpx takes it: its bytes, a file opened in binary mode (named
+after the file), or ``(filename, content, content_type)`` (the content type may be left out)."""

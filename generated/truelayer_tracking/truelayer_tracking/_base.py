@@ -15,13 +15,14 @@ import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 import pydantic
 import pydantic_core
 
-from . import _serialize
-from ._spec import OperationSpec, ResponseSpec
+from . import _forms, _serialize
+from ._spec import FieldSpec, OperationSpec, ParamSpec, ResponseSpec
 from ._types import NAIVE_DATETIME, REQUEST_CONTEXT
 from .errors import (
     APIConnectionError,
@@ -132,7 +133,21 @@ class BaseClient:
                     )
                 continue
             value = _validate(op, param.python_name, param.adapter, value)
-            if param.location == "path":
+            if param.location == "querystring":
+                query.append(
+                    _forms.querystring(param, _dump(op, param.python_name, param.adapter, value))
+                )
+            elif param.content_type is not None:
+                text = _content_text(op, param, value)
+                if param.location == "path":
+                    path = path.replace("{" + param.name + "}", quote(text, safe=""))
+                elif param.location == "query":
+                    query.append(_serialize.encode_pairs([(param.name, text)]))
+                elif param.location == "header":
+                    headers[param.name] = text
+                else:
+                    cookies.append(f"{param.name}={text}")
+            elif param.location == "path":
                 path = path.replace("{" + param.name + "}", _serialize.path_value(param, value))
             elif param.location == "query":
                 query.extend(_serialize.query_items(param, value))
@@ -147,7 +162,7 @@ class BaseClient:
                 _serialize.encode_pairs([(k, str(v)) for k, v in options.extra_query.items()])
             )
         headers.update(options.extra_headers or {})
-        content = self._body_content(op, body, headers)
+        content = self._body_arguments(op, body, headers)
         url = self.base_url + path
         if query:
             url += "?" + "&".join(query)
@@ -156,34 +171,70 @@ class BaseClient:
             op.method,
             url,
             headers=headers,
-            content=content,
+            **content,
             extensions={"timeout": httpx.Timeout(timeout).as_dict()},
         )
 
-    def _body_content(
+    def _body_arguments(
         self, op: OperationSpec[Any], body: Any, headers: dict[str, str]
-    ) -> bytes | None:
+    ) -> dict[str, Any]:
+        """The body as ``httpx.Request`` keyword arguments (``content``, or ``files`` for a
+        multipart form, whose Content-Type httpx writes with its boundary)."""
         if op.body is None or body is None:
             if op.body is not None and op.body.required:
                 raise RequestValidationError(f"{op.operation_id}: body is required")
-            return None
+            return {}
+        if op.body.kind == "multipart":
+            parts = _forms.multipart_parts(op, self._form_values(op, body))
+            if parts:
+                return {"files": parts}
+            headers["Content-Type"] = op.body.media_type
+            return {}
         headers["Content-Type"] = op.body.media_type
+        if op.body.kind == "form":
+            return {"content": _forms.urlencoded(self._form_values(op, body)).encode()}
         if isinstance(body, bytes):
-            return body
-        if isinstance(body, str) and not op.body.media_type.endswith("json"):
-            return body.encode()
+            return {"content": body}
+        if op.body.kind == "binary":
+            return {"content": _forms.read_binary(op, body)}
+        if isinstance(body, str) and op.body.kind == "text":
+            return {"content": body.encode()}
         value = _validate(op, "body", op.body.adapter, body)
-        try:
-            data = op.body.adapter.dump_python(
-                value, mode="json", by_alias=True, exclude_unset=True, context=REQUEST_CONTEXT
+        data = _dump(op, "body", op.body.adapter, value)
+        if op.body.kind == "jsonl":
+            lines = [
+                json.dumps(item, separators=(",", ":"), ensure_ascii=False) + "\n" for item in data
+            ]
+            return {"content": "".join(lines).encode()}
+        return {"content": json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()}
+
+    def _form_values(
+        self, op: OperationSpec[Any], body: Any
+    ) -> list[tuple[FieldSpec | None, str, Any]]:
+        """The fields of a form body, values checked against their schema (files as given)."""
+        if not isinstance(body, Mapping):
+            raise RequestValidationError(
+                f"{op.operation_id}: body: a form body must be a mapping of fields"
             )
-        except pydantic_core.PydanticSerializationError as exc:  # e.g. a naive datetime in a model
-            reason = NAIVE_DATETIME if NAIVE_DATETIME in str(exc) else str(exc)
-            raise RequestValidationError(f"{op.operation_id}: body: {reason}") from None
-        if op.body.media_type == "application/x-www-form-urlencoded":
-            pairs = [(str(k), _serialize.scalar(v)) for k, v in dict(data).items() if v is not None]
-            return _serialize.encode_pairs(pairs).encode()
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+        assert op.body is not None
+        known = {f.name: f for f in op.body.fields}
+        for f in op.body.fields:
+            if f.required and body.get(f.name) is None:
+                raise RequestValidationError(f"{op.operation_id}: body: {f.name} is required")
+        values: list[tuple[FieldSpec | None, str, Any]] = []
+        for name, value in body.items():
+            spec = known.get(name)
+            if value is None:
+                continue
+            if spec is not None and not spec.file:
+                value = _dump(
+                    op,
+                    f"body.{name}",
+                    spec.adapter,
+                    _validate(op, f"body.{name}", spec.adapter, value),
+                )
+            values.append((spec, str(name), value))
+        return values
 
     # -- the call plan -------------------------------------------------------------------------
 
@@ -267,7 +318,12 @@ class BaseClient:
             return Raw(response, response.text, response.text)
         if spec.kind == "binary":
             return Raw(response, response.content, response.content)
-        data = _json_body(op, response)
+        if spec.kind == "jsonl":
+            data: Any = _json_lines(op, response)
+        elif spec.kind == "events":
+            data = _server_sent_events(response.text)
+        else:
+            data = _json_body(op, response)
         try:
             return Raw(
                 response, data, spec.adapter.validate_python(data, by_alias=True, by_name=False)
@@ -288,6 +344,30 @@ def too_deep(op: OperationSpec[Any], response: httpx.Response) -> ResponseValida
         f"{op.operation_id}: response body is nested too deeply to read",
         response=response,
         body=response.text,
+    )
+
+
+def _dump(op: OperationSpec[Any], name: str, adapter: pydantic.TypeAdapter[Any], value: Any) -> Any:
+    """``value`` (already validated) as JSON data, as the request sends it."""
+    try:
+        return adapter.dump_python(
+            value, mode="json", by_alias=True, exclude_unset=True, context=REQUEST_CONTEXT
+        )
+    except pydantic_core.PydanticSerializationError as exc:  # e.g. a naive datetime in a model
+        reason = NAIVE_DATETIME if NAIVE_DATETIME in str(exc) else str(exc)
+        raise RequestValidationError(f"{op.operation_id}: {name}: {reason}") from None
+
+
+def _content_text(op: OperationSpec[Any], param: ParamSpec, value: Any) -> str:
+    """The text of a parameter described by ``content``: JSON text for a JSON media type."""
+    data = _dump(op, param.python_name, param.adapter, value)
+    media = (param.content_type or "").split(";")[0].strip().lower()
+    if media == "application/json" or media.endswith("+json"):
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return (
+        data
+        if isinstance(data, str)
+        else json.dumps(data, separators=(",", ":"), ensure_ascii=False)
     )
 
 
@@ -361,6 +441,53 @@ def _json_body(op: OperationSpec[Any], response: httpx.Response) -> Any:
         ) from None
     except RecursionError:
         raise too_deep(op, response) from None
+
+
+def _json_lines(op: OperationSpec[Any], response: httpx.Response) -> list[Any]:
+    """The items of a sequence of JSON texts (JSON Lines, NDJSON, or RFC 7464 JSON text
+    sequences), one a line; blank lines are skipped."""
+    items = []
+    for number, line in enumerate(response.text.replace("\x1e", "\n").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            items.append(json.loads(line))
+        except ValueError as exc:
+            raise ResponseValidationError(
+                f"{op.operation_id}: line {number} of the response is not valid JSON: {exc}",
+                response=response,
+                body=response.text,
+            ) from None
+        except RecursionError:
+            raise too_deep(op, response) from None
+    return items
+
+
+def _server_sent_events(text: str) -> list[dict[str, Any]]:
+    """The events of a ``text/event-stream`` body, each with the fields it has (``event``,
+    ``data``, ``id``, ``retry``), as the HTML standard parses them."""
+    events: list[dict[str, Any]] = []
+    event: dict[str, Any] = {}
+    data: list[str] = []
+    for line in [*text.splitlines(), ""]:
+        if not line:
+            if data:
+                event["data"] = "\n".join(data)
+            if event:
+                events.append(event)
+            event, data = {}, []
+            continue
+        if line.startswith(":"):
+            continue  # a comment
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "data":
+            data.append(value)
+        elif name in ("event", "id"):
+            event[name] = value
+        elif name == "retry" and value.isdigit():
+            event["retry"] = int(value)
+    return events
 
 
 def _status_error(
