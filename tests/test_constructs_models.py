@@ -432,3 +432,68 @@ def test_property_names_that_shadow_or_collide(
     code = (gen.folder / gen.package / "models.py").read_text()
     assert "builtins" not in code and "from ._types import DateTime as" in code
     mypy_clean(generated, mypy_lines, "properties")
+
+
+def test_reference_into_a_component_sub_schema(tmp_path: Path) -> None:
+    """``#/components/schemas/Video/properties/id`` (as PeerTube's spec writes) names a part of a
+    component: the response reads that part, and the component stays a model."""
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "Parts", "version": "1"},
+        "paths": {
+            "/videos/{id}": {
+                "get": {
+                    "operationId": "getVideoId",
+                    "parameters": [
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"$ref": "#/components/schemas/Video/properties/id"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Video/properties/id"}
+                                }
+                            },
+                        },
+                        "404": {
+                            "description": "missing",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Missing"}
+                                }
+                            },
+                        },
+                    },
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "Video": {
+                    "type": "object",
+                    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                },
+                "Missing": {
+                    "type": "object",
+                    "properties": {"video": {"$ref": "#/components/schemas/Video/properties/id"}},
+                },
+            }
+        },
+    }
+    path = tmp_path / "parts.json"
+    path.write_text(json.dumps(spec))
+    gen = generate(path, tmp_path / "out", "cm_parts", "--strict")
+    assert gen.result.exit_code == 0, gen.result.output
+    seen: list[httpx.Request] = []
+    client = client_answering(gen.module(), "Parts", 7, seen)
+    assert client.get_video_id(id=7) == 7
+    assert seen[0].url.path == "/videos/7"
+    models = gen.module("models")
+    assert models.Missing.model_validate({"video": 3}).video == 3
+    assert models.Video(id=1, name="n").id == 1
