@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -254,8 +255,8 @@ def _spec_for_diff(specs_dir: Path, argument: str, overlay_from: str | None) -> 
     source = load_document(path)
     if overlay_from is None:
         problems = validate_spec(source.data, source)
-        if problems:
-            raise SpecgenError(problems)
+        if problems:  # strictly: a diff of a repaired copy would show changes nobody made
+            raise SpecgenError([dataclasses.replace(d, severity="error") for d in problems])
         return source.data
     api = load_api(specs_dir, overlay_from, check=False)
     return effective_api(api.key, api.folder, api.config, source, api.overlay).spec

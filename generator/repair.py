@@ -332,16 +332,16 @@ class Repairs:
         if tokens[:2] == ["components", "schemas"] and len(tokens) >= 3:
             schemas = self.spec["components"]["schemas"]
             schemas[tokens[2]] = {}
-            self.report.warn(pointer, f"schema {tokens[2]!r} read as any value: {message}")
+            self.report.warn(pointer, f"{message}: schema {tokens[2]!r} read as any value")
             return True
         if tokens[:1] == ["components"] and len(tokens) >= 3:
             section = self.spec["components"][tokens[1]]
             section.pop(tokens[2], None)
-            self.report.warn(pointer, f"{tokens[1]} {tokens[2]!r} left out: {message}")
+            self.report.warn(pointer, f"{message}: {tokens[1]} {tokens[2]!r} left out")
             return True
         if tokens and (tokens[0] in _OPTIONAL_SECTIONS or tokens[0].startswith("x-")):
             self.spec.pop(tokens[0], None)
-            self.report.warn(pointer, f"{tokens[0]!r} ignored: {message}")
+            self.report.warn(pointer, f"{message}: {tokens[0]!r} ignored")
             return True
         if tokens[:1] == ["info"] or (not tokens and "'info'" in message):
             return self.info(pointer if tokens else "/info", message)
@@ -365,7 +365,7 @@ class Repairs:
         item = paths.pop(path, None)
         count = len(list(self._operations_of(item, ""))) if isinstance(item, dict) else 0
         self.operations_removed += count
-        self.report.warn(pointer, f"path skipped ({count} operations): {message}")
+        self.report.warn(pointer, f"{message}: path {path!r} skipped ({count} operations)")
         return True
 
     def extension(self, pointer: str, message: str) -> bool:
