@@ -320,6 +320,36 @@ class Repairs:
             return True
         return self.degrade(where, message)
 
+    def description(self, pointer: str, message: str) -> bool:
+        """A missing ``description`` (required on responses) is only documentation: empty."""
+        node = node_at(self.spec, pointer)
+        if message != "'description' is a required property" or not isinstance(node, dict):
+            return False
+        node["description"] = ""
+        self.report.warn(pointer, f"{message}: read as empty")
+        return True
+
+    def schema(self, pointer: str, message: str) -> bool:
+        """A schema the validator refuses is read as any value: only that (sub-)schema."""
+        tokens = enclosing_schema(parse_pointer(pointer))
+        holder = node_at(self.spec, to_pointer(tokens)) if tokens is not None else MISSING
+        if tokens is None or not isinstance(holder, (dict, bool)) or holder in ({}, True):
+            return False
+        parent = node_at(self.spec, to_pointer(tokens[:-1]))
+        kept = (
+            {k: holder[k] for k in ("description", "title") if isinstance(holder.get(k), str)}
+            if isinstance(holder, dict)
+            else {}
+        )
+        if isinstance(parent, dict):
+            parent[tokens[-1]] = kept
+        elif isinstance(parent, list):
+            parent[int(tokens[-1])] = kept
+        else:
+            return False
+        self.report.warn(pointer, f"{message}: this schema is read as any value")
+        return True
+
     def degrade(self, pointer: str, message: str) -> bool:
         """Leave out the smallest thing enclosing ``pointer``; False when that is the spec."""
         tokens = parse_pointer(pointer)
@@ -392,6 +422,36 @@ def _operation_tokens(tokens: list[str]) -> list[str] | None:
 
 
 _SCHEMA_TOKENS = {"schema", "itemSchema", "schemas"}
+_SUBSCHEMA_MAPS = {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
+_SUBSCHEMA_LISTS = {"allOf", "anyOf", "oneOf", "prefixItems"}
+_SUBSCHEMAS = {
+    "items", "additionalProperties", "not", "contains", "if", "then", "else",
+    "unevaluatedProperties", "unevaluatedItems", "propertyNames",
+}  # fmt: skip
+
+
+def enclosing_schema(tokens: list[str]) -> list[str] | None:
+    """The tokens of the smallest schema enclosing ``tokens``, or None outside any schema.
+
+    A schema starts at a component schema or after a ``schema`` (``itemSchema``) key, and goes
+    down through subschema keywords (``properties/<name>``, ``items``, ``allOf/<i>``...).
+    """
+    roots = [i + 1 for i, t in enumerate(tokens) if t in ("schema", "itemSchema")]
+    if tokens[:2] == ["components", "schemas"] and len(tokens) >= 3:
+        roots.append(3)
+    if not roots:
+        return None
+    end = position = max(roots)
+    while position < len(tokens):
+        token = tokens[position]
+        if token in _SUBSCHEMA_MAPS | _SUBSCHEMA_LISTS and position + 1 < len(tokens):
+            position += 2
+        elif token in _SUBSCHEMAS:
+            position += 1
+        else:
+            break
+        end = position
+    return tokens[:end]
 
 
 def _is_schema_place(tokens: list[str]) -> bool:

@@ -162,7 +162,11 @@ def _repair(repairs: Repairs, error: jsonschema.ValidationError, version: str) -
     keys = _unexpected_keys(cause)
     if keys and repairs.unknown_keys(pointer, keys, version):
         return True
-    if repairs.path_parameter(pointer) or repairs.degrade(pointer, message):
+    if repairs.path_parameter(pointer) or repairs.description(pointer, message):
+        return True
+    if repairs.schema(pointer, message):
+        return True
+    if repairs.degrade(pointer, message):
         return True
     report.error(pointer, message)
     return False
@@ -202,7 +206,9 @@ def real_cause(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
             branches.setdefault(branch, []).append(sub)
         candidates = list(branches.values())
         has_ref = isinstance(error.instance, Mapping) and "$ref" in error.instance
-        if not has_ref:
+        if has_ref:  # a reference that is wrong: what is wrong with it
+            candidates = [b for b in candidates if any(map(_about_reference, b))] or candidates
+        else:
             candidates = [
                 b for b in candidates if not all(map(_asks_for_reference, b))
             ] or candidates
@@ -210,6 +216,10 @@ def real_cause(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
         fewest = min(candidates, key=lambda branch: len(branch))
         error = min(fewest, key=relevance)
     return error
+
+
+def _about_reference(error: jsonschema.ValidationError) -> bool:
+    return list(error.path)[:1] == ["$ref"]
 
 
 def _asks_for_reference(error: jsonschema.ValidationError) -> bool:
