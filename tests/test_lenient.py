@@ -388,7 +388,9 @@ def test_swagger_2_is_refused_with_how_to_convert(tmp_path: Path) -> None:
     ],
 )
 def test_shadowing_names_are_refused(tmp_path: Path, option: str, value: str, message: str) -> None:
-    result = run("generate", "--spec", LENIENT / "v32.yaml", option, value, "--output", tmp_path)
+    result = run(
+        "generate", "--spec", LENIENT / "brackets.yaml", option, value, "--output", tmp_path
+    )
     assert result.exit_code == 1
     assert lines_of(result, "error") == [f"error: {option} {value!r} {message} of that name"] or (
         message in result.stderr
