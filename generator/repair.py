@@ -100,6 +100,7 @@ class Repairs:
     def normalise(self) -> None:
         """Repair the common slips whose fix is certain, before the validator sees them."""
         self._info_version()
+        self._query_strings_in_paths()
         for path, item, base in self._path_items():
             self._path_parameters(path, item, base)
             for method, operation in self._operations_of(item, base):
@@ -116,6 +117,46 @@ class Repairs:
                 "/info/version",
                 f"info.version must be a string: read {version!r} as {str(version)!r}",
             )
+
+    def _query_strings_in_paths(self) -> None:
+        """``/search?term={term}`` as a path: the query string is not part of the path.
+
+        Its names are query parameters the operation declares as such; read as template names
+        they would become path parameters sent twice.
+        """
+        paths = self.spec.get("paths")
+        if not isinstance(paths, dict):
+            return
+        for path in [p for p in paths if isinstance(p, str) and "?" in p]:
+            bare = path.split("?", 1)[0]
+            pointer = to_pointer(["paths", path])
+            if bare in paths:
+                continue  # both written: the validator's findings decide
+            paths[bare] = item = paths.pop(path)
+            self.report.warn(pointer, f"a path holds a query string: read as {bare!r}")
+            if isinstance(item, dict):
+                names = set(_TEMPLATE.findall(path.split("?", 1)[1]))
+                self._query_parameters(item, to_pointer(["paths", bare]), names)
+
+    def _query_parameters(self, item: dict[str, Any], base: str, names: set[str]) -> None:
+        """Parameters named in a path's query string but declared ``in: path`` go in the query."""
+        holders = [
+            (base, item),
+            *((f"{base}/{m}", op) for m, op in self._operations_of(item, base)),
+        ]
+        for where, holder in holders:
+            params = holder.get("parameters")
+            for index, raw in enumerate(params if isinstance(params, list) else []):
+                param, pointer = self._resolved(raw, f"{where}/parameters/{index}")
+                if not (isinstance(param, dict) and param.get("in") == "path"):
+                    continue
+                if param.get("name") in names:
+                    param["in"] = "query"
+                    self.report.warn(
+                        pointer,
+                        f"parameter {quoted(param['name'])} is in the path's query string, "
+                        "not in the path: sent as a query parameter",
+                    )
 
     def _path_items(self) -> Iterator[tuple[str, dict[str, Any], str]]:
         paths = self.spec.get("paths")
@@ -144,7 +185,10 @@ class Repairs:
             self._path_parameter_list(where, holder, set(in_template))
         path_level = self._declared(item)
         for method, operation in self._operations_of(item, base):
-            declared = path_level | self._declared(operation)
+            own = self._declared(operation)
+            if path_level is None or own is None:
+                continue  # a parameter reference leads nowhere: repaired with the references
+            declared = path_level | own
             missing = [name for name in dict.fromkeys(in_template) if name not in declared]
             for name in missing:
                 params = operation.setdefault("parameters", [])
@@ -186,11 +230,14 @@ class Repairs:
                 )
         holder["parameters"] = kept
 
-    def _declared(self, holder: dict[str, Any]) -> set[str]:
+    def _declared(self, holder: dict[str, Any]) -> set[str] | None:
+        """Names of the path parameters ``holder`` declares; None when one is unknown."""
         params = holder.get("parameters")
         names: set[str] = set()
         for raw in params if isinstance(params, list) else []:
             param, _ = self._resolved(raw, "")
+            if param is None:
+                return None
             if isinstance(param, dict) and param.get("in") == "path":
                 names.add(str(param.get("name")))
         return names

@@ -9,6 +9,7 @@ copy (``repair.Repairs``) and reported as a warning, which ``--strict`` turns in
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -138,8 +139,13 @@ def _validator_errors(
     errors: list[jsonschema.ValidationError] = []
     try:
         for error in validator_class(spec).iter_errors():
-            if "is not unique" not in error.message:  # operationIds: checked here, with pointers
-                errors.append(error)
+            if "is not unique" in error.message:  # operationIds: checked here, with pointers
+                continue
+            if error.validator == "format" and error.validator_value == "regex":
+                # Checked with Python's re, while the generated models compile patterns with
+                # pydantic's engine (which reads \p{L}): the models stage decides.
+                continue
+            errors.append(error)
     except RecursionError:
         raise
     except Exception as exc:  # the validator itself failed on this input
@@ -148,23 +154,31 @@ def _validator_errors(
 
 
 def _repair(repairs: Repairs, error: jsonschema.ValidationError, version: str) -> bool:
-    """Repair the cause of ``error``; False if it was gone already. Unrepairable: an error."""
+    """Repair the cause of ``error`` (unrepairable: an error in the report).
+
+    True when the spec should be validated again: a repair can uncover a problem the first
+    one hid. Dropping a default that does not fit cannot, so a spec whose only slips are such
+    defaults is validated once (on a large spec a pass costs seconds).
+    """
     spec, report = repairs.spec, repairs.report
     schema_parts = getattr(error, "specgen_default_of", None)
     cause = real_cause(error)
     message = shorten(cause.message)
     if schema_parts is not None:  # a default that does not fit its schema
         pointer = physical_pointer(spec, schema_parts)
-        return pointer is not None and repairs.default(pointer, message)
+        if pointer is None:
+            return False
+        was_date = isinstance(node_at(spec, f"{pointer}/default"), dt.date)
+        return repairs.default(pointer, message) and was_date  # a date became text: recheck
     pointer = physical_pointer(spec, cause.absolute_path)
     if pointer is None:
         return False  # inside something an earlier repair removed
     keys = _unexpected_keys(cause)
     if keys and repairs.unknown_keys(pointer, keys, version):
         return True
-    if repairs.path_parameter(pointer) or repairs.description(pointer, message):
-        return True
-    if repairs.schema(pointer, message):
+    if repairs.description(pointer, message):
+        return False
+    if repairs.path_parameter(pointer) or repairs.schema(pointer, message):
         return True
     if repairs.degrade(pointer, message):
         return True

@@ -440,3 +440,43 @@ def test_generated_slips_package_is_mypy_clean(slips: tuple[Result, Path]) -> No
         timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# -- what real specs showed: a query string in a path, patterns Python's re cannot read ---------
+
+
+def test_a_query_string_in_a_path_is_sent_as_query_parameters(tmp_path: Path) -> None:
+    spec = LENIENT / "query-in-path.yaml"
+    result = run("generate", "--spec", spec, "--output", tmp_path)
+    assert result.exit_code == 0, result.output
+    warnings = lines_of(result, "warning")
+    assert warnings[0].startswith(f"warning: {spec}:5 at /paths/~1search?term={{term}}&amount=")
+    assert "a path holds a query string: read as '/search'" in warnings[0]
+    assert [w.split(": ", 2)[1].rsplit(" at ", 1)[1] for w in warnings[1:]] == [
+        "/paths/~1search/get/parameters/0",
+        "/paths/~1search/get/parameters/1",
+    ]
+    package = import_package(tmp_path / "icons", "icons")
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
+
+    transport = httpx.Client(transport=httpx.MockTransport(handler))
+    package.Icons(base_url="https://x.test", http_client=transport).search(term="cat", amount=2)
+    assert (seen[0].url.path, dict(seen[0].url.params)) == (
+        "/search",
+        {"term": "cat", "amount": "2"},
+    )
+
+
+def test_patterns_are_left_to_the_engine_of_the_generated_models() -> None:
+    r"""``\p{L}`` is no Python ``re`` syntax, but pydantic's engine reads it (6 AWS specs)."""
+    text = (
+        (LENIENT / "v32.yaml")
+        .read_text()
+        .replace("id: {type: string}", r"id: {type: string, pattern: '^\p{L}+$'}")
+    )
+    document = parse_document(LENIENT / "v32.yaml", text)
+    assert validate_spec(document.data, document) == []
