@@ -285,19 +285,7 @@ def test_check_is_lenient_unless_strict(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "specs" / "onegini-events", specs / "onegini-events")
     shutil.copytree(ROOT / "generated" / "onegini_events", generated / "onegini_events")
     spec = specs / "onegini-events" / "openapi.yaml"
-    data = yaml.safe_load(spec.read_text())
-    operation = next(iter(next(iter(data["paths"].values())).values()))
-    assert "title" not in operation
-    text = spec.read_text()
-    operation_id = operation["operationId"]
-    assert text.count(f"operationId: {operation_id}\n") == 1
-    indent = text.split(f"operationId: {operation_id}\n")[0].rsplit("\n", 1)[1]
-    spec.write_text(
-        text.replace(
-            f"operationId: {operation_id}\n",
-            f"operationId: {operation_id}\n{indent}title: A slip\n",
-        )
-    )
+    spec.write_text(_with_a_title_slip(spec))
     lenient = run("check", "--specs", specs, "--output", generated)
     assert lenient.exit_code == 0, lenient.output
     assert "'title' is not an OpenAPI" in lenient.output
@@ -480,3 +468,33 @@ def test_patterns_are_left_to_the_engine_of_the_generated_models() -> None:
     )
     document = parse_document(LENIENT / "v32.yaml", text)
     assert validate_spec(document.data, document) == []
+
+
+def _with_a_title_slip(spec: Path) -> str:
+    """The text of ``spec`` with a ``title`` on its first operation (3.0 and 3.1 refuse it)."""
+    text = spec.read_text()
+    operation_id = next(iter(next(iter(yaml.safe_load(text)["paths"].values())).values()))[
+        "operationId"
+    ]
+    key = f"operationId: {operation_id}\n"
+    indent = text.split(key)[0].rsplit("\n", 1)[1]
+    return text.replace(key, f"{key}{indent}title: A slip\n", 1)
+
+
+def test_update_is_lenient_unless_strict(tmp_path: Path) -> None:
+    specs, generated = tmp_path / "specs", tmp_path / "generated"
+    shutil.copytree(ROOT / "specs" / "onegini-events", specs / "onegini-events")
+    shutil.copytree(ROOT / "generated" / "onegini_events", generated / "onegini_events")
+    spec = specs / "onegini-events" / "openapi.yaml"
+    before = spec.read_bytes()
+    new = tmp_path / "new.yaml"
+    new.write_text(_with_a_title_slip(spec))
+    args = ["--specs", specs, "--output", generated, "--from", new, "onegini-events"]
+    strict = run("update", "--strict", *args)
+    assert strict.exit_code == 1
+    assert any("'title' is not an OpenAPI" in line for line in lines_of(strict, "error"))
+    assert spec.read_bytes() == before
+    lenient = run("update", *args)
+    assert lenient.exit_code == 0, lenient.output
+    assert any("'title' is not an OpenAPI" in line for line in lines_of(lenient, "warning"))
+    assert spec.read_text() == new.read_text()
