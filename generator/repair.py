@@ -274,8 +274,9 @@ class Repairs:
         if not isinstance(holder, dict) or not keys:
             return False
         if parse_pointer(pointer) == ["paths"]:  # a path that does not start with "/"
-            return all(self.degrade(to_pointer(["paths", key]), "a path must start with '/'")
-                       for key in keys)  # fmt: skip
+            for key in keys:
+                self._drop_path(key, to_pointer(["paths", key]), "a path must start with '/'")
+            return True
         for key in keys:
             where = f"{pointer}/{escape_token(key)}"
             if key == "const" and version.startswith("3.0.") and "enum" not in holder:

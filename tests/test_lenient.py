@@ -498,3 +498,19 @@ def test_update_is_lenient_unless_strict(tmp_path: Path) -> None:
     assert lenient.exit_code == 0, lenient.output
     assert any("'title' is not an OpenAPI" in line for line in lines_of(lenient, "warning"))
     assert spec.read_text() == new.read_text()
+
+
+def test_a_path_without_a_slash_is_skipped_and_counted(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "openapi: 3.0.3\ninfo: {title: Slash, version: '1'}\npaths:\n"
+        "  things:\n    get:\n      responses: {'204': {description: ok}}\n"
+        "  /ok:\n    get:\n      responses: {'204': {description: ok}}\n"
+    )
+    result = run("generate", "--spec", spec, "--output", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert lines_of(result, "warning") == [
+        f"warning: {spec}:4 at /paths/things: a path must start with '/': "
+        "path 'things' skipped (1 operations)"
+    ]
+    assert "1 of 2 operations" in result.stdout
