@@ -255,7 +255,8 @@ class Repairs:
         op_id = operation.get("operationId")
         if not isinstance(op_id, str) or op_id.isprintable():
             return
-        clean = "".join(c for c in op_id if c.isprintable()).strip()
+        # An underscore keeps the words apart, so the method name is the one the raw id gives.
+        clean = "".join(c if c.isprintable() else "_" for c in op_id).strip("_ ")
         where = f"{pointer}/operationId"
         if clean:
             operation["operationId"] = clean
