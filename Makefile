@@ -19,7 +19,7 @@ test: $(STAMP)  ## the whole test suite
 	$(BIN)/python -m pytest
 
 check: $(STAMP)  ## the CI drift check
-	$(BIN)/specgen check
+	$(BIN)/specgen check --strict
 
 lint: $(STAMP)  ## ruff and mypy on the toolkit
 	$(BIN)/ruff check generator tests

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -16,7 +17,7 @@ from generator.bundle import load_spec
 from generator.check import run_check
 from generator.diff import diff_specs, exit_code, render_json, render_markdown, render_text
 from generator.errors import Report, SpecgenError
-from generator.pipeline import generate_api, generate_in_memory, spec_file_target
+from generator.pipeline import Generation, generate_in_memory, spec_file_target, target_of
 from generator.project import effective_api, list_apis, load_api
 from generator.record import record
 from generator.render import environment
@@ -44,6 +45,11 @@ output_option = click.option(
     show_default=True,
     help="Folder holding one generated package per API.",
 )
+strict_option = click.option(
+    "--strict",
+    is_flag=True,
+    help="Treat warnings (an operation or schema left out, a value ignored) as errors.",
+)
 templates_option = click.option(
     "--templates",
     "templates_dir",
@@ -65,7 +71,7 @@ def reported_errors() -> Iterator[None]:
 
 def echo_diagnostics(exc: SpecgenError) -> None:
     for diagnostic in exc.diagnostics:
-        click.echo(f"error: {diagnostic}", err=True)
+        click.echo(f"{diagnostic.severity}: {diagnostic}", err=True)
 
 
 def selected_apis(specs_dir: Path, names: tuple[str, ...]) -> list[str]:
@@ -93,20 +99,29 @@ def main() -> None:
 
 @main.command()
 @specs_option
+@strict_option
 @click.argument("apis", nargs=-1)
-def validate(specs_dir: Path, apis: tuple[str, ...]) -> None:
-    """Apply overlays and validate each API's spec (all APIs when none are named)."""
+def validate(specs_dir: Path, strict: bool, apis: tuple[str, ...]) -> None:
+    """Check each API's spec as generate does, writing nothing (all APIs when none are named).
+
+    The overlay is applied, the spec validated, and the client and models built in memory:
+    what generate would refuse or leave out is reported here, warnings included.
+    """
     failed = 0
+    env = environment()
     with reported_errors():
         names = selected_apis(specs_dir, apis)
     for name in names:
         try:
-            load_api(specs_dir, name)
+            api = load_api(specs_dir, name, check=False)
+            report = Report(api.source.name, api.source.line_of)
+            generation = generate_in_memory(api.spec, api.source.name, target_of(api), env, report)
+            finish(report, strict)
         except SpecgenError as exc:
             failed += 1
             echo_diagnostics(exc)
             continue
-        click.echo(f"ok: {name}")
+        click.echo(f"ok: {name}" + (f" ({generation.summary(report)})" if report.warnings else ""))
     if failed:
         click.echo(f"{failed} of {len(names)} specs invalid", err=True)
         sys.exit(1)
@@ -133,12 +148,15 @@ def bundle(specs_dir: Path, api: str) -> None:
     default=None,
     help="Generate from this one OpenAPI file instead of the APIs in --specs.",
 )
-@click.option("--package", default=None, help="Package name for --spec (default: from the title).")
 @click.option(
-    "--strict",
-    is_flag=True,
-    help="Treat warnings (an operation or schema left out, a value ignored) as errors.",
+    "--overlay",
+    "overlay_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="An OpenAPI Overlay applied to --spec first (fixes to a vendor spec).",
 )
+@click.option("--package", default=None, help="Package name for --spec (default: from the title).")
+@strict_option
 @click.option(
     "--client-name", default=None, help="Client class for --spec (default: from the title)."
 )
@@ -148,6 +166,7 @@ def generate(
     output_dir: Path,
     templates_dir: Path | None,
     spec_file: Path | None,
+    overlay_file: Path | None,
     package: str | None,
     client_name: str | None,
     strict: bool,
@@ -160,10 +179,12 @@ def generate(
     """
     env = environment(templates_dir)
     with reported_errors():
+        if spec_file is None and (overlay_file, package, client_name) != (None, None, None):
+            raise SpecgenError("--overlay, --package and --client-name go with --spec")
         if spec_file is not None:
             if apis:
                 raise SpecgenError("give either --spec or API names, not both")
-            source, target = spec_file_target(spec_file, package, client_name)
+            source, target = spec_file_target(spec_file, package, client_name, overlay_file)
             report = Report(source.name, source.line_of)
             generation = generate_in_memory(source.data, source.name, target, env, report)
             finish(report, strict)
@@ -172,12 +193,20 @@ def generate(
             return
         names = selected_apis(specs_dir, apis)
         for index, name in enumerate(names, 1):
-            api = load_api(specs_dir, name)
-            report = Report(api.source.name, api.source.line_of)
-            folder, done = generate_api(api, output_dir, env, report, strict=strict)
-            for diagnostic in report.warnings:
-                click.echo(f"warning: {diagnostic}", err=True)
+            folder, done, report = _generate_api(specs_dir, name, output_dir, env, strict)
             click.echo(f"[{index}/{len(names)}] {name}: wrote {folder}: {done.summary(report)}")
+
+
+def _generate_api(
+    specs_dir: Path, name: str, output_dir: Path, env: Any, strict: bool
+) -> tuple[Path, Generation, Report]:
+    api = load_api(specs_dir, name, check=False)  # checked as generation goes, leniently or not
+    report = Report(api.source.name, api.source.line_of)
+    generation = generate_in_memory(api.spec, api.source.name, target_of(api), env, report)
+    finish(report, strict)
+    folder = output_dir / api.config.package
+    write_package(folder, generation.files)
+    return folder, generation, report
 
 
 def finish(report: Report, strict: bool) -> None:
@@ -192,14 +221,24 @@ def finish(report: Report, strict: bool) -> None:
 @specs_option
 @output_option
 @templates_option
+@strict_option
 @click.argument("apis", nargs=-1)
 def check(
-    specs_dir: Path, output_dir: Path, templates_dir: Path | None, apis: tuple[str, ...]
+    specs_dir: Path,
+    output_dir: Path,
+    templates_dir: Path | None,
+    strict: bool,
+    apis: tuple[str, ...],
 ) -> None:
     """The CI drift check: specs valid, generated/ current, recordings fit (writes nothing)."""
     with reported_errors():
         report = run_check(
-            specs_dir, output_dir, environment(templates_dir), list(apis) or None, click.echo
+            specs_dir,
+            output_dir,
+            environment(templates_dir),
+            list(apis) or None,
+            click.echo,
+            strict=strict,
         )
     sys.exit(0 if report.ok else 1)
 
@@ -216,8 +255,8 @@ def _spec_for_diff(specs_dir: Path, argument: str, overlay_from: str | None) -> 
     source = load_spec(path)  # with the files it refers to in its folder, bundled
     if overlay_from is None:
         problems = validate_spec(source.data, source)
-        if problems:
-            raise SpecgenError(problems)
+        if problems:  # strictly: a diff of a repaired copy would show changes nobody made
+            raise SpecgenError([dataclasses.replace(d, severity="error") for d in problems])
         return source.data
     api = load_api(specs_dir, overlay_from, check=False)
     return effective_api(api.key, api.folder, api.config, source, api.overlay).spec
@@ -294,14 +333,19 @@ def record_command(
     show_default=True,
     help="Refuse the update when the diff has changes of this kind.",
 )
+@strict_option
 @click.argument("api")
-def update(specs_dir: Path, output_dir: Path, source: str, fail_on: str, api: str) -> None:
+def update(
+    specs_dir: Path, output_dir: Path, source: str, fail_on: str, strict: bool, api: str
+) -> None:
     """Replace API's spec by a new version: overlay, diff, regenerate, check recordings.
 
     Nothing is changed unless every step succeeds.
     """
     with reported_errors():
-        plan = plan_update(specs_dir, api, source, environment())
+        plan = plan_update(specs_dir, api, source, environment(), strict=strict)
+    for diagnostic in plan.warnings:
+        click.echo(f"warning: {diagnostic}", err=True)
     click.echo(render_text(plan.changes).rstrip("\n"))
     if exit_code(plan.changes, fail_on):  # type: ignore[arg-type]
         click.echo(f"error: update refused (--fail-on {fail_on}); nothing changed", err=True)

@@ -140,8 +140,17 @@ class Report:
         return [d for d in self.diagnostics if d.severity == "warning"]
 
     def raise_for(self, *, strict: bool) -> None:
-        """Raise all diagnostics as errors if there are errors, or warnings under ``strict``."""
+        """Raise all diagnostics if there are errors, or warnings under ``strict``.
+
+        Under ``strict`` every warning is raised as an error; otherwise warnings stay warnings
+        beside the errors that stop the spec.
+        """
         if self.errors or (strict and self.warnings):
             raise SpecgenError(
-                [Diagnostic(d.file, d.pointer, d.message, d.line) for d in self.diagnostics]
+                [
+                    Diagnostic(
+                        d.file, d.pointer, d.message, d.line, "error" if strict else d.severity
+                    )
+                    for d in self.diagnostics
+                ]
             )

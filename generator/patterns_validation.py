@@ -18,8 +18,10 @@ from jsonschema_path.paths import SchemaPath
 from openapi_schema_validator import (
     OAS30Validator,
     OAS31Validator,
+    OAS32Validator,
     oas30_format_checker,
     oas31_format_checker,
+    oas32_format_checker,
 )
 from openapi_spec_validator.validation import keywords
 from openapi_spec_validator.validation.keywords import KeywordValidator
@@ -44,8 +46,10 @@ def _pattern(
 
 _FORMATS_30 = _without_regex(oas30_format_checker)
 _FORMATS_31 = _without_regex(oas31_format_checker)
+_FORMATS_32 = _without_regex(oas32_format_checker)
 _Values30: Any = extend(OAS30Validator, {"pattern": _pattern})  # type: ignore[no-untyped-call]
 _Values31: Any = extend(OAS31Validator, {"pattern": _pattern})  # type: ignore[no-untyped-call]
+_Values32: Any = extend(OAS32Validator, {"pattern": _pattern})  # type: ignore[no-untyped-call]
 
 
 class _ValueValidator30(keywords.OpenAPIV30ValueValidator):
@@ -58,6 +62,11 @@ class _ValueValidator31(keywords.OpenAPIV31ValueValidator):
     value_validator_format_checker = _FORMATS_31
 
 
+class _ValueValidator32(keywords.OpenAPIV32ValueValidator):
+    value_validator_cls = _Values32
+    value_validator_format_checker = _FORMATS_32
+
+
 class _SchemaValidator30(keywords.OpenAPIV30SchemaValidator):
     def _get_schema_checker(self, schema: SchemaPath, schema_value: Any) -> Callable[[Any], None]:
         return partial(OAS30Validator.check_schema, format_checker=_FORMATS_30)
@@ -67,9 +76,14 @@ class _SchemaValidator31(keywords.OpenAPIV31SchemaValidator):
     schema_validator_format_checker = _FORMATS_31
 
 
+class _SchemaValidator32(keywords.OpenAPIV32SchemaValidator):
+    schema_validator_format_checker = _FORMATS_32
+
+
 _REPLACED: dict[str, dict[str, type[KeywordValidator]]] = {
     "3.0": {"default": _ValueValidator30, "schema": _SchemaValidator30},
     "3.1": {"default": _ValueValidator31, "schema": _SchemaValidator31},
+    "3.2": {"default": _ValueValidator32, "schema": _SchemaValidator32},
 }
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
+import dataclasses
 import keyword
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,13 +14,15 @@ import jinja2
 
 from generator import naming
 from generator.build import Target, build_api
-from generator.bundle import load_spec, relocate
+from generator.bundle import load_spec
 from generator.errors import Report, SpecgenError
 from generator.fmt import format_files
+from generator.load import Document, check_depth, load_document
 from generator.models import build_models
+from generator.overlay import apply_overlay
 from generator.project import Api
 from generator.render import render_package
-from generator.validate import validate_spec
+from generator.validate import check_spec, unusable
 from generator.write import with_manifest, write_package
 
 
@@ -28,9 +32,9 @@ class Generation:
 
     files: dict[str, str]  # paths relative to the output folder, formatted
     operations: int
-    operations_total: int
+    operations_total: int  # in the spec, generated or left out (each one left out is a warning)
     models: int  # schemas generated as the spec describes them (components and inline objects)
-    models_total: int = 0  # schemas, those read as any value included
+    models_total: int  # schemas, those read as any value included
 
     def summary(self, report: Report) -> str:
         return (
@@ -46,8 +50,15 @@ def generate_in_memory(
     env: jinja2.Environment,
     report: Report,
 ) -> Generation:
-    """Generate ``spec`` in memory; what had to be left out is a warning in ``report``."""
-    built = build_api(spec, source, target, report)
+    """Check and generate ``spec`` in memory; what had to be left out is a warning in ``report``.
+
+    The one rule set: ``validate``, ``generate``, ``check`` and ``update`` all come here. A spec
+    that cannot be used at all raises; everything local is repaired or skipped with a warning.
+    """
+    checked = check_spec(spec, report)
+    if checked.spec is None:  # unusable: report holds the errors saying why
+        raise SpecgenError(report.diagnostics)
+    built = build_api(checked.spec, source, target, report)
     files = render_package(built.api, env)
     models = build_models(
         built.models_spec, built.api.model_names, source, report, built.model_pointers
@@ -57,17 +68,21 @@ def generate_in_memory(
     return Generation(
         with_manifest(format_files(files)),
         len(built.api.operations),
-        built.operations_total,
+        built.operations_total + checked.operations_removed,
         schemas - len(models.degraded),
         schemas,
     )
 
 
 def generate_files(
-    spec: Mapping[str, Any], source: str, target: Target, env: jinja2.Environment
+    spec: Mapping[str, Any],
+    source: str,
+    target: Target,
+    env: jinja2.Environment,
+    line_of: Callable[[str], int | None] | None = None,
 ) -> dict[str, str]:
     """Every file of the generated package, or an error for anything that had to be left out."""
-    report = Report(source)
+    report = Report(source, line_of) if line_of is not None else Report(source)
     generation = generate_in_memory(spec, source, target, env, report)
     report.raise_for(strict=True)
     return generation.files
@@ -90,19 +105,39 @@ def generate_api(
 
 
 def spec_file_target(
-    spec_path: Path, package: str | None, client_name: str | None
-) -> tuple[Any, Target]:
-    """Load and validate a lone spec file and decide its package and client names."""
-    source = load_spec(spec_path)  # with the files it refers to, bundled
-    problems = validate_spec(source.data, source)
-    if problems:
-        raise SpecgenError(relocate(problems, source))
-    title = str((source.data.get("info") or {}).get("title") or spec_path.stem)
+    spec_path: Path,
+    package: str | None,
+    client_name: str | None,
+    overlay_path: Path | None = None,
+) -> tuple[Document, Target]:
+    """Load a lone spec file (with ``overlay_path`` applied) and decide its package and client.
+
+    Only a document that is not OpenAPI at all is refused here; everything else is checked
+    (leniently or not) when generating.
+    """
+    source = load_spec(spec_path)  # with the files it refers to in its folder, bundled
+    if overlay_path is not None:
+        data = apply_overlay(source.data, load_document(overlay_path))
+        check_depth(data, source, "with its overlay applied, the spec is")
+        source = dataclasses.replace(source, data=data)
+    refusal = unusable(source.data)
+    if refusal is not None:
+        raise source.error(*refusal)
+    info = source.data.get("info")
+    title = info.get("title") if isinstance(info, Mapping) else None
+    title = title if isinstance(title, str) and title.strip() else spec_path.stem
     package = package or naming.package_name(title)
     client = client_name or naming.client_class(title)
     for value, what in ((package, "--package"), (client, "--client-name")):
-        if not value.isidentifier() or keyword.iskeyword(value):
-            raise SpecgenError(f"{what} must be a Python identifier, not {value!r}")
-    if naming.shadows_module(package):
-        raise SpecgenError(f"--package {package!r} would shadow the Python module of that name")
+        check_name(value, what)
     return source, Target(package, client, title)
+
+
+def check_name(value: str, what: str) -> None:
+    """Refuse a package or client name that is no identifier or would hide a needed name."""
+    if not value.isidentifier() or keyword.iskeyword(value):
+        raise SpecgenError(f"{what} must be a Python identifier, not {value!r}")
+    if naming.shadows_module(value):
+        raise SpecgenError(f"{what} {value!r} would shadow the Python module of that name")
+    if hasattr(builtins, value):
+        raise SpecgenError(f"{what} {value!r} would shadow the Python built-in of that name")

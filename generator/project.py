@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+import dataclasses
 import keyword
 import re
 from collections.abc import Mapping
@@ -82,10 +84,11 @@ def effective_api(
         spec = apply_overlay(spec, overlay)
         # Each document was bounded when read; an update merged in deep can pass the bound.
         check_depth(spec, source, "with its overlay applied, the spec is")
-    if check:
+    if check:  # strictly: every finding, even one generation would work around, is an error
         problems = validate_spec(spec, source)
         if problems:
-            raise SpecgenError(relocate(problems, source))
+            errors = [dataclasses.replace(d, severity="error") for d in problems]
+            raise SpecgenError(relocate(errors, source))
     return Api(key, folder, config, source, overlay, spec)
 
 
@@ -102,9 +105,13 @@ def read_config(doc: Document) -> ApiConfig:
             raise doc.error(f"/{key}", f"'{key}' must be a non-empty string")
         if identifier and (not _IDENTIFIER.match(value) or keyword.iskeyword(value)):
             raise doc.error(f"/{key}", f"'{key}' must be a Python identifier, not {value!r}")
-        if key == "package" and naming.shadows_module(value):
+        if identifier and naming.shadows_module(value):
             raise doc.error(
-                f"/{key}", f"'package: {value}' would shadow the Python module of that name"
+                f"/{key}", f"'{key}: {value}' would shadow the Python module of that name"
+            )
+        if identifier and hasattr(builtins, value):
+            raise doc.error(
+                f"/{key}", f"'{key}: {value}' would shadow the Python built-in of that name"
             )
         if key in ("spec", "overlay") and (Path(value).is_absolute() or ".." in Path(value).parts):
             raise doc.error(f"/{key}", f"'{key}' must be a path inside the API folder")

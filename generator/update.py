@@ -16,10 +16,10 @@ from pathlib import Path
 import jinja2
 
 from generator.diff import Change, diff_specs
-from generator.errors import SpecgenError
+from generator.errors import Diagnostic, Report, SpecgenError
 from generator.fetch import fetch_url
 from generator.load import parse_document
-from generator.pipeline import generate_files, target_of
+from generator.pipeline import generate_in_memory, target_of
 from generator.project import effective_api, load_api
 from generator.recordings import check_recordings, load_recordings
 from generator.write import write_package
@@ -31,6 +31,7 @@ class UpdatePlan:
     new_text: str
     changes: list[Change]
     files: dict[str, str]
+    warnings: list[Diagnostic]  # what generation left out of the new version (not --strict)
 
 
 def fetch(source: str) -> str:
@@ -43,20 +44,32 @@ def fetch(source: str) -> str:
         raise SpecgenError.at(source, "", f"cannot read file: {exc}") from None
 
 
-def plan_update(specs_dir: Path, key: str, source: str, env: jinja2.Environment) -> UpdatePlan:
-    """Everything an update would write, computed and checked in memory."""
+def plan_update(
+    specs_dir: Path, key: str, source: str, env: jinja2.Environment, *, strict: bool = False
+) -> UpdatePlan:
+    """Everything an update would write, computed and checked in memory.
+
+    The new version is checked as ``generate`` checks it: leniently, or under ``strict`` with
+    every warning an error.
+    """
     current = load_api(specs_dir, key)
     spec_path = current.folder / current.config.spec
     text = fetch(source)
     # Read in the API's spec format; diagnostics name where the new text came from.
     document = parse_document(spec_path, text, label=source)
-    updated = effective_api(key, current.folder, current.config, document, current.overlay)
+    updated = effective_api(
+        key, current.folder, current.config, document, current.overlay, check=False
+    )
+    report = Report(document.name, document.line_of)
+    generation = generate_in_memory(
+        updated.spec, updated.source.name, target_of(updated), env, report
+    )
+    report.raise_for(strict=strict)
     changes = diff_specs(current.spec, updated.spec)
-    files = generate_files(updated.spec, updated.source.name, target_of(updated), env)
     problems = list(check_recordings(updated.spec, load_recordings(updated.recordings_dir)))
     if problems:
         raise SpecgenError(problems)
-    return UpdatePlan(spec_path, text, changes, files)
+    return UpdatePlan(spec_path, text, changes, generation.files, report.warnings)
 
 
 def apply_update(plan: UpdatePlan, package_dir: Path) -> None:

@@ -1,57 +1,307 @@
 """Validate an effective spec: OpenAPI structure, local references, and specgen's extensions.
 
-Problems come back as a list of diagnostics (all of them, not just the first), each naming the
-file and a JSON pointer, plus a line where the source document has the node.
+Every problem is a diagnostic naming the file, a JSON pointer and, where the source document has
+the node, a line; all of them are collected, not just the first. Only a document that is not
+OpenAPI 3.0/3.1/3.2 at all is refused outright (an error); every other finding is repaired in a
+copy (``repair.Repairs``) and reported as a warning, which ``--strict`` turns into an error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import copy
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
-from jsonschema.exceptions import best_match
-from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+from jsonschema.exceptions import relevance
+from jsonschema_path import SchemaPath
+from openapi_spec_validator import (
+    OpenAPIV30SpecValidator,
+    OpenAPIV31SpecValidator,
+    OpenAPIV32SpecValidator,
+)
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+from openapi_spec_validator.validation.keywords import (
+    KeywordValidator,
+    OperationValidator,
+    ValueValidator,
+)
 
 from generator.bundle import in_data
-from generator.errors import Diagnostic, escape_token, parse_pointer, reference_pointer, to_pointer
+from generator.errors import (
+    Diagnostic,
+    Report,
+    escape_token,
+    parse_pointer,
+    reference_pointer,
+    to_pointer,
+)
 from generator.extensions import check_extensions
 from generator.load import Document
 from generator.operations import iter_operations
 from generator.patterns_validation import engine_patterns
+from generator.repair import MISSING, Repairs, node_at, physical_pointer, quoted
 from generator.schemas import COMPONENT_NAME, REFERENCE_KEYWORDS, is_local_reference
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+SUPPORTED_VERSIONS = ("3.0.", "3.1.", "3.2.")
+# Each pass repairs what the validator found; a repair can uncover more (a removed component
+# leaves references to it dangling), so a few passes may be needed, never many.
+MAX_PASSES = 8
+_MESSAGE_LIMIT = 240
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The result of checking a spec: the repaired copy generation reads (None if unusable)."""
+
+    spec: dict[str, Any] | None
+    operations_removed: int = 0  # operations left out by a repair (each one is a warning)
 
 
 def validate_spec(spec: Any, source: Document) -> list[Diagnostic]:
-    """Every problem in ``spec`` (the effective spec built from ``source``)."""
+    """Every problem in ``spec`` (the effective spec built from ``source``), with severities."""
+    report = Report(source.name, source.line_of)
+    check_spec(spec, report)
+    return report.diagnostics
 
-    def diag(pointer: str, message: str) -> Diagnostic:
-        return Diagnostic(source.name, pointer, message, source.line_of(pointer))
 
+def check_spec(spec: Any, report: Report) -> Checked:
+    """Validate ``spec``, repair what is local, and report both; see the module docstring."""
+    refusal = unusable(spec)
+    if refusal is not None:
+        report.error(*refusal)
+        return Checked(None)
+    version = str(spec["openapi"])
+    repairs = Repairs(copy.deepcopy(dict(spec)), report)
+    repairs.normalise()
+    for _ in range(MAX_PASSES):
+        if report.errors or not _repair_pass(repairs, version):
+            break
+    else:
+        report.error("", f"the spec is still invalid after {MAX_PASSES} rounds of repairs")
+    if report.errors:
+        return Checked(None)
+    for pointer, message in _operation_id_problems(repairs.spec):
+        report.warn(pointer, message)  # names are made unique when the client is built
+    for pointer, message in check_extensions(repairs.spec):
+        if not repairs.extension(pointer, message):
+            report.error(pointer, message)
+    return Checked(None if report.errors else repairs.spec, repairs.operations_removed)
+
+
+def unusable(spec: Any) -> tuple[str, str] | None:
+    """Why ``spec`` cannot be read as OpenAPI at all, as ``(pointer, message)``, or None."""
     if not isinstance(spec, Mapping):
-        return [diag("", "an OpenAPI document must be a mapping")]
+        return "", "an OpenAPI document must be a mapping"
+    if "swagger" in spec and "openapi" not in spec:
+        return "/swagger", f"this is a Swagger {quoted(spec['swagger'])} document: {_CONVERT}"
     version = spec.get("openapi")
-    if not isinstance(version, str) or not version.startswith(("3.0.", "3.1.")):
-        return [diag("/openapi", f"unsupported OpenAPI version {version!r} (3.0.x or 3.1.x)")]
-    problems = [diag(p, m) for p, m in _reference_problems(spec)]
-    if problems:  # the structural validator cannot run over dangling or outside references
-        return problems
-    validator_class = _Spec31Validator if version.startswith("3.1.") else _Spec30Validator
-    problems.extend(diag(p, m) for p, m in _operation_id_problems(spec))
+    if not isinstance(version, str) or not version.startswith(SUPPORTED_VERSIONS):
+        hint = f": {_CONVERT}" if str(version).startswith("2") else ""
+        return (
+            "/openapi",
+            f"unsupported OpenAPI version {quoted(version)} (3.0.x, 3.1.x or 3.2.x){hint}",
+        )
+    return None
+
+
+_CONVERT = (
+    "specgen reads OpenAPI 3.0, 3.1 and 3.2; convert Swagger 2.0 first, e.g. with "
+    "swagger2openapi (npx swagger2openapi swagger.yaml --outfile openapi.yaml) "
+    "or the converter at converter.swagger.io"
+)
+
+
+def _repair_pass(repairs: Repairs, version: str) -> bool:
+    """One round: find problems and repair them; False when there was nothing (more) to do."""
+    report = repairs.report
+    references = list(_reference_problems(repairs.spec))
+    for where, message in references:  # first: the validator cannot run over these
+        holder = to_pointer(parse_pointer(where)[:-1])
+        if node_at(repairs.spec, holder) is not MISSING and not repairs.reference(where, message):
+            report.error(where, message)
+    if references:
+        return True
+    errors, crash = _validator_errors(repairs.spec, version)
+    if not errors:
+        if crash is not None:
+            report.warn("", f"OpenAPI validation could not complete ({crash}): read without it")
+        return False
+    changed = False
+    for error in errors:
+        changed = _repair(repairs, error, version) or changed
+    return changed
+
+
+def _validator_errors(
+    spec: Mapping[str, Any], version: str
+) -> tuple[list[jsonschema.ValidationError], str | None]:
+    """openapi-spec-validator's findings and, if it crashed on the input, why (shortened)."""
+    validator_class = {
+        "3.0.": _Spec30Validator,
+        "3.1.": _Spec31Validator,
+        "3.2.": _Spec32Validator,
+    }[version[:4]]
+    errors: list[jsonschema.ValidationError] = []
     try:
         for error in validator_class(spec).iter_errors():
-            if problems and "is not unique" in error.message:
-                continue  # already reported above, with the operationId's pointer
-            problems.append(diag(*_explain(error)))
+            if "is not unique" in error.message:  # operationIds: checked here, with pointers
+                continue
+            if error.validator == "format" and error.validator_value == "regex":
+                # Checked with Python's re, while the generated models compile patterns with
+                # pydantic's engine (which reads \p{L}): the models stage decides.
+                continue
+            errors.append(error)
+    except RecursionError:
+        raise
     except Exception as exc:  # the validator itself failed on this input
-        if not problems:  # after real findings a crash adds nothing but noise
-            problems.append(diag("", f"OpenAPI validation could not complete: {exc}"))
-    if problems:
-        return problems
-    problems.extend(diag(p, m) for p, m in check_extensions(spec))
-    return problems
+        return errors, shorten(f"{type(exc).__name__}: {exc}")
+    return errors, None
+
+
+def _repair(repairs: Repairs, error: jsonschema.ValidationError, version: str) -> bool:
+    """Repair the cause of ``error`` (unrepairable: an error in the report).
+
+    True when the spec should be validated again: a repair can uncover a problem the first
+    one hid. Dropping a default that does not fit cannot, so a spec whose only slips are such
+    defaults is validated once (on a large spec a pass costs seconds).
+    """
+    spec, report = repairs.spec, repairs.report
+    schema_parts = getattr(error, "specgen_default_of", None)
+    cause = real_cause(error)
+    message = shorten(cause.message)
+    if schema_parts is not None:  # a default that does not fit its schema
+        pointer = physical_pointer(spec, schema_parts)
+        if pointer is None:
+            return False
+        was_date = isinstance(node_at(spec, f"{pointer}/default"), dt.date)
+        return repairs.default(pointer, message) and was_date  # a date became text: recheck
+    pointer = physical_pointer(spec, cause.absolute_path)
+    if pointer is None:
+        return False  # inside something an earlier repair removed
+    keys = _unexpected_keys(cause)
+    if keys and repairs.unknown_keys(pointer, keys, version):
+        return True
+    if repairs.description(pointer, message):
+        return False
+    if repairs.path_parameter(pointer) or repairs.schema(pointer, message):
+        return True
+    if repairs.degrade(pointer, message):
+        return True
+    report.error(pointer, message)
+    return False
+
+
+def shorten(message: str) -> str:
+    """``message`` cut in the middle when long: validator messages quote whole nodes."""
+    message = " ".join(message.split())
+    if len(message) <= _MESSAGE_LIMIT:
+        return message
+    half = _MESSAGE_LIMIT // 2 - 3
+    return f"{message[:half]} ... {message[-half:]}"
+
+
+def _unexpected_keys(error: jsonschema.ValidationError) -> list[str]:
+    """The keys an ``additionalProperties``/``unevaluatedProperties`` error names."""
+    if error.validator not in ("additionalProperties", "unevaluatedProperties"):
+        return []
+    if not isinstance(error.instance, Mapping):
+        return []
+    return [k for k in error.instance if isinstance(k, str) and repr(k) in error.message]
+
+
+def real_cause(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """The error inside ``error`` that names the real place and cause.
+
+    The OpenAPI schemas say "a Reference or an X" (``oneOf``) almost everywhere, and
+    ``best_match`` then often blames the Reference branch: "'$ref' is a required property" for
+    a node that has no ``$ref`` at all. Here a branch is dropped when it wants a ``$ref`` the
+    node lacks, or when it fails on a fixed value (``in: path`` against the query parameter
+    branch); of what is left, the branch with the fewest errors is followed, to its deepest one.
+    """
+    while error.context:
+        branches: dict[Any, list[jsonschema.ValidationError]] = {}
+        for sub in error.context:
+            branch = sub.relative_schema_path[0] if sub.relative_schema_path else None
+            branches.setdefault(branch, []).append(sub)
+        candidates = list(branches.values())
+        has_ref = isinstance(error.instance, Mapping) and "$ref" in error.instance
+        if has_ref:  # a reference that is wrong: what is wrong with it
+            candidates = [b for b in candidates if any(map(_about_reference, b))] or candidates
+        else:
+            candidates = [
+                b for b in candidates if not all(map(_asks_for_reference, b))
+            ] or candidates
+        candidates = [b for b in candidates if not any(map(_wrong_branch, b))] or candidates
+        fewest = min(candidates, key=lambda branch: len(branch))
+        error = min(fewest, key=relevance)
+    return error
+
+
+def _about_reference(error: jsonschema.ValidationError) -> bool:
+    return list(error.path)[:1] == ["$ref"]
+
+
+def _asks_for_reference(error: jsonschema.ValidationError) -> bool:
+    wanted = error.validator_value
+    return error.validator == "required" and isinstance(wanted, list) and "$ref" in wanted
+
+
+def _wrong_branch(error: jsonschema.ValidationError) -> bool:
+    """An error showing its ``oneOf`` branch describes another kind of node altogether."""
+    fixed_value = error.validator in ("enum", "const") and len(error.path) == 1
+    other_type = error.validator == "type" and len(error.path) == 0
+    return fixed_value or other_type
+
+
+_TEMPLATE = re.compile(r"\{([^{}]*)\}")
+
+
+class _OperationValidator(OperationValidator):
+    """Path template names read as OpenAPI writes them, not as Python format fields.
+
+    The library parses templates with ``string.Formatter``, which crashes on names such as
+    ``{filter[name}`` and cuts ``{a:b}`` or ``{a!b}`` short.
+    """
+
+    def _get_path_params_from_url(self, url: str) -> Iterator[str]:
+        return iter(_TEMPLATE.findall(url))
+
+
+def _located(cls: type[KeywordValidator]) -> type[KeywordValidator]:
+    """``cls`` whose errors carry the path of the node it checked.
+
+    The library's own checks (a default against its schema, path parameters, duplicates...)
+    report with an empty path; prefixing the node's path gives them a pointer and a line.
+    """
+    original: Callable[..., Iterator[jsonschema.ValidationError]] = cls.__call__
+
+    def call(self: Any, *args: Any, **kwargs: Any) -> Iterator[jsonschema.ValidationError]:
+        node = next((a for a in args if isinstance(a, SchemaPath)), None)
+        for error in original(self, *args, **kwargs):
+            if not isinstance(error, OpenAPIValidationError):  # as the library wraps it later
+                error = OpenAPIValidationError.create_from(error)
+            if node is not None and not getattr(error, "specgen_located", False):
+                error.specgen_located = True  # type: ignore[attr-defined]
+                prefix = list(node.parts)
+                if isinstance(self, ValueValidator):  # errors are inside the default value
+                    error.specgen_default_of = tuple(prefix)  # type: ignore[attr-defined]
+                    prefix.append("default")
+                error.path.extendleft(reversed(prefix))
+            yield error
+
+    return type(cls.__name__, (cls,), {"__call__": call})
+
+
+def _keyword_validators(
+    validators: Mapping[str, type[KeywordValidator]],
+) -> dict[str, type[KeywordValidator]]:
+    chosen = {**validators, "operation": _OperationValidator}
+    return {name: _located(cls) for name, cls in chosen.items()}
 
 
 class _RetrievalRefused(Exception):
@@ -88,20 +338,23 @@ class _NoRetrieval(Mapping[str, Any]):
 
 class _Spec30Validator(OpenAPIV30SpecValidator):
     resolver_handlers = _NoRetrieval()  # type: ignore[assignment]
-    keyword_validators = engine_patterns(OpenAPIV30SpecValidator.keyword_validators, "3.0")
+    keyword_validators = _keyword_validators(
+        engine_patterns(OpenAPIV30SpecValidator.keyword_validators, "3.0")
+    )
 
 
 class _Spec31Validator(OpenAPIV31SpecValidator):
     resolver_handlers = _NoRetrieval()  # type: ignore[assignment]
-    keyword_validators = engine_patterns(OpenAPIV31SpecValidator.keyword_validators, "3.1")
+    keyword_validators = _keyword_validators(
+        engine_patterns(OpenAPIV31SpecValidator.keyword_validators, "3.1")
+    )
 
 
-def _explain(error: jsonschema.ValidationError) -> tuple[str, str]:
-    """The most specific pointer and message for a validator error."""
-    deepest = best_match(error.context) if error.context else None
-    if deepest is not None:
-        return to_pointer(deepest.absolute_path), deepest.message
-    return to_pointer(error.absolute_path), error.message
+class _Spec32Validator(OpenAPIV32SpecValidator):
+    resolver_handlers = _NoRetrieval()  # type: ignore[assignment]
+    keyword_validators = _keyword_validators(
+        engine_patterns(OpenAPIV32SpecValidator.keyword_validators, "3.2")
+    )
 
 
 def iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
@@ -209,5 +462,11 @@ def _operation_id_problems(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]
             continue  # a path item referenced from two paths holds each operation once
         op_id = found.operation["operationId"]
         if op_id in seen:
-            yield pointer, f"operationId {op_id!r} is also used at {seen[op_id]}"
+            yield (
+                pointer,
+                (
+                    f"operationId {quoted(op_id)} is also used at {seen[op_id]}: "
+                    "the client's method gets a numbered name"
+                ),
+            )
         seen[op_id] = pointer

@@ -468,8 +468,9 @@ def test_error_lines_show_control_characters_instead_of_obeying_them(tmp_path: P
     operation = {"operationId": "a", "responses": {"200": {"description": "ok"}}}
     document = {"openapi": "3.1.0", "info": {"title": "Forged", "version": "1"}}
     spec.write_text(json.dumps({**document, "paths": {path: {"get": operation}}}))
-    result = run("generate", "--spec", spec, "--output", tmp_path / "out")
-    assert refusal(result).startswith(f"error: {spec}:1: Path parameter 'id'")
+    result = run("generate", "--strict", "--spec", spec, "--output", tmp_path / "out")
+    assert refusal(result).startswith(f"error: {spec}:1 at /paths/"), result.stderr
+    assert "path parameter 'id' of " in result.stderr
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert "/items/{id}\\nerror: all fine\\x1b[32m\\u2028" in result.stderr
 

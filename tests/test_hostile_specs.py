@@ -227,7 +227,9 @@ def test_references_out_of_the_spec_are_refused(tmp_path: Path, outside: Path, c
     spec = place(tmp_path, case, outside)
     out = tmp_path / "out"
     with watched() as events:
-        result = run_cli("generate", "--spec", spec, "--output", out, "--package", "probe")
+        result = run_cli(
+            "generate", "--strict", "--spec", spec, "--output", out, "--package", "probe"
+        )
     assert result.exit_code == 1, result.output
     lines = error_lines(result)
     assert len(lines) == len(NONLOCAL[case]), lines
@@ -350,7 +352,15 @@ def test_update_from_a_hostile_spec_reads_nothing_and_changes_nothing(
     spec = place(tmp_path, "item2-dynamicref-file.yaml", outside)
     with watched() as events:
         result = run_cli(
-            "update", "--specs", specs, "--output", output, "--from", spec, "onegini-events"
+            "update",
+            "--strict",
+            "--specs",
+            specs,
+            "--output",
+            output,
+            "--from",
+            spec,
+            "onegini-events",
         )
     assert result.exit_code == 1, result.output
     pointer = f"{LEAKED}/$dynamicRef"

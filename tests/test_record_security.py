@@ -207,9 +207,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         "name: Hostile\npackage: hostile_paths\nclient_class: HostilePaths\nspec: openapi.json\n"
         "record:\n  env:\n    base_url: HOSTILE_BASE_URL\n    token: HOSTILE_TOKEN\n"
     )
-    api = load_api(specs, "hostile-api")
+    api = load_api(specs, "hostile-api", check=False)  # the NUL in an operationId: a warning
     report = Report(api.source.name)
-    generate_api(api, root / "generated", environment(), report, strict=True)
+    generate_api(api, root / "generated", environment(), report, strict=False)
     return root, specs
 
 
@@ -222,7 +222,7 @@ def test_hostile_operation_ids_stay_in_the_recordings_folder(
     wrote under `<root>/abs/`, the NUL and long ids raised raw OS errors."""
     root, specs = hostile
     server.reply = {"status": 200, "headers": {}, "body": {"ok": True}}
-    api = load_api(specs, "hostile-api")
+    api = load_api(specs, "hostile-api", check=False)
     op_id = HOSTILE_IDS[key].format(root=root)
     before = _files(root)
     environ = {"HOSTILE_BASE_URL": server.url, "HOSTILE_TOKEN": "t0k3n"}
