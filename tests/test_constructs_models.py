@@ -225,7 +225,8 @@ def test_validation_reads_patterns_like_the_generated_code(tmp_path: Path, versi
         return [d.message for d in validate_spec(spec, load_document(path))]
 
     assert problems("Été") == []
-    assert problems("123") == [f"'123' does not match {letters!r}"]
+    (problem,) = problems("123")
+    assert f"'123' does not match {letters!r}" in problem
 
 
 # -- 4. deep nesting --------------------------------------------------------------------------
