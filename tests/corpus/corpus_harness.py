@@ -158,6 +158,7 @@ class Result:
     message: str = ""
     unnamed: list[str] = field(default_factory=list)  # left out without a warning naming it
     imported: bool = False  # with only httpx and pydantic, both clients calling every operation
+    errors: list[str] = field(default_factory=list)  # specgen's error lines, or mypy's
 
     def fail(self, stage: str, message: str) -> Result:
         if self.stage is None:
@@ -205,12 +206,14 @@ def _check(
         timeout=GENERATE_TIMEOUT,
         cwd=out,
     )
-    result.warnings = [line for line in done.stderr.splitlines() if line.startswith("warning: ")]
+    # The spec's place in the cache says nothing: messages name it by its file name.
+    stderr = done.stderr.replace(str(spec), spec.name)
+    result.warnings = [line for line in stderr.splitlines() if line.startswith("warning: ")]
     summary = next(filter(None, map(SUMMARY.match, done.stdout.splitlines())), None)
     if done.returncode != 0 or summary is None:
-        errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
-        text = "; ".join(errors[:3]) or done.stderr.strip()[-500:] or "no output"
-        result.fail("generate", one_line(text))
+        result.errors = [line for line in stderr.splitlines() if line.startswith("error: ")]
+        first = result.errors[0] if result.errors else stderr.strip()[-500:] or "no output"
+        result.fail("generate", one_line(f"{len(result.errors)} errors, first: {first}"))
         return
     package_dir = Path(summary["dir"])
     package = package_dir.name
@@ -279,6 +282,7 @@ def _mypy(result: Result, package_dir: Path, out: Path, cache: Path | None, runt
     )  # fmt: skip
     errors = [line for line in done.stdout.splitlines() if ": error:" in line]
     result.mypy_errors = len(errors)
+    result.errors = errors
     if done.returncode != 0:
         first = errors[0] if errors else (done.stderr or done.stdout).strip()[-300:]
         result.fail("mypy", f"{len(errors)} errors, first: {one_line(first)}")

@@ -175,7 +175,10 @@ def main() -> int:
     partial = CACHE / f"measure-{seed}.jsonl"  # one line per finished spec, for a cut-short run
     partial.unlink(missing_ok=True)
     with ThreadPoolExecutor(args.jobs) as pool:
-        futures = [pool.submit(work, item) for item in enumerate(chosen)]
+        # In a random order, so that a run cut short is still a random sample.
+        order = list(enumerate(chosen))
+        random.Random(seed).shuffle(order)
+        futures = [pool.submit(work, item) for item in order]
         for n, future in enumerate(as_completed(futures), 1):
             path, ours, theirs = future.result()
             rows[path] = (ours, theirs)
