@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: generate test check lint bench clean
+.PHONY: generate test check corpus lint bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ test: $(STAMP)  ## the whole test suite
 
 check: $(STAMP)  ## the CI drift check
 	$(BIN)/specgen check --strict
+
+corpus: $(STAMP)  ## real public specs: generate, all operations, import, mypy (tests/corpus/)
+	SPECGEN_CORPUS=1 $(BIN)/python -m pytest tests/corpus -rfEX
 
 lint: $(STAMP)  ## ruff and mypy on the toolkit
 	$(BIN)/ruff check generator tests
