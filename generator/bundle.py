@@ -33,6 +33,7 @@ from urllib.parse import unquote, urlsplit
 
 from generator.errors import (
     Diagnostic,
+    Report,
     SpecgenError,
     escape_token,
     parse_pointer,
@@ -169,6 +170,11 @@ def bundle(root: Document, folder: Path) -> Document:
     )
     check_depth(data, result, "bundled with the files it refers to, the spec is")
     return result
+
+
+def report_for(document: Document) -> Report:
+    """A report on ``document``: diagnostics about copied nodes name the file they come from."""
+    return Report(document.name, document.line_of, place=lambda d: relocate([d], document)[0])
 
 
 def relocate(diagnostics: Iterable[Diagnostic], document: Document) -> list[Diagnostic]:

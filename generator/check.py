@@ -12,7 +12,8 @@ from pathlib import Path
 
 import jinja2
 
-from generator.errors import Diagnostic, Report, SpecgenError
+from generator.bundle import report_for
+from generator.errors import Diagnostic, SpecgenError
 from generator.pipeline import generate_in_memory, target_of
 from generator.project import list_apis, load_api
 from generator.recordings import check_recordings, load_recordings
@@ -80,7 +81,7 @@ def run_check(
         report.apis += 1
         try:
             api = load_api(specs_dir, name, check=False)  # checked by generating, as generate does
-            found = Report(api.source.name, api.source.line_of)
+            found = report_for(api.source)
             files = generate_in_memory(api.spec, api.source.name, target_of(api), env, found).files
             found.raise_for(strict=strict)
         except SpecgenError as exc:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from generator import __version__
-from generator.bundle import load_spec
+from generator.bundle import load_spec, report_for
 from generator.check import run_check
 from generator.diff import diff_specs, exit_code, render_json, render_markdown, render_text
 from generator.errors import Report, SpecgenError
@@ -114,7 +114,7 @@ def validate(specs_dir: Path, strict: bool, apis: tuple[str, ...]) -> None:
     for name in names:
         try:
             api = load_api(specs_dir, name, check=False)
-            report = Report(api.source.name, api.source.line_of)
+            report = report_for(api.source)
             generation = generate_in_memory(api.spec, api.source.name, target_of(api), env, report)
             finish(report, strict)
         except SpecgenError as exc:
@@ -185,7 +185,7 @@ def generate(
             if apis:
                 raise SpecgenError("give either --spec or API names, not both")
             source, target = spec_file_target(spec_file, package, client_name, overlay_file)
-            report = Report(source.name, source.line_of)
+            report = report_for(source)
             generation = generate_in_memory(source.data, source.name, target, env, report)
             finish(report, strict)
             write_package(output_dir / target.package, generation.files)
@@ -201,7 +201,7 @@ def _generate_api(
     specs_dir: Path, name: str, output_dir: Path, env: Any, strict: bool
 ) -> tuple[Path, Generation, Report]:
     api = load_api(specs_dir, name, check=False)  # checked as generation goes, leniently or not
-    report = Report(api.source.name, api.source.line_of)
+    report = report_for(api.source)
     generation = generate_in_memory(api.spec, api.source.name, target_of(api), env, report)
     finish(report, strict)
     folder = output_dir / api.config.package

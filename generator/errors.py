@@ -105,16 +105,19 @@ class Report:
     """Every problem found in one spec while validating and generating it: all of them, in order.
 
     Stages add to it instead of raising at the first problem, so one unusable operation or
-    schema costs only itself. ``line_of`` maps a JSON pointer to a line of the source document.
+    schema costs only itself. ``line_of`` maps a JSON pointer to a line of the source document;
+    ``place`` may move a diagnostic to where its node was written (another file of a bundled
+    spec, see ``bundle.report_for``).
     """
 
     file: str
     line_of: Callable[[str], int | None] = lambda pointer: None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    place: Callable[[Diagnostic], Diagnostic] = lambda diagnostic: diagnostic
 
     def add(self, pointer: str, message: str, severity: Severity = "warning") -> None:
         self.diagnostics.append(
-            Diagnostic(self.file, pointer, message, self.line_of(pointer), severity)
+            self.place(Diagnostic(self.file, pointer, message, self.line_of(pointer), severity))
         )
 
     def warn(self, pointer: str, message: str) -> None:
@@ -128,7 +131,11 @@ class Report:
         for d in diagnostics:
             line = d.line if d.line is not None else self.line_of(d.pointer)
             self.diagnostics.append(
-                Diagnostic(d.file or self.file, d.pointer, d.message, line, severity or d.severity)
+                self.place(
+                    Diagnostic(
+                        d.file or self.file, d.pointer, d.message, line, severity or d.severity
+                    )
+                )
             )
 
     @property

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import jinja2
 
+from generator.bundle import report_for
 from generator.diff import Change, diff_specs
-from generator.errors import Diagnostic, Report, SpecgenError
+from generator.errors import Diagnostic, SpecgenError
 from generator.fetch import fetch_url
 from generator.load import parse_document
 from generator.pipeline import generate_in_memory, target_of
@@ -60,7 +61,7 @@ def plan_update(
     updated = effective_api(
         key, current.folder, current.config, document, current.overlay, check=False
     )
-    report = Report(document.name, document.line_of)
+    report = report_for(document)
     generation = generate_in_memory(
         updated.spec, updated.source.name, target_of(updated), env, report
     )

@@ -114,7 +114,7 @@ def test_slips_are_all_the_warnings_and_the_summary_counts_them(slips: tuple[Res
     result, out = slips
     assert len(lines_of(result, "warning")) == len(SLIP_WARNINGS), result.stderr
     assert lines_of(result, "error") == []
-    summary = f"2 of 2 operations, 2 of 2 models, {len(SLIP_WARNINGS)} warnings"
+    summary = f"2 of 2 operations, 2 of 2 schemas, {len(SLIP_WARNINGS)} warnings"
     assert result.stdout.strip() == f"generated {out / 'slips'}: {summary}"
 
 
@@ -275,7 +275,7 @@ def test_a_wrong_pagination_pointer_is_found_by_validate(tmp_path: Path) -> None
         "at /paths/~1events/get/x-pagination/items: operation skipped: /data is not an array"
         in warning
     )
-    assert result.stdout == "ok: api (1 of 2 operations, 1 of 1 models, 1 warnings)\n"
+    assert result.stdout == "ok: api (1 of 2 operations, 1 of 1 schemas, 1 warnings)\n"
     assert run("validate", "--strict", "--specs", specs).exit_code == 1
 
 
@@ -415,7 +415,7 @@ def test_left_out_operations_are_counted_warnings(tmp_path: Path) -> None:
     assert len(warnings) == 2
     assert f"{spec}:7 at /paths/~1a/get/parameters/0/$ref: operation skipped: " in warnings[0]
     assert f"{spec}:12 at /paths/~1b/get/parameters/0/in: operation skipped: " in warnings[1]
-    assert "1 of 3 operations, 0 of 0 models, 2 warnings" in result.stdout
+    assert "1 of 3 operations, 0 of 0 schemas, 2 warnings" in result.stdout
 
 
 def test_generated_slips_package_is_mypy_clean(slips: tuple[Result, Path]) -> None:

@@ -216,7 +216,8 @@ def test_problems_in_other_files_name_that_file_and_line(tmp_path: Path) -> None
     common = folder / "common.yaml"
     text = common.read_text(encoding="utf-8")
     common.write_text(text.replace("schema: {type: boolean}", "schema: 12"), encoding="utf-8")
-    result = run_cli("generate", "--spec", folder / "openapi.yaml", "--output", tmp_path / "o")
+    spec = folder / "openapi.yaml"
+    result = run_cli("generate", "--strict", "--spec", spec, "--output", tmp_path / "o")
     assert result.exit_code == 1, result.output
     lines = error_lines(result)
     line = text.splitlines().index("      schema: {type: boolean}") + 1
