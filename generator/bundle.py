@@ -38,6 +38,7 @@ from generator.errors import (
     escape_token,
     parse_pointer,
     reference_pointer,
+    resolve_pointer,
 )
 from generator.load import MAX_DEPTH, Document, check_depth, load_document
 
@@ -542,15 +543,7 @@ def in_data(spec: Any, pointer: str) -> bool:
 
 
 def _node_at(document: Document, pointer: str) -> Any:
-    node = document.data
-    for token in parse_pointer(pointer):
-        if isinstance(node, Mapping) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            raise LookupError(pointer)
-    return node
+    return resolve_pointer(document.data, pointer)
 
 
 def _local(pointer: str) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import unquote
 
 Severity = Literal["error", "warning"]
@@ -48,6 +48,19 @@ def parse_reference(ref: str) -> list[str]:
     if not ref.startswith("#"):
         raise ValueError(f"not a local reference: {ref!r}")
     return parse_pointer(reference_pointer(ref[1:]))
+
+
+def resolve_pointer(root: Any, pointer: str) -> Any:
+    """The node at the JSON ``pointer`` in ``root``; raises ``LookupError`` when there is none."""
+    node = root
+    for token in parse_pointer(pointer):
+        if isinstance(node, Mapping) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            raise LookupError(pointer)
+    return node
 
 
 @dataclass(frozen=True)

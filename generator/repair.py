@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from generator.errors import Report, escape_token, parse_pointer, to_pointer
+from generator.errors import Report, escape_token, parse_pointer, resolve_pointer, to_pointer
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")
 _TEMPLATE = re.compile(r"\{([^{}]*)\}")
@@ -45,15 +45,10 @@ MISSING: Any = object()
 
 def node_at(root: Any, pointer: str) -> Any:
     """The node at ``pointer`` in ``root``, or ``MISSING``."""
-    node = root
-    for token in parse_pointer(pointer):
-        if isinstance(node, Mapping) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return MISSING
-    return node
+    try:
+        return resolve_pointer(root, pointer)
+    except LookupError:
+        return MISSING
 
 
 def physical_pointer(root: Any, parts: Iterable[Any]) -> str | None:

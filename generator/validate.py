@@ -37,6 +37,7 @@ from generator.errors import (
     escape_token,
     parse_pointer,
     reference_pointer,
+    resolve_pointer,
     to_pointer,
 )
 from generator.extensions import check_extensions
@@ -386,19 +387,6 @@ def iter_references(node: Any, pointer: str = "") -> Iterator[tuple[str, str, st
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from iter_references(value, f"{pointer}/{index}")
-
-
-def resolve_pointer(root: Any, pointer: str) -> Any:
-    """The node at ``pointer``; raises ``LookupError`` when there is none."""
-    node = root
-    for token in parse_pointer(pointer):
-        if isinstance(node, Mapping) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            raise LookupError(pointer)
-    return node
 
 
 def _reference_problems(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
