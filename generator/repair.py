@@ -12,13 +12,21 @@ counted), a component schema (read as any value), or a component or top-level se
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from generator.errors import Report, escape_token, parse_pointer, resolve_pointer, to_pointer
+from generator.errors import (
+    Report,
+    escape_token,
+    parse_pointer,
+    parse_reference,
+    resolve_pointer,
+    to_pointer,
+)
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")
 _TEMPLATE = re.compile(r"\{([^{}]*)\}")
@@ -278,10 +286,35 @@ class Repairs:
             if key == "const" and version.startswith("3.0.") and "enum" not in holder:
                 holder["enum"] = [holder.pop("const")]
                 self.report.warn(where, "'const' is OpenAPI 3.1: read as a one-value 'enum'")
+            elif key == "pathItems" and pointer == "/components":
+                self._inline_path_items(holder.pop(key))
+                self.report.warn(
+                    where,
+                    f"'pathItems' is not an OpenAPI {version} field: "
+                    "its path items are read where paths refer to them",
+                )
             else:
                 holder.pop(key)
                 self.report.warn(where, f"{key!r} is not an OpenAPI {version} field here: ignored")
         return True
+
+    def _inline_path_items(self, items: Any) -> None:
+        """Put a copy of each ``components/pathItems`` entry where a path refers to it, so that
+        dropping the section (OpenAPI 3.0 has none) loses no operation."""
+        paths = self.spec.get("paths")
+        if not isinstance(items, Mapping) or not isinstance(paths, dict):
+            return
+        for path, item in paths.items():
+            ref = item.get("$ref") if isinstance(item, Mapping) else None
+            try:
+                tokens = parse_reference(ref) if isinstance(ref, str) else []
+            except ValueError:
+                continue
+            if tokens[:2] == ["components", "pathItems"] and len(tokens) == 3:
+                target = items.get(tokens[2])
+                if isinstance(target, Mapping):
+                    siblings = {k: v for k, v in item.items() if k != "$ref"}
+                    paths[path] = {**copy.deepcopy(dict(target)), **siblings}
 
     def default(self, pointer: str, message: str) -> bool:
         """A ``default`` that does not fit its schema is not used (a YAML date becomes text)."""

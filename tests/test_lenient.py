@@ -514,3 +514,31 @@ def test_a_path_without_a_slash_is_skipped_and_counted(tmp_path: Path) -> None:
         "path 'things' skipped (1 operations)"
     ]
     assert "1 of 2 operations" in result.stdout
+
+
+def test_path_items_of_a_3_0_components_section_are_kept(tmp_path: Path) -> None:
+    """``components/pathItems`` is OpenAPI 3.1; a 3.0 spec that uses it (as real ones do) loses
+    the section, not the operations of the paths referring to it."""
+    spec = tmp_path / "items.yaml"
+    spec.write_text(
+        "openapi: 3.0.3\n"
+        "info: {title: Items, version: '1'}\n"
+        "paths:\n"
+        "  /pets: {$ref: '#/components/pathItems/Pets'}\n"
+        "components:\n"
+        "  pathItems:\n"
+        "    Pets:\n"
+        "      get:\n"
+        "        operationId: listPets\n"
+        "        responses: {'204': {description: none}}\n"
+        "      delete:\n"
+        "        operationId: dropPets\n"
+        "        responses: {'204': {description: none}}\n"
+    )
+    result = run("generate", "--spec", spec, "--output", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    [warning] = lines_of(result, "warning")
+    assert f"{spec}:6 at /components/pathItems: 'pathItems' is not an OpenAPI 3.0.3" in warning
+    assert "2 of 2 operations" in result.stdout
+    client = (tmp_path / "out" / "items" / "items" / "_client.py").read_text()
+    assert "def list_pets(" in client and "def drop_pets(" in client
