@@ -242,7 +242,8 @@ def _check(
 def _check_operations(
     result: Result, spec: Path, total: int, imported: dict[str, Any] | None
 ) -> None:
-    """Every operation of the spec generated or named by a warning (its pointer or below)."""
+    """Every operation of the spec generated or named by a warning (its pointer or below, or its
+    path item's)."""
     if total != result.operations:
         result.fail(
             "operations", f"specgen counts {total} operations, the spec has {result.operations}"
@@ -257,8 +258,11 @@ def _check_operations(
     for method, template in spec_operations(spec):
         if (method, template) in generated:
             continue
-        where = f"/paths/{escape(template)}/{method.lower()}"
-        named = any(p == where or p.startswith(where + "/") for p in pointers)
+        item = f"/paths/{escape(template)}"
+        where = f"{item}/{method.lower()}"
+        # A warning on the operation (or below it) names it; so does one on its whole path item
+        # (a path read differently, or skipped with its operations counted).
+        named = any(p in (where, item) or p.startswith(where + "/") for p in pointers)
         if not named and where not in texts:
             result.unnamed.append(where)
     if result.unnamed:
