@@ -5,8 +5,10 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import io
 import json
 import re
+import tokenize
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -214,6 +216,7 @@ def _generate_checked(models_spec: Mapping[str, Any], expected: Sequence[str], s
         )
     code = _builtins_bound(code)
     tree = check_imports(code, source)
+    code, tree = unshadow_builtins(code, tree)
     defined = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
     missing = sorted(set(expected) - defined)
     if missing:
@@ -353,6 +356,43 @@ def check_imports(code: str, source: str) -> ast.Module:
             f"only {', '.join(sorted(ALLOWED_IMPORTS))} are allowed",
         )
     return tree
+
+
+def unshadow_builtins(code: str, tree: ast.Module) -> tuple[str, ast.Module]:
+    """``code`` with classes the library named like a built-in (``Warning`` for the items of a
+    ``warnings`` array) renamed ``<name>Model``, and its tree.
+
+    Annotations are resolved when a class is built, before a later class of that name exists, so
+    ``list[Warning]`` would mean the built-in exception and the module would not import. The
+    builder already keeps such names away from the classes it names; this covers the ones the
+    library names for nested schemas. Only NAME tokens change: strings (aliases) keep the text.
+    """
+    shadowing = {
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.ClassDef) and hasattr(builtins, node.name)
+    }
+    if not shadowing:
+        return code, tree
+    taken = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+    renames = {}
+    for name in sorted(shadowing):
+        new, number = f"{name}Model", 2
+        while new in taken:
+            new, number = f"{name}Model{number}", number + 1
+        renames[name] = new
+        taken.add(new)
+    lines = code.splitlines(keepends=True)
+    names = [
+        token
+        for token in tokenize.generate_tokens(io.StringIO(code).readline)
+        if token.type == tokenize.NAME and token.string in renames
+    ]
+    for token in reversed(names):  # from the end, so earlier columns stay right
+        row, (start, end) = token.start[0] - 1, (token.start[1], token.end[1])
+        lines[row] = lines[row][:start] + renames[token.string] + lines[row][end:]
+    renamed = "".join(lines)
+    return renamed, ast.parse(renamed)
 
 
 def exact_timestamps(code: str, tree: ast.Module) -> str:

@@ -498,3 +498,49 @@ def test_reference_into_a_component_sub_schema(tmp_path: Path) -> None:
     models = gen.module("models")
     assert models.Missing.model_validate({"video": 3}).video == 3
     assert models.Video(id=1, name="n").id == 1
+
+
+def test_nested_classes_named_like_builtins_import(tmp_path: Path) -> None:
+    """The models stage names the items of a ``warnings`` array ``Warning`` (as codat.io's spec
+    has it); unrenamed, ``list[Warning]`` means the built-in exception and import fails."""
+    item = {"type": "object", "properties": {"message": {"type": "string"}}}
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "Shadow", "version": "1"},
+        "paths": {
+            "/result": {
+                "get": {
+                    "operationId": "getResult",
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Result"}
+                                }
+                            },
+                        }
+                    },
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "Result": {
+                    "type": "object",
+                    "properties": {
+                        "warnings": {"type": "array", "items": item},
+                        "exceptions": {"type": "array", "items": item},
+                    },
+                }
+            }
+        },
+    }
+    path = tmp_path / "shadow.json"
+    path.write_text(json.dumps(spec))
+    gen = generate(path, tmp_path / "out", "cm_shadow", "--strict")
+    seen: list[httpx.Request] = []
+    body = {"warnings": [{"message": "careful"}], "exceptions": []}
+    result = client_answering(gen.module(), "Shadow", body, seen).get_result()
+    assert result.warnings[0].message == "careful"
+    assert not isinstance(result.warnings[0], BaseException)
