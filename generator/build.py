@@ -738,11 +738,18 @@ def _drop_model_defaults(schemas: Mapping[str, Any]) -> None:
     Written as a dict literal, such a default is converted by pydantic but refused by type
     checkers (a ``dict`` is not a ``Pet``); a default documents what the server assumes, so the
     field is simply optional. Defaults of free-form objects and scalars stay.
+
+    A union's (``oneOf``/``anyOf``) default goes too: the models stage copies it into every
+    member's root model, where it fits one member at most (OpenAI's ``prompt``, a string
+    default for a union of a string and arrays).
     """
     for schema in schemas.values():
         for node in walk_schemas(schema):
-            default = node.get("default")
-            if isinstance(default, (dict, list)) and _holds_model(schemas, node, set()):
+            if "default" not in node:
+                continue
+            default = node["default"]
+            union = "oneOf" in node or "anyOf" in node
+            if union or (isinstance(default, (dict, list)) and _holds_model(schemas, node, set())):
                 del node["default"]
 
 

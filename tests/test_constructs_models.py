@@ -278,6 +278,7 @@ def test_allof_overrides_and_model_defaults_are_mypy_clean(
         models.Child.model_validate({"name": "abcd"})  # maxLength of the override
     base = models.Base.model_validate({"when": "not a date", "blob": {"any": "thing"}})
     assert base.when == "not a date" and base.blob == {"any": "thing"}
+    assert models.Base.model_validate({"prompt": [1, 2]}).prompt is not None
     seen: list[httpx.Request] = []
     client = client_answering(gen.module(), "Overrides", {"child": {"name": "x"}}, seen)
     assert client.get_a().child.name == "x"
