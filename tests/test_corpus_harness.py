@@ -165,6 +165,17 @@ def test_xfails_follow_the_last_run() -> None:
     assert 'reason: "pkg/models.py:3: error: bad [misc]"' in new
 
 
+def test_xfails_of_specs_the_run_did_not_cover_stay() -> None:
+    """A run of a few specs (``-k``) leaves every other spec's known failure as written."""
+    listed = entries()
+    failing = [e for e in listed if e.xfail]
+    text = corpus_sources.LIST.read_text(encoding="utf-8")
+    only = failing[0]
+    results = {only.id: {"id": only.id, "stage": only.xfail["stage"], "errors": []}}
+    assert xfails.updated(text, results) == (text, [])
+    assert xfails.updated(text, {}) == (text, [])
+
+
 def test_table_has_a_row_per_spec_and_totals() -> None:
     from corpus_harness import Result
 
