@@ -19,11 +19,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
-from test_hostile_specs import assert_contained, watched
+from test_hostile_specs import assert_contained, error_lines, run_cli, watched
 
 from generator import bundle
-from generator.cli import main
 from generator.dialect import SchemaValidators
 from generator.diff._normalise import Document as DiffDocument
 from generator.errors import SpecgenError, parse_reference, reference_pointer
@@ -34,17 +32,6 @@ from generator.validate import validate_spec
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real" / "references"
 MARKER = "specgenOutsideMarker51d2"  # only in the file outside the spec's folder
-
-
-def run_cli(*args: str | Path) -> Result:
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    assert "Traceback" not in result.output
-    return result
-
-
-def error_lines(result: Result) -> list[str]:
-    return [line for line in result.stderr.splitlines() if line.startswith("error: ")]
 
 
 def generate(spec: Path, out: Path, package: str) -> Path:

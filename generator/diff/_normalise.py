@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from generator.diff._model import Schema, as_mapping
-from generator.errors import parse_pointer, reference_pointer
+from generator.errors import reference_pointer, resolve_pointer
 
 # Keywords that document a schema without constraining the data it accepts.
 _ANNOTATIONS = frozenset(
@@ -59,17 +59,9 @@ class Document:
         # Whatever precedes the first "/" (``#name/...``) is skipped.
         _, slash, pointer = ref[1:].partition("/")
         try:
-            keys = parse_pointer(reference_pointer(slash + pointer))
-        except ValueError:
+            return resolve_pointer(node, reference_pointer(slash + pointer))
+        except (ValueError, LookupError):
             return None
-        for key in keys:
-            if isinstance(node, Mapping) and key in node:
-                node = node[key]
-            elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-                node = node[int(key)]
-            else:
-                return None
-        return node
 
     def deref(self, node: Any) -> Mapping[str, Any]:
         """Follow a chain of `$ref` objects (parameters, bodies, responses...) to its end."""
