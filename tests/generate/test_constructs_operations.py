@@ -37,7 +37,7 @@ from generator.template_sets import default_sets
 from generator.validate import validate_spec
 from generator.write import write_package
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real" / "operations"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "operations"
 BASE = "https://api.example.com"
 
 

@@ -30,7 +30,7 @@ from generator.load import load_document
 from generator.models import generate_models
 from generator.schemas import walk_schemas
 
-HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
+HOSTILE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
 MARKER = "specgenHostileMarker7f3c"  # a string that appears only in files outside the spec
 PLACEHOLDER = "OUTSIDE_URI"  # replaced in the fixtures by the URI of the outside folder
 
@@ -292,7 +292,7 @@ def test_openapi_validator_retrieves_nothing(tmp_path: Path, outside: Path, case
 
 # -- item 7: `specgen diff` validates both inputs ----------------------------------------------
 
-BASE = Path(__file__).resolve().parent / "fixtures" / "diff" / "base.yaml"
+BASE = Path(__file__).resolve().parents[1] / "fixtures" / "diff" / "base.yaml"
 
 
 @pytest.mark.parametrize(
@@ -333,7 +333,7 @@ def test_diff_and_generate_take_odd_but_valid_specs(tmp_path: Path) -> None:
 
 
 def test_diff_of_an_api_against_an_invalid_file_is_refused() -> None:
-    specs = Path(__file__).resolve().parent.parent / "specs"
+    specs = Path(__file__).resolve().parents[2] / "specs"
     cycle = HOSTILE / "item7-ref-cycle.yaml"
     result = run_cli("diff", "--specs", specs, "onegini-events", cycle)
     assert result.exit_code == 1, result.output
@@ -345,7 +345,7 @@ def test_update_from_a_hostile_spec_reads_nothing_and_changes_nothing(
     tmp_path: Path, outside: Path
 ) -> None:
     """``specgen update`` validates the new spec like ``validate`` (via ``effective_api``)."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     specs, output = tmp_path / "specs", tmp_path / "generated"
     shutil.copytree(root / "specs" / "onegini-events", specs / "onegini-events")
     before = (specs / "onegini-events" / "openapi.yaml").read_bytes()

@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 from generator.cli import main
 from generator.project import list_apis
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"
 APIS = list_apis(SPECS)
 

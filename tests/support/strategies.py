@@ -1,4 +1,5 @@
-"""Spec-derived schemas, hypothesis strategies and comparisons for tests/test_properties.py.
+"""Spec-derived schemas, hypothesis strategies and comparisons for
+tests/properties/test_properties.py.
 
 Everything here is derived from what is under ``specs/`` and ``generated/``: a new API folder is
 picked up without code changes. Schemas are the effective (overlaid) spec's, converted to JSON
@@ -32,7 +33,7 @@ from generator.extensions import operation_parameters
 from generator.project import Api, list_apis, load_api
 from generator.schemas import is_object_like, lenient
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"
 GENERATED = ROOT / "generated"
 

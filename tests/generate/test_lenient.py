@@ -23,8 +23,8 @@ from generator.cli import main
 from generator.load import load_document, parse_document
 from generator.validate import shorten, validate_spec
 
-ROOT = Path(__file__).resolve().parent.parent
-LENIENT = Path(__file__).resolve().parent / "fixtures" / "real" / "lenient"
+ROOT = Path(__file__).resolve().parents[2]
+LENIENT = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "lenient"
 SLIPS = LENIENT / "slips.yaml"
 PART = "/paths/~1things~1{id}~1parts~1{part}/get"
 

@@ -28,7 +28,7 @@ from generator.diff import (
     render_text,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "diff"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "diff"
 BODY = "/paths/~1events/post/requestBody/content/application~1json/schema/properties"
 EVENTS = "/paths/~1events/get/responses/200/content/application~1json/schema"
 EVENT = f"{EVENTS}/properties/items/items/properties"

@@ -1,7 +1,8 @@
 """The generated clients against the recorded exchanges of every API under ``specs/``.
 
-Every test is parametrized from the API folders and their recordings (see ``replay.py``), for
-the sync and the async client, so a new API is covered without new test code.
+Every test is parametrized from the API folders and their recordings (see
+``support/replay.py``), for the sync and the async client, so a new API is covered without new
+test code.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pydantic
 import pytest
-from compare import difference
-from replay import (
+from support.compare import difference
+from support.replay import (
     MODES,
     RETRYABLE,
     Case,

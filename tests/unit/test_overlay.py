@@ -296,7 +296,7 @@ def test_overlay_as_json_document() -> None:
 
 
 def test_the_real_overlays_apply_to_their_vendor_documents() -> None:
-    specs = Path(__file__).resolve().parent.parent / "specs"
+    specs = Path(__file__).resolve().parents[2] / "specs"
     applied = 0
     for config in sorted(specs.glob("*/specgen.yaml")):
         settings = yaml.safe_load(config.read_text(encoding="utf-8"))

@@ -30,7 +30,7 @@ from generator.project import load_api
 from generator.schemas import component_name, models_input, resolve
 from generator.validate import validate_spec
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real" / "references"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "references"
 MARKER = "specgenOutsideMarker51d2"  # only in the file outside the spec's folder
 
 

@@ -20,13 +20,13 @@ from typing import Any
 import click
 import pytest
 from click.testing import CliRunner, Result
-from loopback import FakeServer
+from support.loopback import FakeServer
 
 from generator import fetch
 from generator.cli import main
 from generator.load import MAX_ALIAS_NODES, MAX_DEPTH, load_document
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile"
 
 
@@ -458,7 +458,7 @@ def test_fetch_error_status_is_one_line(server: FakeServer, onegini: Path) -> No
     assert len(result.stderr.splitlines()) == 1, result.stderr  # httpx's message has two lines
 
 
-# Found by tests/test_adversarial.py: spec text in error lines, titles as names
+# Found by tests/generate/test_adversarial.py: spec text in error lines, titles as names
 
 
 def test_error_lines_show_control_characters_instead_of_obeying_them(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from loopback import FakeServer
+from support.loopback import FakeServer
 
 from generator.errors import Report, SpecgenError
 from generator.paths import MAX_NAME, inside, safe_filename
@@ -23,7 +23,7 @@ from generator.record import record
 from generator.recordings import load_recording
 from generator.template_sets import Templates
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GENERATED = ROOT / "generated"
 
 

@@ -23,8 +23,6 @@ import itertools
 import json
 import math
 import re
-import sys
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -33,12 +31,9 @@ import pydantic
 import pytest
 from hypothesis import HealthCheck, Phase, assume, example, given, note, settings
 from hypothesis import strategies as st
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import fakes
-from compare import difference
-from strategies import (
+from support import fakes
+from support.compare import difference
+from support.strategies import (
     ApiCtx,
     api_ctx,
     api_keys,

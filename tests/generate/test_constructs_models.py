@@ -31,7 +31,7 @@ from generator.load import load_document
 from generator.models import generate_models
 from generator.validate import validate_spec
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real" / "models"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "models"
 SPECS = sorted(p.stem for p in FIXTURES.glob("*.yaml"))
 DEPTH = 100
 

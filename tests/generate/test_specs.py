@@ -28,7 +28,7 @@ from generator.recordings import Recording, check_recordings, load_recording, lo
 from generator.schemas import resolve
 from generator.validate import HTTP_METHODS, resolve_pointer, validate_spec
 
-SPECS = Path(__file__).resolve().parent.parent / "specs"
+SPECS = Path(__file__).resolve().parents[2] / "specs"
 APIS = list_apis(SPECS)
 KNOWN_APIS = {"apiture-events", "onegini-events", "onepassword-events", "truelayer-tracking"}
 REDACTED = "<redacted>"

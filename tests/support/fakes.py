@@ -1,4 +1,4 @@
-"""Fake servers for tests/test_properties.py: httpx.MockTransport handlers that speak an
+"""Fake servers for tests/properties/test_properties.py: httpx.MockTransport handlers that speak an
 operation's ``x-pagination`` protocol, with faults injected on demand."""
 
 from __future__ import annotations

@@ -44,10 +44,10 @@ from generator.project import Api, list_apis, load_api
 from generator.template_sets import default_sets
 from generator.write import MANIFEST, with_manifest, write_package
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"
 GENERATED = ROOT / "generated"
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "openapi"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "openapi"
 API_NAMES = list_apis(SPECS)
 BIN = Path(sys.executable).parent
 SKIPPED = {".mypy_cache", ".ruff_cache", "__pycache__"}  # tool caches next to the packages

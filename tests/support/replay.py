@@ -28,7 +28,7 @@ from generator.build import Target, build_api
 from generator.naming import snake
 from generator.project import Api, list_apis, load_api
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"
 
 MODES = ("sync", "async")

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from loopback import FakeServer
+from support.loopback import FakeServer
 
 from generator.cli import main
 from generator.errors import SpecgenError
@@ -23,7 +23,7 @@ from generator.record import record
 from generator.recordings import REDACTED, check_recordings, load_recording
 from generator.redact import Redactor
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GENERATED = ROOT / "generated"
 
 
