@@ -25,7 +25,8 @@ corpus: $(STAMP)  ## real public specs: generate, all operations, import, mypy (
 	SPECGEN_CORPUS=1 $(BIN)/python -m pytest tests/corpus -rfEX
 
 lint: $(STAMP)  ## ruff and mypy on the toolkit
-	$(BIN)/ruff check generator tests
+	$(BIN)/ruff check generator tests templates
+	MYPYPATH=templates/python $(BIN)/mypy --strict --explicit-package-bases templates/python/runtime
 	$(BIN)/mypy
 
 bench: $(STAMP)  ## generation speed and memory figures

@@ -11,7 +11,7 @@ import copy
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
@@ -32,6 +32,7 @@ from generator.ir import (
     ResponseKind,
     SecurityScheme,
     Server,
+    Tag,
     TypeRef,
 )
 from generator.patterns import drop_bad_patterns
@@ -588,6 +589,7 @@ def build_api(
         ),
         spec_hash=_spec_hash(spec),
         generator_version=__version__,
+        tags=_tags(spec, operations),
     )
     read = {r.type for op in operations for r in op.responses}
     read |= {op.pagination.item_type for op in operations if op.pagination is not None}
@@ -966,3 +968,20 @@ def _server_label(server: Mapping[str, Any], url: str) -> str:
 def _host_label(url: str) -> str:
     host = url.split("://", 1)[-1].split("/", 1)[0]
     return "sandbox" if "sandbox" in host else "production" if host else "default"
+
+
+def _tags(spec: Mapping[str, Any], operations: Sequence[Operation]) -> tuple[Tag, ...]:
+    """The tags the generated operations carry, in the order the spec declares them (then in the
+    order they first appear), each with its description from the top-level ``tags``."""
+    declared = {
+        t["name"]: _text(t.get("description"))
+        for t in spec.get("tags") or []
+        if isinstance(t, Mapping) and isinstance(t.get("name"), str)
+    }
+    used = list(dict.fromkeys(tag for op in operations for tag in op.tags))
+    order = [t for t in declared if t in used] + [t for t in used if t not in declared]
+    names = naming.unique([naming.snake(t) for t in order])
+    return tuple(
+        Tag(t, n, declared.get(t, ""), tuple(op.operation_id for op in operations if t in op.tags))
+        for t, n in zip(order, names, strict=True)
+    )

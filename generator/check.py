@@ -10,13 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
-
 from generator.bundle import report_for
 from generator.errors import Diagnostic, SpecgenError
-from generator.pipeline import generate_in_memory, target_of
+from generator.pipeline import generate_in_memory, sets_of, target_of
 from generator.project import list_apis, load_api
 from generator.recordings import check_recordings, load_recordings
+from generator.template_sets import Templates
 from generator.write import owned_files
 
 
@@ -68,7 +67,7 @@ def diff_package(folder: Path, expected: dict[str, str]) -> list[str]:
 def run_check(
     specs_dir: Path,
     output_dir: Path,
-    env: jinja2.Environment,
+    templates: Templates,
     apis: list[str] | None = None,
     echo: Callable[[str], None] = print,
     *,
@@ -82,7 +81,9 @@ def run_check(
         try:
             api = load_api(specs_dir, name, check=False)  # checked by generating, as generate does
             found = report_for(api.source)
-            files = generate_in_memory(api.spec, api.source.name, target_of(api), env, found).files
+            files = generate_in_memory(
+                api.spec, api.source.name, target_of(api), sets_of(api, templates), found
+            ).files
             found.raise_for(strict=strict)
         except SpecgenError as exc:
             report.specs_invalid += 1

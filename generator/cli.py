@@ -17,10 +17,17 @@ from generator.bundle import load_spec, report_for
 from generator.check import run_check
 from generator.diff import diff_specs, exit_code, render_json, render_markdown, render_text
 from generator.errors import Report, SpecgenError
-from generator.pipeline import Generation, generate_in_memory, spec_file_target, target_of
+from generator.pipeline import (
+    Generation,
+    generate_in_memory,
+    sets_of,
+    spec_file_target,
+    target_of,
+)
 from generator.project import effective_api, list_apis, load_api
 from generator.record import record
-from generator.render import environment
+from generator.template_sets import DEFAULT_SETS, Templates
+from generator.template_sets import templates_option as read_templates
 from generator.update import apply_update, plan_update
 from generator.validate import validate_spec
 from generator.write import write_package
@@ -55,7 +62,10 @@ templates_option = click.option(
     "templates_dir",
     type=click.Path(path_type=Path, file_okay=False, exists=True),
     default=None,
-    help="Folder of templates overriding the built-in ones (same relative names).",
+    help=(
+        "A template set of your own (a folder with a set.yaml), rendered for every API, or a "
+        "folder overriding single files of the built-in sets (DIR/<set>/<relative path>)."
+    ),
 )
 
 
@@ -99,23 +109,27 @@ def main() -> None:
 
 @main.command()
 @specs_option
+@templates_option
 @strict_option
 @click.argument("apis", nargs=-1)
-def validate(specs_dir: Path, strict: bool, apis: tuple[str, ...]) -> None:
+def validate(
+    specs_dir: Path, templates_dir: Path | None, strict: bool, apis: tuple[str, ...]
+) -> None:
     """Check each API's spec as generate does, writing nothing (all APIs when none are named).
 
     The overlay is applied, the spec validated, and the client and models built in memory:
     what generate would refuse or leave out is reported here, warnings included.
     """
     failed = 0
-    env = environment()
     with reported_errors():
+        templates = read_templates(templates_dir)
         names = selected_apis(specs_dir, apis)
     for name in names:
         try:
             api = load_api(specs_dir, name, check=False)
             report = report_for(api.source)
-            generation = generate_in_memory(api.spec, api.source.name, target_of(api), env, report)
+            sets = sets_of(api, templates)
+            generation = generate_in_memory(api.spec, api.source.name, target_of(api), sets, report)
             finish(report, strict)
         except SpecgenError as exc:
             failed += 1
@@ -177,8 +191,8 @@ def generate(
     What cannot be generated (one operation, one schema) is left out with a warning naming its
     place; --strict makes every warning an error, and then nothing is written.
     """
-    env = environment(templates_dir)
     with reported_errors():
+        templates = read_templates(templates_dir)
         if spec_file is None and (overlay_file, package, client_name) != (None, None, None):
             raise SpecgenError("--overlay, --package and --client-name go with --spec")
         if spec_file is not None:
@@ -186,23 +200,25 @@ def generate(
                 raise SpecgenError("give either --spec or API names, not both")
             source, target = spec_file_target(spec_file, package, client_name, overlay_file)
             report = report_for(source)
-            generation = generate_in_memory(source.data, source.name, target, env, report)
+            sets = templates.for_api(DEFAULT_SETS)
+            generation = generate_in_memory(source.data, source.name, target, sets, report)
             finish(report, strict)
             write_package(output_dir / target.package, generation.files)
             click.echo(f"generated {output_dir / target.package}: {generation.summary(report)}")
             return
         names = selected_apis(specs_dir, apis)
         for index, name in enumerate(names, 1):
-            folder, done, report = _generate_api(specs_dir, name, output_dir, env, strict)
+            folder, done, report = _generate_api(specs_dir, name, output_dir, templates, strict)
             click.echo(f"[{index}/{len(names)}] {name}: wrote {folder}: {done.summary(report)}")
 
 
 def _generate_api(
-    specs_dir: Path, name: str, output_dir: Path, env: Any, strict: bool
+    specs_dir: Path, name: str, output_dir: Path, templates: Templates, strict: bool
 ) -> tuple[Path, Generation, Report]:
     api = load_api(specs_dir, name, check=False)  # checked as generation goes, leniently or not
     report = report_for(api.source)
-    generation = generate_in_memory(api.spec, api.source.name, target_of(api), env, report)
+    sets = sets_of(api, templates)
+    generation = generate_in_memory(api.spec, api.source.name, target_of(api), sets, report)
     finish(report, strict)
     folder = output_dir / api.config.package
     write_package(folder, generation.files)
@@ -235,7 +251,7 @@ def check(
         report = run_check(
             specs_dir,
             output_dir,
-            environment(templates_dir),
+            read_templates(templates_dir),
             list(apis) or None,
             click.echo,
             strict=strict,
@@ -333,17 +349,25 @@ def record_command(
     show_default=True,
     help="Refuse the update when the diff has changes of this kind.",
 )
+@templates_option
 @strict_option
 @click.argument("api")
 def update(
-    specs_dir: Path, output_dir: Path, source: str, fail_on: str, strict: bool, api: str
+    specs_dir: Path,
+    output_dir: Path,
+    source: str,
+    fail_on: str,
+    templates_dir: Path | None,
+    strict: bool,
+    api: str,
 ) -> None:
     """Replace API's spec by a new version: overlay, diff, regenerate, check recordings.
 
     Nothing is changed unless every step succeeds.
     """
     with reported_errors():
-        plan = plan_update(specs_dir, api, source, environment(), strict=strict)
+        templates = read_templates(templates_dir)
+        plan = plan_update(specs_dir, api, source, templates, strict=strict)
     for diagnostic in plan.warnings:
         click.echo(f"warning: {diagnostic}", err=True)
     click.echo(render_text(plan.changes).rstrip("\n"))

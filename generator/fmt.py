@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import black
 import isort
 
@@ -13,11 +15,12 @@ MODE = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=100)
 IMPORT_LINE_LENGTH = 88
 
 
-def format_files(files: dict[str, str]) -> dict[str, str]:
-    """Format every ``.py`` file; other files pass through unchanged."""
+def format_files(files: dict[str, str], python: Collection[str] | None = None) -> dict[str, str]:
+    """Format the Python files (``python``, or every ``.py`` file when it is None); other files
+    pass through unchanged."""
+    is_python = (lambda n: n in python) if python is not None else (lambda n: n.endswith(".py"))
     return {
-        name: format_python(name, text) if name.endswith(".py") else text
-        for name, text in files.items()
+        name: format_python(name, text) if is_python(name) else text for name, text in files.items()
     }
 
 

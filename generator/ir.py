@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+IR_VERSION = (1, 0)
+"""The IR's version (major, minor): a template set names the major version it is written for
+(``ir: 1``); a minor version only adds fields, a major version changes or removes some."""
+
 TypeKind = Literal["builtin", "model", "literal", "list", "dict", "union", "any", "none"]
 
 
@@ -161,6 +165,16 @@ class Server:
 
 
 @dataclass(frozen=True)
+class Tag:
+    """A tag of the spec's operations (an operation's ``tags``, described in top-level ``tags``)."""
+
+    name: str  # as the spec writes it
+    python_name: str  # an identifier made from the name (unique among the API's tags)
+    description: str
+    operations: tuple[str, ...]  # ``operation_id`` of each operation carrying the tag
+
+
+@dataclass(frozen=True)
 class Api:
     title: str
     version: str
@@ -174,6 +188,7 @@ class Api:
     model_names: tuple[str, ...]  # classes the models module must define
     spec_hash: str
     generator_version: str
+    tags: tuple[Tag, ...] = ()
 
     @property
     def auth_kinds(self) -> frozenset[str]:

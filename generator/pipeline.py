@@ -5,12 +5,10 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import keyword
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import jinja2
 
 from generator import naming
 from generator.build import Target, build_api
@@ -21,7 +19,8 @@ from generator.load import Document, check_depth, load_document
 from generator.models import build_models
 from generator.overlay import apply_overlay
 from generator.project import Api
-from generator.render import render_package
+from generator.render import render_sets
+from generator.template_sets import Templates, TemplateSet, set_records
 from generator.validate import check_spec, unusable
 from generator.write import with_manifest, write_package
 
@@ -47,7 +46,7 @@ def generate_in_memory(
     spec: Mapping[str, Any],
     source: str,
     target: Target,
-    env: jinja2.Environment,
+    sets: Sequence[TemplateSet],
     report: Report,
 ) -> Generation:
     """Check and generate ``spec`` in memory; what had to be left out is a warning in ``report``.
@@ -59,17 +58,23 @@ def generate_in_memory(
     if checked.spec is None:  # unusable: report holds the errors saying why
         raise SpecgenError(report.diagnostics)
     built = build_api(checked.spec, source, target, report)
-    files = render_package(built.api, env)
-    models = build_models(
-        built.models_spec, built.api.model_names, source, report, built.model_pointers
-    )
-    files[f"{target.package}/models.py"] = models.code
+    degraded: list[str] = []
+
+    def models_stage() -> str:  # run only when a set renders the models module
+        models = build_models(
+            built.models_spec, built.api.model_names, source, report, built.model_pointers
+        )
+        degraded.extend(models.degraded)
+        return models.code
+
+    rendered = render_sets(built.api, sets, {"models": models_stage})
+    files = format_files(rendered.files, rendered.python)
     schemas = len(built.models_spec["components"]["schemas"])
     return Generation(
-        with_manifest(format_files(files)),
+        with_manifest(files, set_records(sets)),
         len(built.api.operations),
         built.operations_total + checked.operations_removed,
-        schemas - len(models.degraded),
+        schemas - len(degraded),
         schemas,
     )
 
@@ -78,12 +83,12 @@ def generate_files(
     spec: Mapping[str, Any],
     source: str,
     target: Target,
-    env: jinja2.Environment,
+    sets: Sequence[TemplateSet],
     line_of: Callable[[str], int | None] | None = None,
 ) -> dict[str, str]:
     """Every file of the generated package, or an error for anything that had to be left out."""
     report = Report(source, line_of) if line_of is not None else Report(source)
-    generation = generate_in_memory(spec, source, target, env, report)
+    generation = generate_in_memory(spec, source, target, sets, report)
     report.raise_for(strict=True)
     return generation.files
 
@@ -92,12 +97,19 @@ def target_of(api: Api) -> Target:
     return Target(api.config.package, api.config.client_class, api.config.name)
 
 
+def sets_of(api: Api, templates: Templates) -> list[TemplateSet]:
+    """The template sets ``api`` renders: those its ``specgen.yaml`` chooses, with ``templates``
+    (the ``--templates`` option) applied."""
+    return templates.for_api(api.config.templates, api.folder)
+
+
 def generate_api(
-    api: Api, output_dir: Path, env: jinja2.Environment, report: Report, *, strict: bool
+    api: Api, output_dir: Path, templates: Templates, report: Report, *, strict: bool
 ) -> tuple[Path, Generation]:
     """Generate ``api`` into ``output_dir/<package>`` unless ``report`` then holds errors
     (or, under ``strict``, warnings): then nothing is written and they are raised."""
-    generation = generate_in_memory(api.spec, api.source.name, target_of(api), env, report)
+    sets = sets_of(api, templates)
+    generation = generate_in_memory(api.spec, api.source.name, target_of(api), sets, report)
     report.raise_for(strict=strict)
     folder = output_dir / api.config.package
     write_package(folder, generation.files)

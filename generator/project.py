@@ -16,6 +16,7 @@ from generator.bundle import load_spec, relocate
 from generator.errors import SpecgenError
 from generator.load import Document, check_depth, load_document
 from generator.overlay import apply_overlay
+from generator.template_sets import DEFAULT_SETS
 from generator.validate import validate_spec
 
 CONFIG_NAME = "specgen.yaml"
@@ -33,6 +34,8 @@ class ApiConfig:
     overlay: str | None = None
     record_env: Mapping[str, str] = field(default_factory=dict)
     redact: tuple[str, ...] = ()
+    # Template sets: built-in names or folders relative to the API folder (docs/templates.md).
+    templates: tuple[str, ...] = DEFAULT_SETS
 
 
 @dataclass
@@ -117,7 +120,8 @@ def read_config(doc: Document) -> ApiConfig:
             raise doc.error(f"/{key}", f"'{key}' must be a path inside the API folder")
         return value
 
-    unknown = set(data) - {"name", "package", "client_class", "spec", "overlay", "record"}
+    keys = {"name", "package", "client_class", "spec", "overlay", "record", "templates"}
+    unknown = set(data) - keys
     if unknown:
         raise doc.error(f"/{sorted(unknown)[0]}", f"unknown config key {sorted(unknown)[0]!r}")
     record = data.get("record") or {}
@@ -131,6 +135,15 @@ def read_config(doc: Document) -> ApiConfig:
     redact = record.get("redact") or []
     if not isinstance(redact, list) or not all(isinstance(r, str) for r in redact):
         raise doc.error("/record/redact", "'record.redact' must be a list of names")
+    templates = data.get("templates", list(DEFAULT_SETS))
+    if (
+        not isinstance(templates, list)
+        or not templates
+        or not all(isinstance(t, str) and t for t in templates)
+    ):
+        raise doc.error(
+            "/templates", "'templates' must be a non-empty list of set names or folders"
+        )
     return ApiConfig(
         name=text("name") or "",
         package=text("package", identifier=True) or "",
@@ -139,4 +152,5 @@ def read_config(doc: Document) -> ApiConfig:
         overlay=text("overlay", required=False),
         record_env=dict(env),
         redact=tuple(redact),
+        templates=tuple(templates),
     )

@@ -1,18 +1,25 @@
-"""The render stage: Jinja2 templates over the IR, into in-memory files.
+"""The render stage: the chosen template sets over the IR, into in-memory files.
 
 Templates never see raw spec dicts, and spec text reaches them only through the filters of
-``pytext`` (literals, escaped docstrings) and names made safe by ``naming``.
+``pytext`` (literals, escaped docstrings) and names made safe by ``naming``. They run in Jinja's
+sandbox, undefined variables are errors, and an error names the template file and line and the
+API and operation (or tag, or model) being rendered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
 
 import jinja2
+import jinja2.sandbox
 
 from generator import docs, ir
 from generator.errors import SpecgenError
+from generator.paths import safe_filename
 from generator.pytext import (
     annotation,
     body_annotation,
@@ -27,19 +34,42 @@ from generator.pytext import (
     type_names,
     wrap,
 )
+from generator.template_sets import FileRule, Kind, TemplateSet, check_output_path
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-if not BUILTIN_TEMPLATES.is_dir():  # installed without the repository: templates ship inside
-    BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
+# Filters every set may use (a set's own ``filters`` module may add more).
+FILTERS: Mapping[str, Callable[..., Any]] = {
+    "annotation": annotation,
+    "constrained": lambda ref: annotation(ref, constrained=True, exact=True),
+    "exact": lambda ref: annotation(ref, exact=True),
+    "optional": optional,
+    "body_annotation": body_annotation,
+    "field_annotation": field_annotation,
+    "result_annotation": result_annotation,
+    "docstring": docstring,
+    "wrap": wrap,
+    "pyrepr": pyrepr,
+    "upper": str.upper,
+    "method_doc": docs.method_doc,
+    "iter_doc": docs.iter_doc,
+    "form_doc": docs.form_doc,
+    "client_doc": docs.client_doc,
+    "credentials_example": docs.credentials_example,
+    "call_example": docs.call_example,
+    "table_cell": docs.table_cell,
+    "pep440": docs.pep440,
+    "sorted_all": sorted_all,
+    "doctext": doctext,
+    "filename": safe_filename,
+}
 
 
-def environment(user_templates: Path | None = None) -> jinja2.Environment:
-    """Templates from ``user_templates`` first (overrides by file name), then the built-in ones."""
+def environment(template_set: TemplateSet) -> jinja2.Environment:
+    """The sandboxed environment of one set: its overrides first, then its own folder."""
     loaders: list[jinja2.BaseLoader] = []
-    if user_templates is not None:
-        loaders.append(jinja2.FileSystemLoader(str(user_templates)))
-    loaders.append(jinja2.FileSystemLoader(str(BUILTIN_TEMPLATES)))
-    env = jinja2.Environment(
+    if template_set.overrides is not None:
+        loaders.append(jinja2.FileSystemLoader(str(template_set.overrides)))
+    loaders.append(jinja2.FileSystemLoader(str(template_set.folder)))
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -47,52 +77,18 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
     )
-    env.filters.update(
-        annotation=annotation,
-        constrained=lambda ref: annotation(ref, constrained=True, exact=True),
-        exact=lambda ref: annotation(ref, exact=True),
-        optional=optional,
-        body_annotation=body_annotation,
-        field_annotation=field_annotation,
-        result_annotation=result_annotation,
-        docstring=docstring,
-        wrap=wrap,
-        pyrepr=pyrepr,
-        upper=str.upper,
-        method_doc=docs.method_doc,
-        iter_doc=docs.iter_doc,
-        form_doc=docs.form_doc,
-        client_doc=docs.client_doc,
-        credentials_example=docs.credentials_example,
-        call_example=docs.call_example,
-        table_cell=docs.table_cell,
-        pep440=docs.pep440,
-        sorted_all=sorted_all,
-        doctext=doctext,
-    )
+    env.filters.update(FILTERS)
+    env.filters.update(template_set.load_filters())
     return env
 
 
-# Output file (relative to the package folder) -> template.
-PACKAGE_FILES: Mapping[str, str] = {
-    "pyproject.toml": "project/pyproject.toml.j2",
-    "README.md": "project/README.md.j2",
-    "{package}/__init__.py": "package/__init__.py.j2",
-    "{package}/py.typed": "package/py.typed.j2",
-    "{package}/errors.py": "package/errors.py.j2",
-    "{package}/_spec.py": "package/_spec.py.j2",
-    "{package}/_types.py": "package/_types.py.j2",
-    "{package}/_serialize.py": "package/_serialize.py.j2",
-    "{package}/_forms.py": "package/_forms.py.j2",
-    "{package}/_auth.py": "package/_auth.py.j2",
-    "{package}/_base.py": "package/_base.py.j2",
-    "{package}/_client_base.py": "package/_client_base.py.j2",
-    "{package}/_pagination.py": "package/_pagination.py.j2",
-    "{package}/_operations.py": "package/_operations.py.j2",
-    "{package}/_client.py": "package/_client.py.j2",
-}
-# Rendered only for an API with a form body (a TypedDict of its fields).
-FORMS_FILE = ("{package}/forms.py", "package/forms.py.j2")
+@dataclass
+class Rendered:
+    """The files of one API from every chosen set, and which of them are Python."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    python: set[str] = field(default_factory=set)
+    origin: dict[str, str] = field(default_factory=dict)  # output -> "set: rule" that made it
 
 
 def imports(api: ir.Api) -> dict[str, frozenset[str]]:
@@ -136,19 +132,124 @@ def imports(api: ir.Api) -> dict[str, frozenset[str]]:
     }
 
 
-def render_package(api: ir.Api, env: jinja2.Environment) -> dict[str, str]:
-    """Every file of the package except ``models.py``, keyed by path relative to its folder."""
-    files = {}
+def render_sets(
+    api: ir.Api, sets: Sequence[TemplateSet], stages: Mapping[str, Callable[[], str]]
+) -> Rendered:
+    """Every file every set renders for ``api``, keyed by path relative to the package folder.
+
+    ``stages`` gives the output of a built-in stage (``models``) when a set asks for it.
+    """
+    rendered = Rendered()
     uses = imports(api)
-    targets = dict(PACKAGE_FILES)
-    if any(op.body is not None and op.body.form_class for op in api.operations):
-        targets[FORMS_FILE[0]] = FORMS_FILE[1]
-    for target, template_name in targets.items():
-        try:
-            template = env.get_template(template_name)
-            files[target.format(package=api.package)] = template.render(api=api, uses=uses)
-        except (jinja2.TemplateError, TypeError, ValueError) as exc:
-            where = getattr(exc, "filename", None) or template_name
-            line = getattr(exc, "lineno", None)
-            raise SpecgenError.at(where, "", f"template error: {exc}", line) from None
-    return files
+    for template_set in sets:
+        env = environment(template_set)
+        for rule in template_set.files:
+            for scope in _scopes(api, rule.each):
+                context = {"api": api, "uses": uses, "set": _set_info(template_set), **scope}
+                with _reporting(template_set, rule, api, scope):
+                    if rule.when is not None and not env.compile_expression(rule.when)(**context):
+                        continue
+                    output = env.from_string(rule.output).render(**context)
+                    text = _produce(env, template_set, rule, context, stages)
+                _add(rendered, template_set, rule, output, text)
+    return rendered
+
+
+def _set_info(template_set: TemplateSet) -> dict[str, str]:
+    return {"name": template_set.name, "version": template_set.version}
+
+
+def _scopes(api: ir.Api, each: str) -> Iterator[dict[str, Any]]:
+    if each == "api":
+        yield {}
+    elif each == "operation":
+        for op in api.operations:
+            yield {"operation": op}
+    elif each == "tag":
+        for tag in api.tags:
+            yield {"tag": tag}
+    else:
+        for model in getattr(api, "models", ()):  # ``Api.models``: see docs/templates.md
+            yield {"model": model}
+
+
+def _produce(
+    env: jinja2.Environment,
+    template_set: TemplateSet,
+    rule: FileRule,
+    context: Mapping[str, Any],
+    stages: Mapping[str, Callable[[], str]],
+) -> str:
+    if rule.stage is not None:
+        return stages[rule.stage]()
+    assert rule.source is not None  # the manifest schema requires one of the two
+    if not rule.source.endswith(".j2"):  # a file of the set copied as it is
+        return template_set.source_path(rule.source).read_text(encoding="utf-8")
+    return env.get_template(rule.source).render(**context)
+
+
+def _add(
+    rendered: Rendered, template_set: TemplateSet, rule: FileRule, output: str, text: str
+) -> None:
+    where = f"{template_set.manifest}"
+    problem = check_output_path(output)
+    if problem is not None:
+        raise SpecgenError.at(where, f"{rule.pointer}/output", f"output path {output!r} {problem}")
+    made_by = f"set {template_set.name!r} {rule.pointer}"
+    if output in rendered.files:
+        raise SpecgenError.at(
+            where,
+            f"{rule.pointer}/output",
+            f"output {output!r} is also rendered by {rendered.origin[output]}",
+        )
+    rendered.files[output] = text
+    rendered.origin[output] = made_by
+    kind: Kind = rule.kind_of(output)
+    if kind == "python":
+        rendered.python.add(output)
+
+
+@contextmanager
+def _reporting(
+    template_set: TemplateSet, rule: FileRule, api: ir.Api, scope: Mapping[str, Any]
+) -> Iterator[None]:
+    """Turn any failure while rendering into one error naming the template file and line, the
+    API, and the operation, tag or model being rendered (found in the template's own frames)."""
+    try:
+        yield
+    except SpecgenError:
+        raise
+    except Exception as exc:  # a template or a set's filter: whatever fails is the set's problem
+        where, line, item = str(template_set.manifest), None, _describe(scope)
+        if isinstance(exc, jinja2.TemplateSyntaxError):
+            where, line = exc.filename or where, exc.lineno
+        for frame, lineno in traceback.walk_tb(exc.__traceback__):
+            filename = frame.f_code.co_filename
+            if filename.endswith(".j2"):  # Jinja gives template frames their file and line
+                where, line = filename, lineno
+                item = _innermost_item(frame.f_locals) or item
+            elif filename == "<template>":  # an output path or a ``when`` expression
+                where, line = f"{template_set.manifest} at {rule.pointer}", None
+        subject = f"API {api.package}" + (f", {item}" if item else "")
+        message = f"template error: {type(exc).__name__}: {exc} ({subject})"
+        raise SpecgenError.at(where, "", message, line) from None
+
+
+def _describe(scope: Mapping[str, Any]) -> str:
+    for value in scope.values():
+        found = _innermost_item({"value": value})
+        if found:
+            return found
+    return ""
+
+
+def _innermost_item(names: Mapping[str, Any]) -> str:
+    """The operation (or tag, or model) a template frame is rendering, from its variables."""
+    for value in names.values():
+        if isinstance(value, ir.Operation):
+            return f"operation {value.operation_id}"
+    for value in names.values():
+        name = getattr(value, "name", None)
+        if type(value).__name__ in ("Tag", "Model") and isinstance(name, str):
+            return f"{type(value).__name__.lower()} {name}"
+    return ""

@@ -13,16 +13,15 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
 from generator.bundle import report_for
 from generator.diff import Change, diff_specs
 from generator.errors import Diagnostic, SpecgenError
 from generator.fetch import fetch_url
 from generator.load import parse_document
-from generator.pipeline import generate_in_memory, target_of
+from generator.pipeline import generate_in_memory, sets_of, target_of
 from generator.project import effective_api, load_api
 from generator.recordings import check_recordings, load_recordings
+from generator.template_sets import Templates
 from generator.write import write_package
 
 
@@ -46,7 +45,7 @@ def fetch(source: str) -> str:
 
 
 def plan_update(
-    specs_dir: Path, key: str, source: str, env: jinja2.Environment, *, strict: bool = False
+    specs_dir: Path, key: str, source: str, templates: Templates, *, strict: bool = False
 ) -> UpdatePlan:
     """Everything an update would write, computed and checked in memory.
 
@@ -63,7 +62,11 @@ def plan_update(
     )
     report = report_for(document)
     generation = generate_in_memory(
-        updated.spec, updated.source.name, target_of(updated), env, report
+        updated.spec,
+        updated.source.name,
+        target_of(updated),
+        sets_of(updated, templates),
+        report,
     )
     report.raise_for(strict=strict)
     changes = diff_specs(current.spec, updated.spec)

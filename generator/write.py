@@ -14,23 +14,34 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from generator.ir import IR_VERSION
 from generator.paths import inside
 
 MANIFEST = ".specgen-manifest.json"
 
 
-def manifest_text(files: Mapping[str, str]) -> str:
+def manifest_text(files: Mapping[str, str], sets: Sequence[Mapping[str, str]] = ()) -> str:
+    """The manifest: the IR version and template sets (name, version) that made the package,
+    and the hash of every file specgen wrote."""
     hashes = {
         name: hashlib.sha256(text.encode()).hexdigest() for name, text in sorted(files.items())
     }
-    return json.dumps({"generator": "specgen", "files": hashes}, indent=2) + "\n"
+    record = {
+        "generator": "specgen",
+        "ir": ".".join(map(str, IR_VERSION)),
+        "sets": list(sets),
+        "files": hashes,
+    }
+    return json.dumps(record, indent=2) + "\n"
 
 
-def with_manifest(files: Mapping[str, str]) -> dict[str, str]:
-    return {**files, MANIFEST: manifest_text(files)}
+def with_manifest(
+    files: Mapping[str, str], sets: Sequence[Mapping[str, str]] = ()
+) -> dict[str, str]:
+    return {**files, MANIFEST: manifest_text(files, sets)}
 
 
 def owned_files(folder: Path) -> set[str]:

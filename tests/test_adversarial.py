@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 from generator.build import Target
 from generator.errors import SpecgenError
 from generator.pipeline import generate_files, spec_file_target
-from generator.render import environment
+from generator.template_sets import default_sets
 from generator.write import write_package
 
 MARKER = "PWNED"  # printed, or created as a file in the working folder, by a payload that runs
@@ -246,7 +246,7 @@ def generate(spec: dict[str, Any], work: Path) -> tuple[Path, Target, dict[str, 
     os.chdir(work / "run")
     try:
         source, target = spec_file_target(spec_path, None, None)
-        files = generate_files(source.data, source.name, target, environment())
+        files = generate_files(source.data, source.name, target, default_sets())
         write_package(work / "out" / target.package, files)
     except SpecgenError as exc:
         note(f"refused: {exc}")

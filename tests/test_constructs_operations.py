@@ -33,7 +33,7 @@ from generator.errors import Report, SpecgenError
 from generator.load import load_document
 from generator.pipeline import Generation, generate_in_memory
 from generator.rawspec import iter_operations
-from generator.render import environment
+from generator.template_sets import default_sets
 from generator.validate import validate_spec
 from generator.write import write_package
 
@@ -44,7 +44,7 @@ BASE = "https://api.example.com"
 def generate(spec: dict[str, Any], package: str, folder: Path) -> tuple[Generation, Report]:
     """Generate ``spec`` leniently into ``folder/package`` (warnings collected, not raised)."""
     report = Report(package)
-    generation = generate_in_memory(spec, package, Target(package, "Api"), environment(), report)
+    generation = generate_in_memory(spec, package, Target(package, "Api"), default_sets(), report)
     report.raise_for(strict=False)
     write_package(folder / package, generation.files)
     return generation, report

@@ -41,7 +41,7 @@ from generator.errors import SpecgenError
 from generator.load import load_document
 from generator.pipeline import generate_files, target_of
 from generator.project import Api, list_apis, load_api
-from generator.render import environment
+from generator.template_sets import default_sets
 from generator.write import MANIFEST, with_manifest, write_package
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,7 +186,7 @@ def apis() -> dict[str, Api]:
 def fresh_files(apis: dict[str, Api]) -> dict[str, dict[str, str]]:
     """Every committed API generated once in memory with the built-in templates."""
     return {
-        name: generate_files(api.spec, api.source.name, target_of(api), environment())
+        name: generate_files(api.spec, api.source.name, target_of(api), default_sets())
         for name, api in apis.items()
     }
 
@@ -305,7 +305,7 @@ def test_generation_is_deterministic(
     name: str, apis: dict[str, Api], fresh_files: dict[str, dict[str, str]]
 ) -> None:
     api = apis[name]
-    again = generate_files(api.spec, api.source.name, target_of(api), environment())
+    again = generate_files(api.spec, api.source.name, target_of(api), default_sets())
     first = fresh_files[name]
     assert sorted(again) == sorted(first)
     for path, text in first.items():
@@ -471,8 +471,8 @@ def test_failing_template_leaves_every_package_untouched(tmp_path: Path) -> None
     out = copy_generated(tmp_path)
     before, listing = snapshot(out), tree(out)
     templates = tmp_path / "templates"
-    (templates / "package").mkdir(parents=True)
-    (templates / "package" / "_client.py.j2").write_text("{{ undefined_variable }}\n")
+    (templates / "python" / "package").mkdir(parents=True)
+    (templates / "python" / "package" / "_client.py.j2").write_text("{{ undefined_variable }}\n")
     result = run_cli("generate", "--specs", SPECS, "--templates", templates, "--output", out)
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
@@ -486,8 +486,8 @@ def test_failing_template_keeps_a_spec_file_package(tmp_path: Path) -> None:
     assert run_cli("generate", "--spec", spec, "--output", out).exit_code == 0
     before, listing = snapshot(out / "pet_store"), tree(out)
     templates = tmp_path / "templates"
-    (templates / "package").mkdir(parents=True)
-    (templates / "package" / "_client.py.j2").write_text("{{ undefined_variable }}\n")
+    (templates / "python" / "package").mkdir(parents=True)
+    (templates / "python" / "package" / "_client.py.j2").write_text("{{ undefined_variable }}\n")
     result = run_cli("generate", "--spec", spec, "--templates", templates, "--output", out)
     assert result.exit_code == 1
     assert result.output.count("\n") == 1 and result.output.startswith("error: ")
@@ -941,8 +941,8 @@ def test_template_override_replaces_only_that_file(
 ) -> None:
     baseline = snapshot(sample_folder(samples_dir, sample_results, "pet_store"))
     templates = tmp_path / "templates"
-    (templates / "project").mkdir(parents=True)
-    (templates / "project" / "README.md.j2").write_text(
+    (templates / "python" / "project").mkdir(parents=True)
+    (templates / "python" / "project" / "README.md.j2").write_text(
         "# Custom README for {{ api.package }} ({{ api.operations|length }} operations)\n"
     )
     out = tmp_path / "out"

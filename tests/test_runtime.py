@@ -23,7 +23,7 @@ import yaml
 
 from generator.build import Target
 from generator.pipeline import generate_files
-from generator.render import environment
+from generator.template_sets import default_sets
 from generator.write import write_package
 
 PROBE = """\
@@ -81,7 +81,7 @@ EVENT = {"at": "2024-05-01T23:11:29.845363663Z", "name": "x"}
 def probe(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     folder = tmp_path_factory.mktemp("probe")
     files = generate_files(
-        yaml.safe_load(PROBE), "probe.yaml", Target("runtime_probe", "Probe"), environment()
+        yaml.safe_load(PROBE), "probe.yaml", Target("runtime_probe", "Probe"), default_sets()
     )
     write_package(folder / "runtime_probe", files)
     sys.path.insert(0, str(folder / "runtime_probe"))

@@ -137,7 +137,8 @@ class PageWalk:
                 )
         except pydantic.ValidationError as exc:
             raise ResponseValidationError(
-                f"{self.op.operation_id}: page items do not match the spec: {exc.errors()[0]['msg']}",
+                f"{self.op.operation_id}: page items do not match the spec: "
+                f"{exc.errors()[0]['msg']}",
                 response=raw.response,
                 body=raw.data,
             ) from exc

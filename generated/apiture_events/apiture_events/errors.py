@@ -1,4 +1,4 @@
-"""Errors raised by the Apiture Event History client.
+"""Errors raised by the client.
 
 ::
 

@@ -1,4 +1,4 @@
-"""Errors raised by the Onegini IDP Events client.
+"""Errors raised by the client.
 
 ::
 

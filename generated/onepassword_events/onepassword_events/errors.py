@@ -1,4 +1,4 @@
-"""Errors raised by the 1Password Events client.
+"""Errors raised by the client.
 
 ::
 

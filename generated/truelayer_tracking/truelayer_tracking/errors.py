@@ -1,4 +1,4 @@
-"""Errors raised by the TrueLayer Client Tracking client.
+"""Errors raised by the client.
 
 ::
 

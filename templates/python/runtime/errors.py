@@ -1,4 +1,4 @@
-"""Errors raised by the {{ api.display_name|doctext }} client.
+"""Errors raised by the client.
 
 ::
 

@@ -41,11 +41,15 @@ class SyncAPIClient(BaseClient):
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
 
-    def _send(self, op: OperationSpec[Any], args: Mapping[str, Any], body: Any, options: CallOptions) -> Raw:
+    def _send(
+        self, op: OperationSpec[Any], args: Mapping[str, Any], body: Any, options: CallOptions
+    ) -> Raw:
         request = self._build_request(op, args, body, options)
         return self._run(self._plan(op, request, options))
 
-    def _call(self, op: OperationSpec[T], args: Mapping[str, Any], body: Any, options: CallOptions) -> T:
+    def _call(
+        self, op: OperationSpec[T], args: Mapping[str, Any], body: Any, options: CallOptions
+    ) -> T:
         return self._send(op, args, body, options).result  # type: ignore[no-any-return]
 
     def close(self) -> None:
@@ -102,7 +106,9 @@ class AsyncAPIClient(BaseClient):
         request = self._build_request(op, args, body, options)
         return await self._run(self._plan(op, request, options))
 
-    async def _call(self, op: OperationSpec[T], args: Mapping[str, Any], body: Any, options: CallOptions) -> T:
+    async def _call(
+        self, op: OperationSpec[T], args: Mapping[str, Any], body: Any, options: CallOptions
+    ) -> T:
         return (await self._send(op, args, body, options)).result  # type: ignore[no-any-return]
 
     async def close(self) -> None:

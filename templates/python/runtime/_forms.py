@@ -13,8 +13,12 @@ from . import _serialize
 from ._spec import FieldSpec, OperationSpec, ParamSpec
 from .errors import RequestValidationError
 
-FormValues = Sequence[tuple[FieldSpec | None, str, Any]]  # (declared field, name, JSON data or file)
-FILE_EXPECTED = "expected bytes, a file opened in binary mode or a (filename, content, content_type) tuple"
+FormValues = Sequence[
+    tuple[FieldSpec | None, str, Any]
+]  # (declared field, name, JSON data or file)
+FILE_EXPECTED = (
+    "expected bytes, a file opened in binary mode or a (filename, content, content_type) tuple"
+)
 
 
 def _text(value: Any) -> str:
@@ -31,11 +35,19 @@ def _is_file(value: Any) -> bool:
 def _items(spec: FieldSpec | None, value: Any) -> list[Any]:
     """A field's items: one per part or pair for an array field, else the value itself."""
     many = spec.many if spec is not None else isinstance(value, list)
-    return list(value) if many and isinstance(value, list | tuple) and not _is_file_tuple(value) else [value]
+    return (
+        list(value)
+        if many and isinstance(value, list | tuple) and not _is_file_tuple(value)
+        else [value]
+    )
 
 
 def _is_file_tuple(value: Any) -> bool:
-    return isinstance(value, tuple) and 2 <= len(value) <= 4 and (value[0] is None or isinstance(value[0], str))
+    return (
+        isinstance(value, tuple)
+        and 2 <= len(value) <= 4
+        and (value[0] is None or isinstance(value[0], str))
+    )
 
 
 def _file_part(op: OperationSpec[Any], spec: FieldSpec | None, name: str, value: Any) -> Any:
@@ -49,7 +61,9 @@ def _file_part(op: OperationSpec[Any], spec: FieldSpec | None, name: str, value:
     content_type = spec.content_type if spec is not None else None
     if content_type is None or "," in content_type or "*" in content_type:
         return value
-    filename = "upload" if isinstance(value, bytes) else Path(str(getattr(value, "name", "upload"))).name
+    filename = (
+        "upload" if isinstance(value, bytes) else Path(str(getattr(value, "name", "upload"))).name
+    )
     return (filename, value, content_type)
 
 
@@ -68,7 +82,9 @@ def multipart_parts(op: OperationSpec[Any], values: FormValues) -> list[tuple[st
     for spec, name, value in values:
         for item in _items(spec, value):
             file = spec.file if spec is not None else _is_file(item) or _is_file_tuple(item)
-            parts.append((name, _file_part(op, spec, name, item) if file else _data_part(spec, item)))
+            parts.append(
+                (name, _file_part(op, spec, name, item) if file else _data_part(spec, item))
+            )
     return parts
 
 
@@ -83,7 +99,11 @@ def _pairs(spec: FieldSpec | None, name: str, value: Any) -> list[tuple[str, str
             return [(str(k), _text(v)) for k, v in value.items()]
         return [(name, ",".join(x for k, v in value.items() for x in (str(k), _text(v))))]
     if isinstance(value, list):
-        return [(name, _text(v)) for v in value] if explode else [(name, ",".join(_text(v) for v in value))]
+        return (
+            [(name, _text(v)) for v in value]
+            if explode
+            else [(name, ",".join(_text(v) for v in value))]
+        )
     return [(name, _text(value))]
 
 
@@ -101,7 +121,9 @@ def _deep_pairs(name: str, value: Any) -> list[tuple[str, str]]:
 
 def urlencoded(values: FormValues) -> str:
     """An ``application/x-www-form-urlencoded`` body."""
-    return _serialize.encode_pairs([pair for spec, name, value in values for pair in _pairs(spec, name, value)])
+    return _serialize.encode_pairs(
+        [pair for spec, name, value in values for pair in _pairs(spec, name, value)]
+    )
 
 
 def read_binary(op: OperationSpec[Any], body: Any) -> bytes:
@@ -113,7 +135,9 @@ def read_binary(op: OperationSpec[Any], body: Any) -> bytes:
         data = body.read()
         if isinstance(data, bytes):
             return data
-    raise RequestValidationError(f"{op.operation_id}: body: expected bytes or a file opened in binary mode")
+    raise RequestValidationError(
+        f"{op.operation_id}: body: expected bytes or a file opened in binary mode"
+    )
 
 
 def querystring(param: ParamSpec, data: Any) -> str:
@@ -121,7 +145,9 @@ def querystring(param: ParamSpec, data: Any) -> str:
     ``application/x-www-form-urlencoded``, else the value's text (JSON text for JSON), encoded."""
     media = (param.content_type or "").split(";")[0].strip().lower()
     if media == "application/x-www-form-urlencoded" and isinstance(data, Mapping):
-        return _serialize.encode_pairs([pair for k, v in data.items() for pair in _pairs(None, str(k), v)])
+        return _serialize.encode_pairs(
+            [pair for k, v in data.items() for pair in _pairs(None, str(k), v)]
+        )
     if media == "application/json" or media.endswith("+json"):
         return quote(json.dumps(data, separators=(",", ":"), ensure_ascii=False), safe="")
     return quote(_text(data), safe="")

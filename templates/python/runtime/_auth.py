@@ -125,7 +125,9 @@ class ClientCredentialsAuth(httpx.Auth):
 
     # -- the two drivers: the same flow, with a thread lock or an asyncio lock -----------------
 
-    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
         flow = self._flow(request)
         held = False
         try:
@@ -186,7 +188,9 @@ class ClientCredentialsAuth(httpx.Auth):
         headers = {"Accept": "application/json"}
         if self._format == "json":
             headers["Content-Type"] = "application/json"
-            return httpx.Request("POST", self.token_url, content=json.dumps(fields), headers=headers)
+            return httpx.Request(
+                "POST", self.token_url, content=json.dumps(fields), headers=headers
+            )
         return httpx.Request("POST", self.token_url, data=fields, headers=headers)
 
     def _store(self, response: httpx.Response) -> None:

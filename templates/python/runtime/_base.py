@@ -128,11 +128,15 @@ class BaseClient:
             value = args.get(param.python_name)
             if value is None:
                 if param.required:
-                    raise RequestValidationError(f"{op.operation_id}: {param.python_name} is required")
+                    raise RequestValidationError(
+                        f"{op.operation_id}: {param.python_name} is required"
+                    )
                 continue
             value = _validate(op, param.python_name, param.adapter, value)
             if param.location == "querystring":
-                query.append(_forms.querystring(param, _dump(op, param.python_name, param.adapter, value)))
+                query.append(
+                    _forms.querystring(param, _dump(op, param.python_name, param.adapter, value))
+                )
             elif param.content_type is not None:
                 text = _content_text(op, param, value)
                 if param.location == "path":
@@ -154,7 +158,9 @@ class BaseClient:
         if cookies:
             headers["Cookie"] = "; ".join(cookies)
         if options.extra_query:
-            query.append(_serialize.encode_pairs([(k, str(v)) for k, v in options.extra_query.items()]))
+            query.append(
+                _serialize.encode_pairs([(k, str(v)) for k, v in options.extra_query.items()])
+            )
         headers.update(options.extra_headers or {})
         content = self._body_arguments(op, body, headers)
         url = self.base_url + path
@@ -169,7 +175,9 @@ class BaseClient:
             extensions={"timeout": httpx.Timeout(timeout).as_dict()},
         )
 
-    def _body_arguments(self, op: OperationSpec[Any], body: Any, headers: dict[str, str]) -> dict[str, Any]:
+    def _body_arguments(
+        self, op: OperationSpec[Any], body: Any, headers: dict[str, str]
+    ) -> dict[str, Any]:
         """The body as ``httpx.Request`` keyword arguments (``content``, or ``files`` for a
         multipart form, whose Content-Type httpx writes with its boundary)."""
         if op.body is None or body is None:
@@ -194,14 +202,20 @@ class BaseClient:
         value = _validate(op, "body", op.body.adapter, body)
         data = _dump(op, "body", op.body.adapter, value)
         if op.body.kind == "jsonl":
-            lines = [json.dumps(item, separators=(",", ":"), ensure_ascii=False) + "\n" for item in data]
+            lines = [
+                json.dumps(item, separators=(",", ":"), ensure_ascii=False) + "\n" for item in data
+            ]
             return {"content": "".join(lines).encode()}
         return {"content": json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()}
 
-    def _form_values(self, op: OperationSpec[Any], body: Any) -> list[tuple[FieldSpec | None, str, Any]]:
+    def _form_values(
+        self, op: OperationSpec[Any], body: Any
+    ) -> list[tuple[FieldSpec | None, str, Any]]:
         """The fields of a form body, values checked against their schema (files as given)."""
         if not isinstance(body, Mapping):
-            raise RequestValidationError(f"{op.operation_id}: body: a form body must be a mapping of fields")
+            raise RequestValidationError(
+                f"{op.operation_id}: body: a form body must be a mapping of fields"
+            )
         assert op.body is not None
         known = {f.name: f for f in op.body.fields}
         for f in op.body.fields:
@@ -213,13 +227,20 @@ class BaseClient:
             if value is None:
                 continue
             if spec is not None and not spec.file:
-                value = _dump(op, f"body.{name}", spec.adapter, _validate(op, f"body.{name}", spec.adapter, value))
+                value = _dump(
+                    op,
+                    f"body.{name}",
+                    spec.adapter,
+                    _validate(op, f"body.{name}", spec.adapter, value),
+                )
             values.append((spec, str(name), value))
         return values
 
     # -- the call plan -------------------------------------------------------------------------
 
-    def _plan(self, op: OperationSpec[Any], request: httpx.Request, options: CallOptions) -> Plan[Raw]:
+    def _plan(
+        self, op: OperationSpec[Any], request: httpx.Request, options: CallOptions
+    ) -> Plan[Raw]:
         """Send ``request``, retrying what is worth retrying, and read the final response.
 
         The deadline (seconds for the whole call: every attempt and every sleep) caps each
@@ -304,7 +325,9 @@ class BaseClient:
         else:
             data = _json_body(op, response)
         try:
-            return Raw(response, data, spec.adapter.validate_python(data, by_alias=True, by_name=False))
+            return Raw(
+                response, data, spec.adapter.validate_python(data, by_alias=True, by_name=False)
+            )
         except pydantic.ValidationError as exc:
             raise ResponseValidationError(
                 f"{op.operation_id}: response does not match the spec: {_first_error(exc)}",
@@ -327,7 +350,9 @@ def too_deep(op: OperationSpec[Any], response: httpx.Response) -> ResponseValida
 def _dump(op: OperationSpec[Any], name: str, adapter: pydantic.TypeAdapter[Any], value: Any) -> Any:
     """``value`` (already validated) as JSON data, as the request sends it."""
     try:
-        return adapter.dump_python(value, mode="json", by_alias=True, exclude_unset=True, context=REQUEST_CONTEXT)
+        return adapter.dump_python(
+            value, mode="json", by_alias=True, exclude_unset=True, context=REQUEST_CONTEXT
+        )
     except pydantic_core.PydanticSerializationError as exc:  # e.g. a naive datetime in a model
         reason = NAIVE_DATETIME if NAIVE_DATETIME in str(exc) else str(exc)
         raise RequestValidationError(f"{op.operation_id}: {name}: {reason}") from None
@@ -339,10 +364,16 @@ def _content_text(op: OperationSpec[Any], param: ParamSpec, value: Any) -> str:
     media = (param.content_type or "").split(";")[0].strip().lower()
     if media == "application/json" or media.endswith("+json"):
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-    return data if isinstance(data, str) else json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return (
+        data
+        if isinstance(data, str)
+        else json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    )
 
 
-def _validate(op: OperationSpec[Any], name: str, adapter: pydantic.TypeAdapter[Any], value: Any) -> Any:
+def _validate(
+    op: OperationSpec[Any], name: str, adapter: pydantic.TypeAdapter[Any], value: Any
+) -> Any:
     try:
         return adapter.validate_python(value, context=REQUEST_CONTEXT)
     except pydantic.ValidationError as exc:
@@ -367,17 +398,26 @@ def _cap_timeouts(request: httpx.Request, time_left: float) -> None:
     timeouts = request.extensions.get("timeout") or {}
     request.extensions["timeout"] = {
         kind: time_left if limit is None else min(limit, time_left)
-        for kind, limit in {"connect": None, "read": None, "write": None, "pool": None, **timeouts}.items()
+        for kind, limit in {
+            "connect": None,
+            "read": None,
+            "write": None,
+            "pool": None,
+            **timeouts,
+        }.items()
     }
 
 
-def _deadline_error(request: httpx.Request, deadline: float | None, outcome: Outcome) -> APITimeoutError:
+def _deadline_error(
+    request: httpx.Request, deadline: float | None, outcome: Outcome
+) -> APITimeoutError:
     if isinstance(outcome, httpx.Response):
         last = f"{outcome.status_code} {outcome.reason_phrase}".rstrip()
     else:
         last = f"{type(outcome).__name__}: {outcome}"
     error = APITimeoutError(
-        f"the call's deadline of {deadline:g} s leaves no time to retry after {last}", request=request
+        f"the call's deadline of {deadline:g} s leaves no time to retry after {last}",
+        request=request,
     )
     error.__cause__ = outcome if isinstance(outcome, Exception) else None
     return error
@@ -450,7 +490,9 @@ def _server_sent_events(text: str) -> list[dict[str, Any]]:
     return events
 
 
-def _status_error(op: OperationSpec[Any], response: httpx.Response, spec: ResponseSpec | None) -> Exception:
+def _status_error(
+    op: OperationSpec[Any], response: httpx.Response, spec: ResponseSpec | None
+) -> Exception:
     body: Any = response.text
     if spec is not None and spec.kind == "json":
         try:

@@ -34,7 +34,9 @@ def scalar(value: Any) -> str:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", by_alias=True, exclude_unset=True, context=REQUEST_CONTEXT)
+        return value.model_dump(
+            mode="json", by_alias=True, exclude_unset=True, context=REQUEST_CONTEXT
+        )
     return value
 
 

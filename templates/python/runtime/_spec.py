@@ -115,7 +115,9 @@ class OperationSpec(Generic[ResultT]):
     def response_for(self, status_code: int) -> ResponseSpec | None:
         """The declared response for a status: exact, then ``4XX``-style range, then default
         (for a success status only when ``default`` is the success response too)."""
-        found = self.responses.get(str(status_code)) or self.responses.get(f"{status_code // 100}XX")
+        found = self.responses.get(str(status_code)) or self.responses.get(
+            f"{status_code // 100}XX"
+        )
         if found is None and (status_code >= 400 or self.default_success):
             found = self.responses.get("default")
         return found

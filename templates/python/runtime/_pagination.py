@@ -118,7 +118,11 @@ class PageWalk:
 
     def _initial_position(self) -> Any:
         if self.spec.style == "cursor":
-            body = self.body.model_dump(by_alias=True) if isinstance(self.body, pydantic.BaseModel) else self.body
+            body = (
+                self.body.model_dump(by_alias=True)
+                if isinstance(self.body, pydantic.BaseModel)
+                else self.body
+            )
             return body.get(self.spec.cursor_field or "") if isinstance(body, Mapping) else None
         return self.args.get(self.spec.position_param or "")
 
@@ -133,7 +137,8 @@ class PageWalk:
                 )
         except pydantic.ValidationError as exc:
             raise ResponseValidationError(
-                f"{self.op.operation_id}: page items do not match the spec: {exc.errors()[0]['msg']}",
+                f"{self.op.operation_id}: page items do not match the spec: "
+                f"{exc.errors()[0]['msg']}",
                 response=raw.response,
                 body=raw.data,
             ) from exc
@@ -171,7 +176,11 @@ class PageWalk:
     def _advance_page(self, data: Any) -> None:
         next_url = _pointer(data, self.spec.next_position)
         wire = next(p.name for p in self.op.params if p.python_name == self.spec.position_param)
-        start = parse_qs(urlsplit(next_url).query).get(wire, [None])[0] if isinstance(next_url, str) else None
+        start = (
+            parse_qs(urlsplit(next_url).query).get(wire, [None])[0]
+            if isinstance(next_url, str)
+            else None
+        )
         if start is None:
             self.done = True
             return

@@ -77,7 +77,9 @@ def _validate(
 
 
 def _serialize(
-    value: Any, handler: core_schema.SerializerFunctionWrapHandler, info: core_schema.SerializationInfo
+    value: Any,
+    handler: core_schema.SerializerFunctionWrapHandler,
+    info: core_schema.SerializationInfo,
 ) -> Any:
     if isinstance(value, dt.datetime):
         if value.utcoffset() is None and _sending(info.context):
@@ -107,7 +109,10 @@ DateTime: TypeAlias = Annotated[dt.datetime, _ExactText()]
 
 
 FileContent: TypeAlias = (
-    bytes | IO[bytes] | tuple[str | None, bytes | IO[bytes]] | tuple[str | None, bytes | IO[bytes], str | None]
+    bytes
+    | IO[bytes]
+    | tuple[str | None, bytes | IO[bytes]]
+    | tuple[str | None, bytes | IO[bytes], str | None]
 )
 """A file to upload in a form, as httpx takes it: its bytes, a file opened in binary mode (named
 after the file), or ``(filename, content, content_type)`` (the content type may be left out)."""
