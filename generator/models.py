@@ -23,6 +23,8 @@ from datamodel_code_generator import (
     generate,
 )
 
+from generator import ir
+from generator.build.models_input import models_document as build_models_document
 from generator.errors import Report, SpecgenError
 from generator.rawspec import escape_token, parse_pointer
 
@@ -42,30 +44,27 @@ class Models:
     degraded: tuple[str, ...] = ()  # class / schema names in the models' input
 
 
-def generate_models(
-    models_spec: Mapping[str, Any],
-    expected: Sequence[str],
-    source: str,
-    report: Report | None = None,
-    pointers: Mapping[str, str] | None = None,
-) -> str:
-    """Source of the ``models`` module; every class in ``expected`` must be in it.
+def models_document(api: ir.Api) -> dict[str, Any]:
+    """The document the library reads: the schemas of ``api.models`` (``Model.schema``)."""
+    schemas = {m.class_name: json.loads(m.schema) for m in api.models}
+    return build_models_document(schemas, api.models_openapi)
+
+
+def generate_models(api: ir.Api, source: str, report: Report | None = None) -> str:
+    """Source of the ``models`` module; every class in ``api.model_names`` must be in it.
 
     Without a ``report`` any failure is raised; with one, see ``build_models``.
     """
-    return build_models(models_spec, expected, source, report, pointers).code
+    return build_models(api, source, report).code
 
 
-def build_models(
-    models_spec: Mapping[str, Any],
-    expected: Sequence[str],
-    source: str,
-    report: Report | None = None,
-    pointers: Mapping[str, str] | None = None,
-) -> Models:
-    """The ``models`` module. With a ``report``, schemas that make generation fail are found
-    (only then: the usual case is one call) and read as any value, each with a warning at its
-    place in the spec (``pointers``: schema name -> JSON pointer); the rest is generated."""
+def build_models(api: ir.Api, source: str, report: Report | None = None) -> Models:
+    """The ``models`` module of ``api.models``. With a ``report``, schemas that make generation
+    fail are found (only then: the usual case is one call) and read as any value, each with a
+    warning at its place in the spec (``Model.pointer``); the rest is generated."""
+    models_spec = models_document(api)
+    expected = api.model_names
+    pointers = {m.class_name: m.pointer for m in api.models}
     if not (models_spec.get("components") or {}).get("schemas"):
         return Models(f"{HEADER}\n\n__all__: list[str] = []\n")  # the spec has no schemas
     try:

@@ -123,8 +123,8 @@ def imports(api: ir.Api) -> dict[str, frozenset[str]]:
         "oauth2_client_credentials": "ClientCredentialsAuth",
     }
     client |= {kinds[k] for k in api.auth_kinds if k in kinds}
-    if "oauth2_client_credentials" in api.auth_kinds:
-        client.add("Sequence")
+    for credential in api.credentials:
+        client |= type_names(credential.type)
     return {
         "client": frozenset(client),
         "operations": frozenset(operations),

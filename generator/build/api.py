@@ -6,19 +6,21 @@ import copy
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from generator import __version__, naming
+from generator.build import package
 from generator.build.context import Context, text
-from generator.build.models_input import models_spec
+from generator.build.models_input import models_openapi, models_spec
+from generator.build.models_ir import build_models_ir
 from generator.build.operations import build_operations
 from generator.build.security import security_schemes
 from generator.build.servers import servers
 from generator.build.types import Types
 from generator.errors import Report, SpecgenError
-from generator.ir import Api, Operation, Tag, TypeRef
+from generator.ir import Api, Model, Operation, Tag, TypeRef
 from generator.patterns import drop_bad_patterns
 from generator.rawspec import to_pointer
 from generator.schemas import is_object_like
@@ -35,11 +37,10 @@ class Target:
 
 @dataclass
 class Built:
+    """The IR of one spec (``api.models`` holds what the models stage reads)."""
+
     api: Api
-    models_spec: dict[str, Any]  # the document handed to datamodel-code-generator
     operations_total: int = 0  # operations in the spec, generated or skipped
-    # Where each schema of ``models_spec`` is in the spec: class name -> JSON pointer.
-    model_pointers: dict[str, str] = field(default_factory=dict)
 
 
 def build_api(
@@ -64,6 +65,14 @@ def build_api(
     built_operations, operations_total = build_operations(Context(types, report))
     operations = tuple(built_operations)
     info = spec.get("info") or {}
+    model_names = tuple(
+        sorted(
+            {class_names[n] for n, s in components.items() if is_object_like(spec, s)}
+            | set(types.hoisted)
+        )
+    )
+    api_servers = servers(spec)
+    schemes = security_schemes(spec)
     api = Api(
         title=text(info.get("title")) or target.client_class,
         version=text(info.get("version")),
@@ -71,26 +80,42 @@ def build_api(
         package=target.package,
         client_class=target.client_class,
         display_name=target.display_name or text(info.get("title")) or target.client_class,
-        servers=servers(spec),
+        servers=api_servers,
         operations=operations,
-        security_schemes=security_schemes(spec),
-        model_names=tuple(
-            sorted(
-                {class_names[n] for n, s in components.items() if is_object_like(spec, s)}
-                | set(types.hoisted)
-            )
-        ),
+        security_schemes=schemes,
+        model_names=model_names,
         spec_hash=_spec_hash(spec),
         generator_version=__version__,
         tags=_tags(spec, operations),
+        async_client_class=package.async_client_class(target.client_class),
+        exports=package.package_exports(target.client_class, api_servers, operations),
+        client_exports=package.client_exports(target.client_class, api_servers),
+        credentials=package.credentials(target.package, schemes),
+        example=package.example(operations),
+        models=_models(types, class_names, components, set(model_names), operations),
+        models_openapi=models_openapi(str(spec.get("openapi", ""))),
     )
+    return Built(api, operations_total)
+
+
+def _models(
+    types: Types,
+    class_names: Mapping[str, str],
+    components: Mapping[str, Any],
+    object_names: set[str],
+    operations: Sequence[Operation],
+) -> tuple[Model, ...]:
+    """The models of the ``models`` module: component schemas under their class names, then
+    the inline objects the builder named."""
     read = {r.type for op in operations for r in op.responses}
     read |= {op.pagination.item_type for op in operations if op.pagination is not None}
     roots = {name for ref in read for name in _model_names(ref)}
-    models = models_spec(spec, class_names, types.hoisted, roots)
+    document = models_spec(types.spec, class_names, types.hoisted, roots)
     pointers = {new: to_pointer(["components", "schemas", old]) for old, new in class_names.items()}
     pointers.update(types.hoisted_at)
-    return Built(api, models, operations_total, pointers)
+    sources = {class_names[old]: schema for old, schema in components.items()}
+    sources.update(types.hoisted)
+    return build_models_ir(types, document, sources, pointers, object_names)
 
 
 def _local_problem(source: str, report: Report | None, pointer: str, message: str) -> None:

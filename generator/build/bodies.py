@@ -9,7 +9,7 @@ from typing import Any
 from generator import naming
 from generator.build.context import Context, mapping, text
 from generator.build.media import body_kind, is_file, pick_media_type
-from generator.build.types import type_list
+from generator.build.types import object_properties, type_list
 from generator.ir import ANY, Body, BodyKind, FormField, TypeRef
 from generator.rawspec import escape_token, resolve
 
@@ -44,7 +44,7 @@ def _form_body(
     """A form body: a TypedDict of its fields when the schema lists properties, else any
     mapping of field names to values (files included)."""
     schema = resolve(ctx.spec, entry.get("schema") or {})
-    properties, required = _form_properties(ctx, schema)
+    properties, required = object_properties(ctx.spec, schema)
     any_form = TypeRef("dict", args=(TypeRef("builtin", "str"), ANY))
     if not properties:
         return replace(body, kind=kind, type=any_form)
@@ -64,23 +64,6 @@ def _form_body(
     form_class = naming.unique([naming.model_class(hint + "Form")], ctx.form_classes)[0]
     ctx.form_classes.add(form_class)
     return replace(body, kind=kind, type=any_form, fields=fields, form_class=form_class)
-
-
-def _form_properties(ctx: Context, schema: Any) -> tuple[dict[str, Any], set[str]]:
-    """The properties (and required names) of a form's object schema, ``allOf`` merged."""
-    properties: dict[str, Any] = {}
-    required: set[str] = set()
-    if not isinstance(schema, Mapping):
-        return properties, required
-    for member in schema.get("allOf") or []:
-        more, names = _form_properties(ctx, resolve(ctx.spec, member))
-        properties.update(more)
-        required |= names
-    if isinstance(schema.get("properties"), Mapping):
-        properties.update(schema["properties"])
-    if isinstance(schema.get("required"), list):
-        required |= {str(n) for n in schema["required"]}
-    return properties, required
 
 
 def _form_field(

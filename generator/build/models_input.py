@@ -32,13 +32,7 @@ def models_spec(
         for name, s in ((spec.get("components") or {}).get("schemas") or {}).items()
     }
     schemas.update((name, models_input(s)) for name, s in hoisted.items())
-    version = str(spec.get("openapi", ""))
-    document: dict[str, Any] = {
-        "openapi": "3.1.0" if version.startswith("3.1.") else "3.0.3",
-        "info": {"title": "models", "version": "0"},
-        "paths": {},
-        "components": {"schemas": schemas},
-    }
+    document = models_document(schemas, models_openapi(str(spec.get("openapi", ""))))
     _rewrite_refs(document, renames)
     _flatten_conflicting_overrides(document["components"]["schemas"])
     _drop_model_defaults(document["components"]["schemas"])
@@ -48,6 +42,23 @@ def models_spec(
         for name, s in document["components"]["schemas"].items()
     }
     return document
+
+
+def models_openapi(version: str) -> str:
+    """The OpenAPI version the models stage reads a spec's schemas as: 3.1 for a 3.1.x spec,
+    else 3.0."""
+    return "3.1.0" if version.startswith("3.1.") else "3.0.3"
+
+
+def models_document(schemas: dict[str, Any], openapi: str) -> dict[str, Any]:
+    """The document the models stage reads: ``schemas`` as the components of an OpenAPI
+    ``openapi`` document without paths."""
+    return {
+        "openapi": openapi,
+        "info": {"title": "models", "version": "0"},
+        "paths": {},
+        "components": {"schemas": schemas},
+    }
 
 
 # Keywords that decide a property's Python type (the others only constrain or describe it).

@@ -46,7 +46,7 @@ def build_operations(ctx: Context) -> tuple[list[Operation], int]:
         except Exception as exc:  # a spec shape the builder did not foresee
             error = ctx.error(where.pointer, f"cannot generate this operation: {exc!r}")
             ctx.skip(where.pointer, error, cause=exc)
-    return _with_pager_names(operations), len(found)
+    return _with_constants(_with_pager_names(operations)), len(found)
 
 
 def _operation(ctx: Context, where: FoundOperation, op_id: str, name: str) -> Operation:
@@ -153,3 +153,10 @@ def _with_pager_names(operations: list[Operation]) -> list[Operation]:
         replace(op, pager_name=next(names)) if op.pagination is not None else op
         for op in operations
     ]
+
+
+def _with_constants(operations: list[Operation]) -> list[Operation]:
+    """Name each operation's constant in ``_operations``: its method name upper-cased (unique,
+    as method names are; numbered should two ever meet)."""
+    constants = naming.unique([op.method_name.upper() for op in operations])
+    return [replace(op, constant=c) for op, c in zip(operations, constants, strict=True)]

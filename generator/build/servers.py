@@ -12,13 +12,17 @@ from generator.ir import Server
 
 # Upper-case names ``_client.py`` defines or imports: a server's constant must be none of them.
 CLIENT_MODULE_CONSTANTS = frozenset({"DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "DEFAULT_MAX_RETRIES"})
+# Upper-case names the package's ``__init__`` defines beside the servers' constants.
+PACKAGE_CONSTANTS = frozenset({"SPEC_HASH", "GENERATOR_VERSION"})
 
 
 def servers(spec: Mapping[str, Any]) -> tuple[Server, ...]:
     raw = spec.get("servers") or [{"url": "/"}]
     urls = [_server_url(s) for s in raw]
     labels = [_server_label(s, url) for s, url in zip(raw, urls, strict=True)]
-    constants = naming.unique([naming.constant(label) for label in labels], CLIENT_MODULE_CONSTANTS)
+    constants = naming.unique(
+        [naming.constant(label) for label in labels], CLIENT_MODULE_CONSTANTS | PACKAGE_CONSTANTS
+    )
     return tuple(
         Server(url, text(s.get("description")), c)
         for s, url, c in zip(raw, urls, constants, strict=True)

@@ -30,6 +30,9 @@ class Types:
     class_names: dict[str, str] = field(default_factory=dict)  # component name -> class name
     hoisted: dict[str, Any] = field(default_factory=dict)  # class name -> schema
     hoisted_at: dict[str, str] = field(default_factory=dict)  # class name -> JSON pointer
+    # Without hoisting (the fields of models), an inline object is a dict: the models stage
+    # names the classes of nested inline objects itself.
+    hoisting: bool = True
 
     def error(self, pointer: str, message: str) -> SpecgenError:
         return SpecgenError.at(self.source, pointer, message)
@@ -61,6 +64,8 @@ class Types:
         self, schema: Mapping[str, Any], pointer: str, hint: str, strict_enums: bool
     ) -> TypeRef:
         if is_object_like(self.spec, schema):
+            if not self.hoisting:
+                return TypeRef("dict", args=(TypeRef("builtin", "str"), ANY))
             return TypeRef("model", self.hoist(hint, schema, pointer))
         for key in ("oneOf", "anyOf"):
             if key in schema:
@@ -85,11 +90,7 @@ class Types:
                 ]
             )
         kind = next(iter(kinds), None)
-        constraints = tuple(
-            (_CONSTRAINTS[k], schema[k])
-            for k in _CONSTRAINTS
-            if k in schema and not isinstance(schema[k], bool)
-        )
+        constraints = constraints_of(schema)
         if kind == "array":
             item = self.type_of(
                 schema.get("items", {}),
@@ -153,3 +154,29 @@ def _union(members: list[TypeRef]) -> TypeRef:
     if ANY in flat:
         return ANY
     return flat[0] if len(flat) == 1 else TypeRef("union", args=tuple(flat))
+
+
+def constraints_of(schema: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """The pydantic ``Field`` keywords of a schema's limits (``minimum`` -> ``ge``...)."""
+    return tuple(
+        (_CONSTRAINTS[k], schema[k])
+        for k in _CONSTRAINTS
+        if k in schema and not isinstance(schema[k], bool)
+    )
+
+
+def object_properties(spec: Mapping[str, Any], schema: Any) -> tuple[dict[str, Any], set[str]]:
+    """The properties (and required names) of an object schema, ``allOf`` members merged."""
+    properties: dict[str, Any] = {}
+    required: set[str] = set()
+    if not isinstance(schema, Mapping):
+        return properties, required
+    for member in schema.get("allOf") or []:
+        more, names = object_properties(spec, resolve(spec, member))
+        properties.update(more)
+        required |= names
+    if isinstance(schema.get("properties"), Mapping):
+        properties.update(schema["properties"])
+    if isinstance(schema.get("required"), list):
+        required |= {str(n) for n in schema["required"]}
+    return properties, required
