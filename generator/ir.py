@@ -333,7 +333,7 @@ class Model:
     builder named, under the name the module gives it."""
 
     #: The name in the ``models`` module (the class name for an object).
-    class_name: str
+    name: str
     #: ``object`` (a pydantic class), ``enum``, ``union`` (oneOf/anyOf) or ``alias`` (any
     #: other schema: a scalar, an array...).
     kind: ModelKind

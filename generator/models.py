@@ -46,7 +46,7 @@ class Models:
 
 def models_document(api: ir.Api) -> dict[str, Any]:
     """The document the library reads: the schemas of ``api.models`` (``Model.schema``)."""
-    schemas = {m.class_name: json.loads(m.schema) for m in api.models}
+    schemas = {m.name: json.loads(m.schema) for m in api.models}
     return build_models_document(schemas, api.models_openapi)
 
 
@@ -64,7 +64,7 @@ def build_models(api: ir.Api, source: str, report: Report | None = None) -> Mode
     warning at its place in the spec (``Model.pointer``); the rest is generated."""
     models_spec = models_document(api)
     expected = api.model_names
-    pointers = {m.class_name: m.pointer for m in api.models}
+    pointers = {m.name: m.pointer for m in api.models}
     if not (models_spec.get("components") or {}).get("schemas"):
         return Models(f"{HEADER}\n\n__all__: list[str] = []\n")  # the spec has no schemas
     try:

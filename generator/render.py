@@ -169,7 +169,7 @@ def _scopes(api: ir.Api, each: str) -> Iterator[dict[str, Any]]:
         for tag in api.tags:
             yield {"tag": tag}
     else:
-        for model in getattr(api, "models", ()):  # ``Api.models``: see docs/templates.md
+        for model in api.models:
             yield {"model": model}
 
 

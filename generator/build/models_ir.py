@@ -53,7 +53,7 @@ def _model(
     kind = _kind(name, raw, object_names)
     pointer = pointers.get(name, f"/components/schemas/{escape_token(name)}")
     return Model(
-        class_name=name,
+        name=name,
         kind=kind,
         description=text(raw.get("description")),
         fields=_fields(types, name, raw, pointer) if kind == "object" else (),

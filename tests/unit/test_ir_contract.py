@@ -202,7 +202,7 @@ def models_api() -> Api:
 
 def test_models_describe_every_schema_of_the_models_module() -> None:
     api = models_api()
-    models = {m.class_name: m for m in api.models}
+    models = {m.name: m for m in api.models}
     assert list(models) == ["Pet", "Dog", "Status", "Name", "Either", "AddPetBody"]
     assert {n: m.kind for n, m in models.items()} == {
         "Pet": "object", "Dog": "object", "Status": "enum", "Name": "alias", "Either": "union",
@@ -216,9 +216,7 @@ def test_models_describe_every_schema_of_the_models_module() -> None:
 
 
 def test_model_fields_are_named_typed_and_constrained() -> None:
-    fields = {
-        f.name: f for f in next(m for m in models_api().models if m.class_name == "Pet").fields
-    }
+    fields = {f.name: f for f in next(m for m in models_api().models if m.name == "Pet").fields}
     pet_id, cls, status, owner = (fields[n] for n in ("petId", "class", "status", "owner"))
     assert (pet_id.python_name, pet_id.required, pet_id.type.name) == ("pet_id", True, "int")
     assert pet_id.constraints == (("ge", 1),) and pet_id.description == "Its number."
@@ -226,7 +224,7 @@ def test_model_fields_are_named_typed_and_constrained() -> None:
     assert cls.constraints == (("max_length", 10),) and not cls.required
     assert status.type.kind == "literal" and status.type.values == ("free", "sold")
     assert owner.type.kind == "dict"  # an inline object the models stage names itself
-    dog = next(m for m in models_api().models if m.class_name == "Dog")
+    dog = next(m for m in models_api().models if m.name == "Dog")
     assert [f.name for f in dog.fields] == ["petId", "class", "status", "owner", "barks"]
 
 
@@ -235,25 +233,23 @@ def test_model_field_names_are_the_models_module_attributes() -> None:
     tree = ast.parse(generate_models(api, "spec.yaml"))
     classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
     for model in api.models:
-        if model.kind != "object" or model.class_name == "Dog":
+        if model.kind != "object" or model.name == "Dog":
             continue  # Dog subclasses Pet: its own body holds only ``barks``
         attributes = {
             node.target.id
-            for node in classes[model.class_name].body
+            for node in classes[model.name].body
             if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
         }
-        assert {f.python_name for f in model.fields} <= attributes, model.class_name
+        assert {f.python_name for f in model.fields} <= attributes, model.name
 
 
 def test_the_models_stage_reads_the_ir_and_nothing_else() -> None:
     api = models_api()
-    schema = json.loads(next(m.schema for m in api.models if m.class_name == "Pet"))
+    schema = json.loads(next(m.schema for m in api.models if m.name == "Pet"))
     assert schema == models_document(api)["components"]["schemas"]["Pet"]
     schema["description"] = "Changed in the IR only."
     changed = tuple(
-        dataclasses.replace(m, schema=json.dumps(schema, sort_keys=True))
-        if m.class_name == "Pet"
-        else m
+        dataclasses.replace(m, schema=json.dumps(schema, sort_keys=True)) if m.name == "Pet" else m
         for m in api.models
     )
     code = generate_models(dataclasses.replace(api, models=changed), "spec.yaml")
