@@ -124,8 +124,8 @@ def imports(api: ir.Api) -> dict[str, frozenset[str]]:
         "oauth2_client_credentials": "ClientCredentialsAuth",
     }
     client |= {kinds[k] for k in api.auth_kinds if k in kinds}
-    if "oauth2_client_credentials" in api.auth_kinds:
-        client.add("Sequence")
+    for credential in api.credentials:
+        client |= type_names(credential.type)
     return {
         "client": frozenset(client),
         "operations": frozenset(operations),
@@ -170,7 +170,7 @@ def _scopes(api: ir.Api, each: str) -> Iterator[dict[str, Any]]:
         for tag in api.tags:
             yield {"tag": tag}
     else:
-        for model in getattr(api, "models", ()):  # ``Api.models``: see docs/templates.md
+        for model in api.models:
             yield {"model": model}
 
 
