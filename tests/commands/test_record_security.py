@@ -21,7 +21,7 @@ from generator.pipeline import generate_api
 from generator.project import load_api
 from generator.record import record
 from generator.recordings import load_recording
-from generator.template_sets import default_sets
+from generator.template_sets import Templates
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATED = ROOT / "generated"
@@ -209,7 +209,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     )
     api = load_api(specs, "hostile-api", check=False)  # the NUL in an operationId: a warning
     report = Report(api.source.name)
-    generate_api(api, root / "generated", default_sets(), report, strict=False)
+    generate_api(api, root / "generated", Templates(), report, strict=False)
     return root, specs
 
 

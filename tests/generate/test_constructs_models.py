@@ -327,7 +327,7 @@ def test_partial_models_are_errors_under_strict_and_without_a_report(tmp_path: P
     document = load_document(FIXTURES / "partial.yaml")
     built = build_api(document.data, document.name, Target("p", "P"))
     with pytest.raises(SpecgenError, match="unsatisfiable"):
-        generate_models(built.models_spec, built.api.model_names, document.name)
+        generate_models(built.api, document.name)
 
 
 # -- 6. constructs without coverage so far ------------------------------------------------------

@@ -31,8 +31,8 @@ import pytest
 from generator.build import Target, build_api
 from generator.errors import Report, SpecgenError
 from generator.load import load_document
-from generator.operations import iter_operations
 from generator.pipeline import Generation, generate_in_memory
+from generator.rawspec import iter_operations
 from generator.template_sets import default_sets
 from generator.validate import validate_spec
 from generator.write import write_package

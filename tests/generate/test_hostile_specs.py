@@ -27,7 +27,7 @@ from generator.build import Target, build_api
 from generator.cli import main
 from generator.errors import SpecgenError
 from generator.load import load_document
-from generator.models import generate_models
+from generator.models import generate_models, models_document
 from generator.schemas import walk_schemas
 
 HOSTILE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
@@ -170,11 +170,11 @@ def test_custom_keywords_import_nothing_from_the_spec(tmp_path: Path, outside: P
 def test_models_input_holds_only_allowed_keywords(tmp_path: Path, outside: Path) -> None:
     document = load_document(place(tmp_path, "item1-custom-keywords.yaml", outside))
     built = build_api(document.data, document.name, Target("probe", "Probe"))
-    for schema in built.models_spec["components"]["schemas"].values():
+    for schema in models_document(built.api)["components"]["schemas"].values():
         for node in walk_schemas(schema):
             foreign = {k for k in node if k.startswith("x-") or k.startswith("custom")}
             assert foreign == set(), node
-    assert "hostile_marker" not in json.dumps(built.models_spec)
+    assert "hostile_marker" not in json.dumps(models_document(built.api))
 
 
 @pytest.mark.parametrize(
@@ -250,11 +250,11 @@ def test_models_stage_reads_no_reference_even_unvalidated(
     with watched() as events:
         built = build_api(document.data, document.name, Target("probe", "Probe"))
         try:
-            code = generate_models(built.models_spec, built.api.model_names, document.name)
+            code = generate_models(built.api, document.name)
         except SpecgenError as exc:
             code = str(exc)
     assert MARKER not in code
-    assert "hostile.invalid" not in json.dumps(built.models_spec)
+    assert "hostile.invalid" not in json.dumps(models_document(built.api))
     assert_contained(events, outside)
 
 

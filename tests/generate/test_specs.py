@@ -25,9 +25,10 @@ from support.apis import load_case
 from generator.errors import SpecgenError
 from generator.load import load_document, parse_document
 from generator.project import Api, list_apis, load_api
+from generator.rawspec import HTTP_METHODS, resolve_pointer
 from generator.recordings import Recording, check_recordings, load_recording, load_recordings
 from generator.schemas import resolve
-from generator.validate import HTTP_METHODS, resolve_pointer, validate_spec
+from generator.validate import validate_spec
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 APIS = list_apis(SPECS)
