@@ -194,12 +194,12 @@ class Case:
     @cached_property
     def class_names(self) -> dict[str, str]:
         """Component schema name -> model class name, as the builder named them (read back from
-        ``Built.model_pointers``, so the tests never restate the naming rule)."""
+        ``ir.Api.models``, so the tests never restate the naming rule)."""
         names = {}
-        for class_name, pointer in self.built.model_pointers.items():
-            tokens = parse_pointer(pointer)
+        for model in self.ir.models:
+            tokens = parse_pointer(model.pointer)
             if len(tokens) == 3 and tokens[:2] == ["components", "schemas"]:
-                names[tokens[2]] = class_name
+                names[tokens[2]] = model.name
         return names
 
     def model_components(self) -> list[str]:
@@ -209,7 +209,7 @@ class Case:
             name
             for name, schema in schemas.items()
             if is_object_like(self.project.spec, schema)
-            and self.class_names[name] in self.ir.model_names
+            and self.class_names.get(name) in self.ir.model_names
         ]
 
     def raw(self, op: ir.Operation) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
