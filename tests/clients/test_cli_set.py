@@ -496,6 +496,8 @@ def test_failures_are_one_line_with_their_own_exit_status(
         ["get-sign-in-attempts", "--limit", "5", "--state", "s.json"],  # --state needs --all
         ["get-auth-introspect", "--all"],  # not paginated
         ["--timeout", "soon", "get-auth-introspect"],
+        ["--base-url", ":::", "get-auth-introspect"],
+        ["get-auth-introspect", "--max-retries", "-1"],
     ],
 )
 def test_usage_errors_exit_2_with_one_line(argv: list[str]) -> None:
@@ -569,6 +571,39 @@ def test_python_m_package_help_in_a_subprocess() -> None:
         env={**env, "ONEPASSWORD_EVENTS_BASE_URL": "http://127.0.0.1:9"},
     )
     assert failed.returncode == 4 and len(failed.stderr.splitlines()) == 1, failed.stderr
+
+
+def test_the_driver_passes_ruff_and_mypy_where_it_stands() -> None:
+    """``templates/cli/runtime/_cli.py`` imports the python set's runtime as its siblings: both
+    runtime folders are one namespace package for mypy, as in the generated package."""
+    runtime = ROOT / "templates" / "cli" / "runtime"
+    ruff = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", str(runtime)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+    python_set = ROOT / "templates" / "python"
+    mypy = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--explicit-package-bases",
+            "--no-incremental",
+            str(python_set / "runtime"),
+            str(runtime),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        env={"MYPYPATH": f"{python_set}:{runtime.parent}", "PATH": "/usr/bin:/bin"},
+    )
+    assert mypy.returncode == 0, mypy.stdout + mypy.stderr
 
 
 def test_a_package_with_its_tool_passes_mypy_strict(tmp_path: Path) -> None:

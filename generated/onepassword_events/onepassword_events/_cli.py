@@ -61,6 +61,19 @@ EXIT_STATUSES = (
     (EXIT_INTERRUPTED, "interrupted"),
 )
 
+# Failures no other branch expects still print one line (exit status 1), not a traceback.
+_UNEXPECTED = (
+    ArithmeticError,
+    AttributeError,
+    LookupError,
+    OSError,
+    RuntimeError,
+    TypeError,
+    ValueError,
+    httpx.HTTPError,
+    httpx.InvalidURL,
+)
+
 STATE_VERSION = 1
 # Options of every subcommand; an operation's own option with one of these names is renamed.
 _RESERVED = frozenset({"help", "body", "all", "state", "base-url", "timeout", "max-retries"})
@@ -375,9 +388,11 @@ def main(
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except KeyboardInterrupt:
         return _fail(err, "interrupted", EXIT_INTERRUPTED)
-    except BrokenPipeError:  # the reader went away (``| head``): nothing left to say
-        return EXIT_OK
-    except Exception as exc:  # a bug of the tool: still one line, never a traceback
+    except BrokenPipeError:  # the reader went away (``| head``)
+        if stdout is None:  # keep the interpreter from failing again when it flushes at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return _fail(err, "the output was closed before everything was written", EXIT_LOCAL)
+    except _UNEXPECTED as exc:  # a bug of the tool, or a library refusing a value
         return _fail(err, f"internal error: {type(exc).__name__}: {exc}", EXIT_LOCAL)
 
 
@@ -420,6 +435,8 @@ def _run(
         raise CommandError(str(exc), EXIT_RESPONSE) from None
     except ValueError as exc:  # the client's own options (max_retries, timeout)
         raise CommandError(str(exc), EXIT_USAGE) from None
+    except httpx.InvalidURL as exc:
+        raise CommandError(f"the server's URL: {exc}", EXIT_USAGE) from None
     return EXIT_OK
 
 
