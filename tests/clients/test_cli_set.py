@@ -9,6 +9,7 @@ after any page and run again prints every item exactly once. Once each: ``python
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import importlib
 import io
@@ -27,7 +28,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from replay import (
+from support.replay import (
     CREDENTIALS,
     Case,
     Driver,
@@ -146,12 +147,14 @@ def one_error_line(run: Run) -> str:
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.key)
 def test_every_operation_has_a_subcommand_with_an_option_per_parameter(case: Case) -> None:
     cli, tool = modules(case)
-    parser, options = cli.build_parser(tool)
+    _, options = cli.build_parser(tool)
     assert {c.name for c in tool.commands} == {kebab(op) for op in case.ir.operations}
     for op in case.ir.operations:
         params = {o.key for o in options[kebab(op)].values() if o.target == "param"}
         assert params == {p.python_name for p in op.parameters}
-        help_text = parser._subparsers._group_actions[0].choices[kebab(op)].format_help()
+        shown = Run(case, [kebab(op), "--help"])
+        assert shown.status == 0 and shown.server.requests == []
+        help_text = shown.stdout
         assert ("--all" in help_text) == (op.pagination is not None)
         assert ("--body" in help_text) == (op.body is not None)
         if op.summary:
@@ -167,6 +170,11 @@ def _replayable() -> list[Any]:
             if rec.status < 400 and "extra_query" not in kwargs and refusal(op, kwargs) is None:
                 found.append(pytest.param(case, rec, id=rec.id))
     return found
+
+
+def test_every_operation_is_replayed_from_the_command_line() -> None:
+    replayed = {(p.values[0].key, p.values[1].operation_id) for p in _replayable()}
+    assert replayed == {(c.key, op.operation_id) for c in CASES for op in c.ir.operations}
 
 
 def base_path(case: Case) -> str:
@@ -431,7 +439,6 @@ def test_body_from_json_a_file_stdin_or_field_options(tmp_path: Path) -> None:
         assert run.server.requests == []
 
 
-@pytest.mark.xfail(strict=True, reason="ir.Api.credentials comes with the ir branch")
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.key)
 def test_credentials_from_the_environment_reach_the_request(case: Case) -> None:
     _, tool = modules(case)
@@ -442,9 +449,16 @@ def test_credentials_from_the_environment_reach_the_request(case: Case) -> None:
     run = Run(case, argv, fallback=rec)
     assert run.status == 0, run.stderr
     authorization = run.server.requests[0].headers.get("authorization", "")
-    assert authorization.split()[0] in ("Bearer", "Basic")
     if "bearer" in case.kinds:
         assert authorization == "Bearer test-token"
+    elif "basic" in case.kinds:
+        assert authorization == "Basic " + base64.b64encode(b"test-user:test-password").decode()
+    else:  # OAuth2: the client credentials went to the token endpoint, its token to the API
+        token_request = run.server.token_requests[0]
+        sent = token_request.content.decode() + token_request.headers.get("authorization", "")
+        basic = base64.b64encode(b"test-client:test-secret").decode()
+        assert ("test-client" in sent and "test-secret" in sent) or basic in sent
+        assert authorization == f"Bearer token-{len(run.server.token_requests)}"
     without = Run(case, argv, fallback=rec, environ={})
     assert "authorization" not in without.server.requests[0].headers
     help_text = Run(case, ["--help"]).stdout

@@ -102,6 +102,7 @@ class Command:
     description: str = ""
     pager: str | None = None  # the client's method iterating over every page
     params: tuple[tuple[str, str], ...] = ()  # (python name, description) of each parameter
+    fields: tuple[tuple[str, str], ...] = ()  # (JSON name, description) of the body's fields
     deprecated: bool = False
 
 
@@ -195,7 +196,7 @@ def _common_options(parser: argparse.ArgumentParser, tool: Tool, default: Any) -
 
 def _command_options(parser: argparse.ArgumentParser, command: Command) -> dict[str, _Option]:
     op = command.operation
-    docs = dict(command.params)
+    docs, field_docs = dict(command.params), dict(command.fields)
     taken = set(_RESERVED)
     found: dict[str, _Option] = {}
     for param in op.params:
@@ -210,7 +211,8 @@ def _command_options(parser: argparse.ArgumentParser, command: Command) -> dict[
         for name, alias, annotation in fields:
             flag = _flag(name, taken)
             option = _Option("field", alias, _shape(annotation), annotation)
-            _add_option(parser, flag, option, f"the body's {alias!r} field", required=False)
+            text = field_docs.get(alias) or f"the body's {alias!r} field"
+            _add_option(parser, flag, option, text, required=False)
             found[flag] = option
     if command.pager is not None:
         parser.add_argument(
