@@ -142,11 +142,18 @@ def render_sets(
     """
     rendered = Rendered()
     uses = imports(api)
+    names = tuple(s.name for s in sets)  # a set may mention what the others render
     for template_set in sets:
         env = environment(template_set)
         for rule in template_set.files:
             for scope in _scopes(api, rule.each):
-                context = {"api": api, "uses": uses, "set": _set_info(template_set), **scope}
+                context = {
+                    "api": api,
+                    "uses": uses,
+                    "set": _set_info(template_set),
+                    "sets": names,
+                    **scope,
+                }
                 with _reporting(template_set, rule, api, scope):
                     if rule.when is not None and not env.compile_expression(rule.when)(**context):
                         continue
