@@ -36,6 +36,7 @@ from generator.ir import (
     Tag,
     TypeRef,
 )
+from generator.nesting import hoist_nested
 from generator.operations import FoundOperation, iter_operations
 from generator.patterns import drop_bad_patterns
 from generator.schemas import (
@@ -584,10 +585,22 @@ def build_api(
     read = {r.type for op in operations for r in op.responses}
     read |= {op.pagination.item_type for op in operations if op.pagination is not None}
     roots = {name for ref in read for name in _model_names(ref)}
-    models = _models_spec(spec, class_names, builder.hoisted, roots)
+    models, nested_at = _models_spec(spec, class_names, builder.hoisted, roots)
+    api = replace(api, model_names=tuple(sorted({*api.model_names, *nested_at})))
     pointers = {new: to_pointer(["components", "schemas", old]) for old, new in class_names.items()}
     pointers.update(builder.hoisted_at)
+    pointers.update(_in_spec(nested_at, pointers))
     return Built(api, models, builder.operations_total, pointers)
+
+
+def _in_spec(nested_at: Mapping[str, str], pointers: Mapping[str, str]) -> dict[str, str]:
+    """Where each nested class hoisted from a models' input schema is in the spec: the input's
+    ``/components/schemas/<class>`` part replaced by where that class comes from."""
+    found = {}
+    for name, where in nested_at.items():
+        owner, _, rest = where.removeprefix("/components/schemas/").partition("/")
+        found[name] = pointers.get(owner, f"/components/schemas/{owner}") + "/" + rest
+    return found
 
 
 def _local_problem(source: str, report: Report | None, pointer: str, message: str) -> None:
@@ -615,8 +628,9 @@ def _models_spec(
     class_names: Mapping[str, str],
     hoisted: Mapping[str, Any],
     response_roots: set[str],
-) -> dict[str, Any]:
-    """Component schemas renamed to their class names, inline ones added, read leniently.
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Component schemas renamed to their class names, inline ones added (and the objects
+    nested in them, with where each was: ``nesting``), read leniently.
 
     Built from ``schemas.models_input`` (an allow-list of keywords), never from the spec as is.
     """
@@ -639,12 +653,14 @@ def _models_spec(
     _rewrite_refs(document, renames)
     _flatten_conflicting_overrides(document["components"]["schemas"])
     _drop_model_defaults(document["components"]["schemas"])
+    nested = hoist_nested(document["components"]["schemas"])
+    document["components"]["schemas"] = nested.schemas
     readable = _reachable(document, response_roots)
     document["components"]["schemas"] = {
         name: lenient(s, keep_closed=name not in readable) if isinstance(s, Mapping) else s
         for name, s in document["components"]["schemas"].items()
     }
-    return document
+    return document, nested.pointers
 
 
 # Keywords that decide a property's Python type (the others only constrain or describe it).

@@ -22,27 +22,17 @@ class EventHistory(BaseModel):
     """
     The event messages of this page, in the requested order (descending `occurredAt` by default).
     """
-    limit: Annotated[int, Field(examples=[100])]
+    limit: int
     """
     The maximum number of items per page, as requested (or the default, 100).
     """
-    next_page_url: Annotated[
-        str | None,
-        Field(
-            alias="nextPage_url",
-            examples=[
-                "https://api.apiture.com/banking/eventHistory?start=Y3Vyc29yOjIwMjMtMDYtMDFUMTA6MTU6MjIuNDQ3Wg%3D%3D&limit=2&occurredAt=%5B2023-06-01%2C2023-07-01%29&sortBy=occurredAt"
-            ],
-        ),
-    ] = None
+    next_page_url: Annotated[str | None, Field(alias="nextPage_url")] = None
     """
     The URL of the next page: this request with the `start` query parameter set to the
     next page's cursor. Absent on the last page.
 
     """
-    start: Annotated[
-        str | None, Field(examples=["Y3Vyc29yOjIwMjMtMDYtMDFUMTA6MTU6MjIuNDQ3Wg=="])
-    ] = None
+    start: str | None = None
     """
     The opaque cursor of this page, as given in the request's `start`. Absent on the first page.
     """
@@ -63,15 +53,12 @@ class EventMessage(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    agent_id: Annotated[
-        str | None, Field(alias="agentId", examples=["4f8c2e17-9b5a-4d31-a0c6-2e7d9f1b3a58"])
-    ] = None
+    agent_id: Annotated[str | None, Field(alias="agentId")] = None
     """
     The ID of the agent (the user) who caused the event.
     """
     agent_type: Annotated[
-        Literal["customer", "operator", "system"] | str | None,
-        Field(alias="agentType", examples=["customer"]),
+        Literal["customer", "operator", "system"] | str | None, Field(alias="agentType")
     ] = None
     """
     The kind of agent who caused the event. `customer` (a banking customer) is
@@ -79,40 +66,19 @@ class EventMessage(BaseModel):
     application) and `system` (an automated process) are *assumed* values.
 
     """
-    category: Annotated[str, Field(examples=["transfers"])]
+    category: str
     """
     The category the event type belongs to, such as `transfers`.
     """
-    core_customer_id: Annotated[str | None, Field(alias="coreCustomerId", examples=["8123409"])] = (
-        None
-    )
+    core_customer_id: Annotated[str | None, Field(alias="coreCustomerId")] = None
     """
     The ID of the customer in the financial institution's banking core.
     """
-    customer_serial_id: Annotated[
-        str | None, Field(alias="customerSerialId", examples=["102938"])
-    ] = None
+    customer_serial_id: Annotated[str | None, Field(alias="customerSerialId")] = None
     """
     The serial ID of the customer in the digital banking platform (a string here; the type is *assumed*).
     """
-    data: Annotated[
-        dict[str, Any] | None,
-        Field(
-            examples=[
-                {
-                    "transfer": {
-                        "amount": "125.00",
-                        "id": "tr-0f3a9c7e51",
-                        "sourceAccount": {
-                            "id": "acct-2c8e41f7",
-                            "maskedNumber": "*3210",
-                            "routingNumber": "021000021",
-                        },
-                    }
-                }
-            ]
-        ),
-    ] = None
+    data: dict[str, Any] | None = None
     """
     The event's payload. Its schema depends on `type` and is named after it
     (`userLoggedIn` -> `userLoggedInEventSchema`); `getEventTypesJsonSchema` returns every
@@ -120,46 +86,38 @@ class EventMessage(BaseModel):
     `{"id": "...", "maskedNumber": "*3210", "routingNumber": "021000021"}`.
 
     """
-    host: Annotated[str | None, Field(examples=["203.0.113.41"])] = None
+    host: str | None = None
     """
     The host (IP address or host name) from which the request that caused the event came (*assumed* meaning).
     """
-    id: Annotated[str, Field(examples=["3c9f1b0e-6a2d-4f57-9d1a-8a7e5c2b4f10"])]
+    id: str
     """
     The unique ID of this event message.
     """
-    occurred_at: Annotated[
-        datetime, Field(alias="occurredAt", examples=["2023-06-12T14:58:02.117Z"])
-    ]
+    occurred_at: Annotated[datetime, Field(alias="occurredAt")]
     """
     When the event occurred, an RFC 3339 date-time in UTC.
     """
-    primary_id: Annotated[str | None, Field(alias="primaryId", examples=["tr-0f3a9c7e51"])] = None
+    primary_id: Annotated[str | None, Field(alias="primaryId")] = None
     """
     The ID of the main resource the event is about; `primaryIdDescription` of the event type says what it identifies (such as the transfer resource).
     """
-    recorded_at: Annotated[
-        datetime | None, Field(alias="recordedAt", examples=["2023-06-12T14:58:03.920Z"])
-    ] = None
+    recorded_at: Annotated[datetime | None, Field(alias="recordedAt")] = None
     """
     When the event message was recorded in the event history, which is always somewhat
     later than `occurredAt`. *Unconfirmed*: this field is not in the guide and may not be
     sent; do not rely on it.
 
     """
-    secondary_id: Annotated[str | None, Field(alias="secondaryId", examples=["acct-2c8e41f7"])] = (
-        None
-    )
+    secondary_id: Annotated[str | None, Field(alias="secondaryId")] = None
     """
     The ID of a second resource the event involves, for event types that have one.
     """
-    session_id: Annotated[
-        str | None, Field(alias="sessionId", examples=["7a1e4c92-5d3b-4f80-b6e2-09c8d7f4a315"])
-    ] = None
+    session_id: Annotated[str | None, Field(alias="sessionId")] = None
     """
     The ID of the authenticated session in which the event occurred. A session ID is created every time a user is authenticated.
     """
-    type: Annotated[str, Field(examples=["singleTransferCreated"])]
+    type: str
     """
     The event type: what happened, such as `userLoggedIn` or `singleTransferCreated`.
     `listEventTypes` lists the types; new types appear over time.
@@ -176,38 +134,23 @@ class EventType(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    category: Annotated[str, Field(examples=["transfers"])]
+    category: str
     """
     The category the event type belongs to.
     """
-    description: Annotated[
-        str,
-        Field(
-            examples=[
-                "Payload for event messages triggered when a user has created a single account-to-account transfer."
-            ]
-        ),
-    ]
+    description: str
     """
     What triggers event messages of this type.
     """
-    primary_id_description: Annotated[
-        str | None, Field(alias="primaryIdDescription", examples=["the transfer resource"])
-    ] = None
+    primary_id_description: Annotated[str | None, Field(alias="primaryIdDescription")] = None
     """
     What the `primaryId` of this type's event messages identifies. Optional here (*assumed*) since not every event needs to be about a resource.
     """
-    schema_id: Annotated[
-        str,
-        Field(
-            alias="schemaId",
-            examples=["https://api.apiture.com/schemas/bankingEvents/singleTransferCreated"],
-        ),
-    ]
+    schema_id: Annotated[str, Field(alias="schemaId")]
     """
     The `$id` of the JSON schema of this type's `data`, as returned by `getEventTypesJsonSchema`.
     """
-    type: Annotated[str, Field(examples=["singleTransferCreated"])]
+    type: str
     """
     The event type name, as in an event message's `type`.
     """
@@ -222,7 +165,7 @@ class EventTypes(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    events_enabled: Annotated[bool, Field(alias="eventsEnabled", examples=[True])]
+    events_enabled: Annotated[bool, Field(alias="eventsEnabled")]
     """
     Whether event recording is enabled for the financial institution (meaning *assumed*; the guide shows the field without explaining it).
     """
@@ -254,40 +197,31 @@ class ProblemResponse(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    detail: Annotated[
-        str | None,
-        Field(
-            examples=["The watermark is not valid or has expired. Poll again without a watermark."]
-        ),
-    ] = None
+    detail: str | None = None
     """
     A human-readable explanation of this occurrence of the problem.
     """
-    id: Annotated[str | None, Field(examples=["9b8d6f43-2c1e-4a7b-8e5d-3f0a1c2b4d6e"])] = None
+    id: str | None = None
     """
     The unique ID of this error occurrence, for support requests.
     """
-    instance: Annotated[str | None, Field(examples=["/banking/recentEventHistory"])] = None
+    instance: str | None = None
     """
     A URI reference identifying this occurrence of the problem.
     """
-    occurred_at: Annotated[
-        datetime | None, Field(alias="occurredAt", examples=["2022-04-25T12:42:21.375Z"])
-    ] = None
+    occurred_at: Annotated[datetime | None, Field(alias="occurredAt")] = None
     """
     When the error occurred.
     """
-    status: Annotated[int, Field(examples=[422], ge=100, le=599)]
+    status: Annotated[int, Field(ge=100, le=599)]
     """
     The HTTP status code of this response.
     """
-    title: Annotated[str, Field(examples=["Account Not Found"])]
+    title: str
     """
     A short, human-readable summary of the problem type.
     """
-    type: Annotated[
-        str | None, Field(examples=["https://api.apiture.com/errors/noSuchAccount/v1.0.0"])
-    ] = "about:blank"
+    type: str | None = "about:blank"
     """
     A URI identifying the problem type; Apiture's look like `https://api.apiture.com/errors/<name>/v<version>`. `about:blank` when absent.
     """
@@ -304,7 +238,7 @@ class RecentEventHistory(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    has_more: Annotated[bool, Field(alias="hasMore", examples=[False])]
+    has_more: Annotated[bool, Field(alias="hasMore")]
     """
     `true` when more event messages were recorded after this response's last one than fit in it: request again at once with `watermark`. `false` when the history is caught up.
     """
@@ -312,7 +246,7 @@ class RecentEventHistory(BaseModel):
     """
     The event messages, at most 10,000, in ascending order of recording.
     """
-    watermark: Annotated[str, Field(examples=["wm.2023-06-12.000184307"])]
+    watermark: str
     """
     The position after the last event message of this response. Store it and pass it as the `watermark` query parameter of the next request.
     """

@@ -18,12 +18,12 @@ class Client(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    app_name: Annotated[str | None, Field(examples=["1Password Extension"])] = None
-    app_version: Annotated[str | None, Field(examples=["20127"])] = None
-    ip_address: Annotated[str | None, Field(examples=["13.227.95.22"])] = None
-    os_name: Annotated[str | None, Field(examples=["MacOSX"])] = None
-    os_version: Annotated[str | None, Field(examples=["10.15.6"])] = None
-    platform_name: Annotated[str | None, Field(examples=["Chrome"])] = None
+    app_name: str | None = None
+    app_version: str | None = None
+    ip_address: str | None = None
+    os_name: str | None = None
+    os_version: str | None = None
+    platform_name: str | None = None
     platform_version: str | None = None
     """
     Depending on the platform used, this can be the version of the browser that the client extension is installed, the model of computer that the native application is installed or the machine's CPU version that the CLI was installed
@@ -39,7 +39,7 @@ class Cursor(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    cursor: Annotated[str, Field(examples=["aGVsbG8hIGlzIGl0IG1lIHlvdSBhcmUgbG9va2luZyBmb3IK"])]
+    cursor: str
     """
     Cursor to fetch more data if available or continue the polling process if required
     """
@@ -68,7 +68,7 @@ class Details(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    value: Annotated[str | None, Field(examples=["Europe"])] = None
+    value: str | None = None
     """
     For firewall prevented sign-ins, the value is the chosen continent, country, etc. that blocked the sign-in attempt
     """
@@ -79,10 +79,10 @@ class Error(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    error: Annotated[Error1 | None, Field(alias="Error")] = None
+    error: Annotated[ErrorError | None, Field(alias="Error")] = None
 
 
-class Error1(BaseModel):
+class ErrorError(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -98,12 +98,8 @@ class Introspection(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    features: Annotated[
-        list[str] | None, Field(alias="Features", examples=[["itemusages", "signinattempts"]])
-    ] = None
-    issued_at: Annotated[
-        datetime | None, Field(alias="IssuedAt", examples=["2020-06-11T16:32:50-03:00"])
-    ] = None
+    features: Annotated[list[str] | None, Field(alias="Features")] = None
+    issued_at: Annotated[datetime | None, Field(alias="IssuedAt")] = None
     """
     An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent (start_time, end_time) need a timezone.
     """
@@ -119,7 +115,7 @@ class ItemUsage(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    action: Annotated[
+    action: (
         Literal[
             "fill",
             "select-sso-provider",
@@ -133,28 +129,27 @@ class ItemUsage(BaseModel):
             "server-fetch",
         ]
         | str
-        | None,
-        Field(examples=["reveal"]),
-    ] = None
+        | None
+    ) = None
     """
     What was done with the item.
     """
     client: Client | None = None
-    item_uuid: Annotated[str | None, Field(examples=["56YE2TYN2VFYRLNSHKPW5NVT5E"])] = None
+    item_uuid: str | None = None
     """
     A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g. 56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
     """
-    timestamp: Annotated[datetime | None, Field(examples=["2020-06-11T16:32:50-03:00"])] = None
+    timestamp: datetime | None = None
     """
     An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent (start_time, end_time) need a timezone.
     """
     used_version: int | None = None
     user: User | None = None
-    uuid: Annotated[str | None, Field(examples=["56YE2TYN2VFYRLNSHKPW5NVT5E"])] = None
+    uuid: str | None = None
     """
     A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g. 56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
     """
-    vault_uuid: Annotated[str | None, Field(examples=["56YE2TYN2VFYRLNSHKPW5NVT5E"])] = None
+    vault_uuid: str | None = None
     """
     A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g. 56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
     """
@@ -180,7 +175,7 @@ class ResetCursor(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    end_time: Annotated[datetime | None, Field(examples=["2020-06-11T16:32:50-03:00"])] = None
+    end_time: datetime | None = None
     """
     An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent (start_time, end_time) need a timezone.
     """
@@ -188,7 +183,7 @@ class ResetCursor(BaseModel):
     """
     Maximum number of items per page, from 1 to 1000.
     """
-    start_time: Annotated[datetime | None, Field(examples=["2020-06-11T16:32:50-03:00"])] = None
+    start_time: datetime | None = None
     """
     An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent (start_time, end_time) need a timezone.
     """
@@ -203,7 +198,7 @@ class SignInAttempt(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    category: Annotated[
+    category: (
         Literal[
             "success",
             "credentials_failed",
@@ -214,25 +209,24 @@ class SignInAttempt(BaseModel):
             "sso_failed",
         ]
         | str
-        | None,
-        Field(examples=["firewall_failed"]),
-    ] = None
+        | None
+    ) = None
     client: Client | None = None
-    country: Annotated[str | None, Field(examples=["FR"])] = None
+    country: str | None = None
     """
     Country the sign-in was attempted from, as an ISO 3166-1 alpha-2 code.
     """
     details: Details | None = None
-    session_uuid: Annotated[str | None, Field(examples=["56YE2TYN2VFYRLNSHKPW5NVT5E"])] = None
+    session_uuid: str | None = None
     """
     A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g. 56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
     """
     target_user: User | None = None
-    timestamp: Annotated[datetime | None, Field(examples=["2020-06-11T16:32:50-03:00"])] = None
+    timestamp: datetime | None = None
     """
     An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent (start_time, end_time) need a timezone.
     """
-    type: Annotated[
+    type: (
         Literal[
             "credentials_ok",
             "mfa_ok",
@@ -266,10 +260,9 @@ class SignInAttempt(BaseModel):
             "sso_user_mismatch",
         ]
         | str
-        | None,
-        Field(examples=["continent_blocked"]),
-    ] = None
-    uuid: Annotated[str | None, Field(examples=["56YE2TYN2VFYRLNSHKPW5NVT5E"])] = None
+        | None
+    ) = None
+    uuid: str | None = None
     """
     A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g. 56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
     """
@@ -296,11 +289,11 @@ class User(BaseModel):
         populate_by_name=True,
     )
     email: str | None = None
-    name: Annotated[str | None, Field(examples=["Jack O'Neill"])] = None
+    name: str | None = None
     """
     Full name
     """
-    uuid: Annotated[str | None, Field(examples=["56YE2TYN2VFYRLNSHKPW5NVT5E"])] = None
+    uuid: str | None = None
     """
     A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g. 56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
     """
