@@ -167,7 +167,9 @@ def _is_inline_class(node: Mapping[str, Any]) -> bool:
     members = node.get("allOf")
     if not isinstance(members, list) or not members:
         return False
-    return len(members) > 1 or not (isinstance(members[0], Mapping) and "$ref" in members[0])
+    if not all(isinstance(m, Mapping) for m in members):
+        return False  # a boolean member: left to the models stage, which reads it as any value
+    return len(members) > 1 or "$ref" not in members[0]
 
 
 def _field_keywords(node: Mapping[str, Any]) -> dict[str, Any]:
