@@ -36,7 +36,7 @@ from generator.ir import (
     Tag,
     TypeRef,
 )
-from generator.nesting import hoist_nested
+from generator.nesting import hoist_nested, member_hint
 from generator.operations import FoundOperation, iter_operations
 from generator.patterns import drop_bad_patterns
 from generator.schemas import (
@@ -136,7 +136,10 @@ class _Builder:
             if key in schema:
                 members = [
                     self.type_of(
-                        m, f"{pointer}/{key}/{i}", f"{hint}{i + 1}", strict_enums=strict_enums
+                        m,
+                        f"{pointer}/{key}/{i}",
+                        hint + naming.pascal(member_hint(schema, schema[key], i)),
+                        strict_enums=strict_enums,
                     )
                     for i, m in enumerate(schema[key])
                 ]

@@ -13,7 +13,7 @@ A pure function of the schemas mapping: no spec, no I/O, the input is not change
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,7 +74,7 @@ class _Hoister:
             if not isinstance(members, list):
                 continue
             # Every hint before any member is replaced: each compares a member with the others.
-            hints = [_member_hint(node, members, index) for index in range(len(members))]
+            hints = [member_hint(node, members, index) for index in range(len(members))]
             for index, (member, hint) in enumerate(zip(list(members), hints, strict=True)):
                 members[index] = self.place(member, base, hint, f"{pointer}/{key}/{index}")
                 if members[index] is not member:
@@ -176,25 +176,44 @@ def _field_keywords(node: Mapping[str, Any]) -> dict[str, Any]:
     return {k: node[k] for k in _FIELD_KEYWORDS if k in node}
 
 
-def _member_hint(union: Mapping[str, Any], members: list[Any], index: int) -> str:
-    """What names member ``index`` of a union: its discriminator value, else a property only it
-    has (a required one first), else its position."""
-    member = members[index]
-    properties = member.get("properties") if isinstance(member, Mapping) else None
-    if not isinstance(properties, Mapping):
-        return f"Option {index + 1}"
+def member_hint(union: Mapping[str, Any], members: Sequence[Any], index: int) -> str:
+    """What names member ``index`` of a union: the value it allows for the union's
+    discriminator, or for a property every member tells apart that way (``kind: cat``), else
+    a property only it has (a required one first), else its position (``Option 2``)."""
+    fallback = f"Option {index + 1}"
+    properties = _properties(members[index])
+    if not properties:
+        return fallback
     discriminator = union.get("discriminator")
     tag = discriminator.get("propertyName") if isinstance(discriminator, Mapping) else None
-    value = _single_value(properties.get(tag)) if isinstance(tag, str) else None
-    if value is not None:
-        return value
+    tags = [tag] if isinstance(tag, str) else []
+    tags += sorted(p for p in properties if _tells_apart(members, p))
+    for name in tags:
+        value = _single_value(properties.get(name))
+        if value is not None and naming.words(value):
+            return value
     others: set[str] = set()
     for i, other in enumerate(members):
-        if i != index and isinstance(other, Mapping):
-            others |= set(other.get("properties") or {})
-    required = [r for r in member.get("required") or [] if r in properties]
+        if i != index:
+            others |= set(_properties(other))
+    required = members[index].get("required")
+    required = [r for r in required if r in properties] if isinstance(required, list) else []
     own = [p for p in [*required, *properties] if p not in others and naming.words(p)]
-    return own[0] if own else f"Option {index + 1}"
+    return own[0] if own else fallback
+
+
+def _properties(schema: Any) -> dict[str, Any]:
+    """The properties of an inline object schema, by (text) name."""
+    found = schema.get("properties") if isinstance(schema, Mapping) else None
+    if not isinstance(found, Mapping):
+        return {}
+    return {k: v for k, v in found.items() if isinstance(k, str)}
+
+
+def _tells_apart(members: Sequence[Any], name: str) -> bool:
+    """Whether every member allows one value of property ``name``, each another."""
+    values = [_single_value(_properties(m).get(name)) for m in members]
+    return None not in values and len(set(values)) == len(values)
 
 
 def _map_discriminator(union: dict[str, Any], member: Mapping[str, Any], ref: str) -> None:

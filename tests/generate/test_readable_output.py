@@ -26,7 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.cli import main
-from generator.nesting import hoist_nested
+from generator.nesting import hoist_nested, member_hint
 
 PACKAGE = "readable_sdk"
 MYPY = [sys.executable, "-m", "mypy", "--strict"]
@@ -487,3 +487,18 @@ def test_union_members_without_a_telling_value_are_numbered() -> None:
     member = {"type": "object", "properties": {"a": {"type": "string"}}}
     nested = hoist_nested({"Shape": {"anyOf": [member, member]}})
     assert list(nested.schemas) == ["Shape", "ShapeOption1", "ShapeOption2"]
+
+
+def test_a_union_member_is_named_by_the_value_that_tells_it_apart() -> None:
+    def member(kind: str, own: str) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["kind", own],
+            "properties": {"kind": {"type": "string", "enum": [kind]}, own: {"type": "integer"}},
+        }
+
+    union = {"oneOf": [member("cat", "cats"), member("dog", "dogs")]}
+    assert [member_hint(union, union["oneOf"], i) for i in (0, 1)] == ["cat", "dog"]
+    same = {"oneOf": [member("pet", "cats"), member("pet", "dogs")]}  # kind tells nothing apart
+    assert [member_hint(same, same["oneOf"], i) for i in (0, 1)] == ["cats", "dogs"]
+    assert member_hint(same, [{"$ref": "#/components/schemas/Cat"}], 0) == "Option 1"
