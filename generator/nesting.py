@@ -249,6 +249,8 @@ def _point_at_new_places(schemas: dict[str, Any], moved: Mapping[str, str]) -> N
     prefixes = sorted(moved, key=len, reverse=True)  # the deepest move that applies first
 
     def new_place(ref: str) -> str:
+        if ref.count("/") <= 3:  # a whole component ("#/components/schemas/Name"): never moved
+            return ref
         for _ in range(len(moved) + 1):  # a move inside a moved schema takes one more step
             old = next((p for p in prefixes if ref.startswith(p + "/")), None)
             if old is None:

@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +54,10 @@ PROBLEM = {
         },
     },
 }
+LONG = " ".join(["A pet, described at length so that its docstring has to be wrapped."] * 4)
 PET = {
     "type": "object",
+    "description": LONG,
     "required": ["id", "name"],
     "properties": {
         "id": {"type": "integer", "example": 7},
@@ -330,6 +333,16 @@ def test_models_have_no_examples_or_titles(project: Path) -> None:
     assert "examples" not in fields and "title" not in fields
     assert "max_length" in fields  # constraints stay
     assert "Rex" not in source and "no such pet" not in source
+
+
+def test_model_docstrings_are_written_as_by_hand(project: Path) -> None:
+    source = (project / PACKAGE / "models.py").read_text()
+    assert '    """What went wrong."""\n' in source  # one line, not between blank lines
+    assert '    """A pet, described at length' in source
+    assert max(len(line) for line in source.splitlines()) <= 100
+    assert ast.get_docstring(classes(project)["Pet"]) == "\n".join(
+        textwrap.wrap(LONG, 92, break_long_words=False, break_on_hyphens=False)
+    )
 
 
 def classes(project: Path) -> dict[str, ast.ClassDef]:

@@ -10,43 +10,33 @@ from ._types import DateTime as datetime
 
 
 class EventHistory(BaseModel):
-    """
-    One page of the event messages that occurred in the requested range.
-    """
+    """One page of the event messages that occurred in the requested range."""
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
     items: Annotated[list[EventMessage], Field(max_length=1000)]
-    """
-    The event messages of this page, in the requested order (descending `occurredAt` by default).
+    """The event messages of this page, in the requested order (descending `occurredAt` by
+    default).
     """
     limit: int
-    """
-    The maximum number of items per page, as requested (or the default, 100).
-    """
+    """The maximum number of items per page, as requested (or the default, 100)."""
     next_page_url: Annotated[str | None, Field(alias="nextPage_url")] = None
-    """
-    The URL of the next page: this request with the `start` query parameter set to the
+    """The URL of the next page: this request with the `start` query parameter set to the
     next page's cursor. Absent on the last page.
-
     """
     start: str | None = None
-    """
-    The opaque cursor of this page, as given in the request's `start`. Absent on the first page.
-    """
+    """The opaque cursor of this page, as given in the request's `start`. Absent on the first page."""
 
 
 class EventMessage(BaseModel):
-    """
-    One stored digital banking event: top-level metadata common to every event type and a
+    """One stored digital banking event: top-level metadata common to every event type and a
     `data` object whose schema depends on `type`. The structure is that of the event
     messages of Apiture's Flat File Delivery ("General Structure" in Apiture's
     documentation). Which metadata fields are present depends on the event: an event caused
     by the system has no customer session, for instance, so only `id`, `type`, `category`
     and `occurredAt` are required here (*assumed*).
-
     """
 
     model_config = ConfigDict(
@@ -54,143 +44,107 @@ class EventMessage(BaseModel):
         populate_by_name=True,
     )
     agent_id: Annotated[str | None, Field(alias="agentId")] = None
-    """
-    The ID of the agent (the user) who caused the event.
-    """
+    """The ID of the agent (the user) who caused the event."""
     agent_type: Annotated[
         Literal["customer", "operator", "system"] | str | None, Field(alias="agentType")
     ] = None
-    """
-    The kind of agent who caused the event. `customer` (a banking customer) is
+    """The kind of agent who caused the event. `customer` (a banking customer) is
     documented; `operator` (a financial institution employee acting in an administrative
     application) and `system` (an automated process) are *assumed* values.
-
     """
     category: str
-    """
-    The category the event type belongs to, such as `transfers`.
-    """
+    """The category the event type belongs to, such as `transfers`."""
     core_customer_id: Annotated[str | None, Field(alias="coreCustomerId")] = None
-    """
-    The ID of the customer in the financial institution's banking core.
-    """
+    """The ID of the customer in the financial institution's banking core."""
     customer_serial_id: Annotated[str | None, Field(alias="customerSerialId")] = None
-    """
-    The serial ID of the customer in the digital banking platform (a string here; the type is *assumed*).
+    """The serial ID of the customer in the digital banking platform (a string here; the type is
+    *assumed*).
     """
     data: dict[str, Any] | None = None
-    """
-    The event's payload. Its schema depends on `type` and is named after it
+    """The event's payload. Its schema depends on `type` and is named after it
     (`userLoggedIn` -> `userLoggedInEventSchema`); `getEventTypesJsonSchema` returns every
     one, and `schemaId` in `listEventTypes` names it. Account references inside look like
     `{"id": "...", "maskedNumber": "*3210", "routingNumber": "021000021"}`.
-
     """
     host: str | None = None
-    """
-    The host (IP address or host name) from which the request that caused the event came (*assumed* meaning).
+    """The host (IP address or host name) from which the request that caused the event came
+    (*assumed* meaning).
     """
     id: str
-    """
-    The unique ID of this event message.
-    """
+    """The unique ID of this event message."""
     occurred_at: Annotated[datetime, Field(alias="occurredAt")]
-    """
-    When the event occurred, an RFC 3339 date-time in UTC.
-    """
+    """When the event occurred, an RFC 3339 date-time in UTC."""
     primary_id: Annotated[str | None, Field(alias="primaryId")] = None
-    """
-    The ID of the main resource the event is about; `primaryIdDescription` of the event type says what it identifies (such as the transfer resource).
+    """The ID of the main resource the event is about; `primaryIdDescription` of the event type
+    says what it identifies (such as the transfer resource).
     """
     recorded_at: Annotated[datetime | None, Field(alias="recordedAt")] = None
-    """
-    When the event message was recorded in the event history, which is always somewhat
+    """When the event message was recorded in the event history, which is always somewhat
     later than `occurredAt`. *Unconfirmed*: this field is not in the guide and may not be
     sent; do not rely on it.
-
     """
     secondary_id: Annotated[str | None, Field(alias="secondaryId")] = None
-    """
-    The ID of a second resource the event involves, for event types that have one.
-    """
+    """The ID of a second resource the event involves, for event types that have one."""
     session_id: Annotated[str | None, Field(alias="sessionId")] = None
-    """
-    The ID of the authenticated session in which the event occurred. A session ID is created every time a user is authenticated.
+    """The ID of the authenticated session in which the event occurred. A session ID is created
+    every time a user is authenticated.
     """
     type: str
-    """
-    The event type: what happened, such as `userLoggedIn` or `singleTransferCreated`.
+    """The event type: what happened, such as `userLoggedIn` or `singleTransferCreated`.
     `listEventTypes` lists the types; new types appear over time.
-
     """
 
 
 class EventType(BaseModel):
-    """
-    One event type and where to find the JSON schema of its `data`.
-    """
+    """One event type and where to find the JSON schema of its `data`."""
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
     category: str
-    """
-    The category the event type belongs to.
-    """
+    """The category the event type belongs to."""
     description: str
-    """
-    What triggers event messages of this type.
-    """
+    """What triggers event messages of this type."""
     primary_id_description: Annotated[str | None, Field(alias="primaryIdDescription")] = None
-    """
-    What the `primaryId` of this type's event messages identifies. Optional here (*assumed*) since not every event needs to be about a resource.
+    """What the `primaryId` of this type's event messages identifies. Optional here (*assumed*)
+    since not every event needs to be about a resource.
     """
     schema_id: Annotated[str, Field(alias="schemaId")]
-    """
-    The `$id` of the JSON schema of this type's `data`, as returned by `getEventTypesJsonSchema`.
+    """The `$id` of the JSON schema of this type's `data`, as returned by
+    `getEventTypesJsonSchema`.
     """
     type: str
-    """
-    The event type name, as in an event message's `type`.
-    """
+    """The event type name, as in an event message's `type`."""
 
 
 class EventTypes(BaseModel):
-    """
-    All event types, and whether events are enabled.
-    """
+    """All event types, and whether events are enabled."""
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
     events_enabled: Annotated[bool, Field(alias="eventsEnabled")]
-    """
-    Whether event recording is enabled for the financial institution (meaning *assumed*; the guide shows the field without explaining it).
+    """Whether event recording is enabled for the financial institution (meaning *assumed*; the
+    guide shows the field without explaining it).
     """
     items: list[EventType]
-    """
-    The event types.
-    """
+    """The event types."""
 
 
 class EventTypesJsonSchema(RootModel[dict[str, dict[str, Any]]]):
-    """
-    The JSON schema of every event type's `data` object, keyed by event type name. Each value
+    """The JSON schema of every event type's `data` object, keyed by event type name. Each value
     is a JSON Schema document (dialect not documented). The shape of this response is
     *assumed*.
-
     """
 
     root: dict[str, dict[str, Any]]
 
 
 class ProblemResponse(BaseModel):
-    """
-    An error, as an RFC 9457 problem details object (`application/problem+json`) with
+    """An error, as an RFC 9457 problem details object (`application/problem+json`) with
     Apiture's extra members `id` and `occurredAt`. More members may appear.
-
     """
 
     model_config = ConfigDict(
@@ -198,40 +152,26 @@ class ProblemResponse(BaseModel):
         populate_by_name=True,
     )
     detail: str | None = None
-    """
-    A human-readable explanation of this occurrence of the problem.
-    """
+    """A human-readable explanation of this occurrence of the problem."""
     id: str | None = None
-    """
-    The unique ID of this error occurrence, for support requests.
-    """
+    """The unique ID of this error occurrence, for support requests."""
     instance: str | None = None
-    """
-    A URI reference identifying this occurrence of the problem.
-    """
+    """A URI reference identifying this occurrence of the problem."""
     occurred_at: Annotated[datetime | None, Field(alias="occurredAt")] = None
-    """
-    When the error occurred.
-    """
+    """When the error occurred."""
     status: Annotated[int, Field(ge=100, le=599)]
-    """
-    The HTTP status code of this response.
-    """
+    """The HTTP status code of this response."""
     title: str
-    """
-    A short, human-readable summary of the problem type.
-    """
+    """A short, human-readable summary of the problem type."""
     type: str | None = "about:blank"
-    """
-    A URI identifying the problem type; Apiture's look like `https://api.apiture.com/errors/<name>/v<version>`. `about:blank` when absent.
+    """A URI identifying the problem type; Apiture's look like
+    `https://api.apiture.com/errors/<name>/v<version>`. `about:blank` when absent.
     """
 
 
 class RecentEventHistory(BaseModel):
-    """
-    The event messages recorded since the request's watermark, in ascending order, and the
+    """The event messages recorded since the request's watermark, in ascending order, and the
     watermark to send on the next poll.
-
     """
 
     model_config = ConfigDict(
@@ -239,14 +179,12 @@ class RecentEventHistory(BaseModel):
         populate_by_name=True,
     )
     has_more: Annotated[bool, Field(alias="hasMore")]
-    """
-    `true` when more event messages were recorded after this response's last one than fit in it: request again at once with `watermark`. `false` when the history is caught up.
+    """`true` when more event messages were recorded after this response's last one than fit in it:
+    request again at once with `watermark`. `false` when the history is caught up.
     """
     items: Annotated[list[EventMessage], Field(max_length=10000)]
-    """
-    The event messages, at most 10,000, in ascending order of recording.
-    """
+    """The event messages, at most 10,000, in ascending order of recording."""
     watermark: str
-    """
-    The position after the last event message of this response. Store it and pass it as the `watermark` query parameter of the next request.
+    """The position after the last event message of this response. Store it and pass it as the
+    `watermark` query parameter of the next request.
     """

@@ -10,9 +10,7 @@ from ._types import DateTime as datetime
 
 
 class Client(BaseModel):
-    """
-    Metadata gathered about the client
-    """
+    """Metadata gathered about the client"""
 
     model_config = ConfigDict(
         extra="allow",
@@ -25,52 +23,45 @@ class Client(BaseModel):
     os_version: str | None = None
     platform_name: str | None = None
     platform_version: str | None = None
-    """
-    Depending on the platform used, this can be the version of the browser that the client extension is installed, the model of computer that the native application is installed or the machine's CPU version that the CLI was installed
+    """Depending on the platform used, this can be the version of the browser that the client
+    extension is installed, the model of computer that the native application is installed or
+    the machine's CPU version that the CLI was installed
     """
 
 
 class Cursor(BaseModel):
-    """
-    Cursor
-    """
+    """Cursor"""
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
     cursor: str
-    """
-    Cursor to fetch more data if available or continue the polling process if required
-    """
+    """Cursor to fetch more data if available or continue the polling process if required"""
 
 
 class CursorCollection(Cursor):
-    """
-    Common cursor properties for collection responses
-    """
+    """Common cursor properties for collection responses"""
 
     model_config = ConfigDict(
         populate_by_name=True,
     )
     has_more: bool | None = None
-    """
-    Whether there may still be more data to fetch using the returned cursor. If true, the subsequent request could still be empty.
+    """Whether there may still be more data to fetch using the returned cursor. If true, the
+    subsequent request could still be empty.
     """
 
 
 class Details(BaseModel):
-    """
-    Additional information about the sign-in attempt
-    """
+    """Additional information about the sign-in attempt"""
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
     value: str | None = None
-    """
-    For firewall prevented sign-ins, the value is the chosen continent, country, etc. that blocked the sign-in attempt
+    """For firewall prevented sign-ins, the value is the chosen continent, country, etc. that
+    blocked the sign-in attempt
     """
 
 
@@ -88,9 +79,7 @@ class ErrorError(BaseModel):
         populate_by_name=True,
     )
     message: Annotated[str | None, Field(alias="Message")] = None
-    """
-    The error message.
-    """
+    """The error message."""
 
 
 class Introspection(BaseModel):
@@ -100,16 +89,15 @@ class Introspection(BaseModel):
     )
     features: Annotated[list[str] | None, Field(alias="Features")] = None
     issued_at: Annotated[datetime | None, Field(alias="IssuedAt")] = None
-    """
-    An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent (start_time, end_time) need a timezone.
+    """An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a
+    datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent
+    (start_time, end_time) need a timezone.
     """
     uuid: Annotated[str | None, Field(alias="UUID")] = None
 
 
 class ItemUsage(BaseModel):
-    """
-    A single item usage object
-    """
+    """A single item usage object"""
 
     model_config = ConfigDict(
         extra="allow",
@@ -131,34 +119,31 @@ class ItemUsage(BaseModel):
         | str
         | None
     ) = None
-    """
-    What was done with the item.
-    """
+    """What was done with the item."""
     client: Client | None = None
     item_uuid: str | None = None
-    """
-    A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g. 56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
+    """A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g.
+    56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
     """
     timestamp: datetime | None = None
-    """
-    An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent (start_time, end_time) need a timezone.
+    """An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a
+    datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent
+    (start_time, end_time) need a timezone.
     """
     used_version: int | None = None
     user: User | None = None
     uuid: str | None = None
-    """
-    A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g. 56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
+    """A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g.
+    56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
     """
     vault_uuid: str | None = None
-    """
-    A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g. 56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
+    """A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g.
+    56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
     """
 
 
 class ItemUsageItems(CursorCollection):
-    """
-    An object wrapping cursor properties and a list of items usages
-    """
+    """An object wrapping cursor properties and a list of items usages"""
 
     model_config = ConfigDict(
         populate_by_name=True,
@@ -167,8 +152,8 @@ class ItemUsageItems(CursorCollection):
 
 
 class ResetCursor(BaseModel):
-    """
-    Starts (or restarts) a walk: `limit` items per page (1 to 1000), events from `start_time` to `end_time`. Only the last 120 days are served.
+    """Starts (or restarts) a walk: `limit` items per page (1 to 1000), events from `start_time` to
+    `end_time`. Only the last 120 days are served.
     """
 
     model_config = ConfigDict(
@@ -176,23 +161,21 @@ class ResetCursor(BaseModel):
         populate_by_name=True,
     )
     end_time: datetime | None = None
-    """
-    An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent (start_time, end_time) need a timezone.
+    """An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a
+    datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent
+    (start_time, end_time) need a timezone.
     """
     limit: Annotated[int | None, Field(ge=1, le=1000)] = None
-    """
-    Maximum number of items per page, from 1 to 1000.
-    """
+    """Maximum number of items per page, from 1 to 1000."""
     start_time: datetime | None = None
-    """
-    An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent (start_time, end_time) need a timezone.
+    """An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a
+    datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent
+    (start_time, end_time) need a timezone.
     """
 
 
 class SignInAttempt(BaseModel):
-    """
-    A single sign-in attempt object
-    """
+    """A single sign-in attempt object"""
 
     model_config = ConfigDict(
         extra="allow",
@@ -213,18 +196,17 @@ class SignInAttempt(BaseModel):
     ) = None
     client: Client | None = None
     country: str | None = None
-    """
-    Country the sign-in was attempted from, as an ISO 3166-1 alpha-2 code.
-    """
+    """Country the sign-in was attempted from, as an ISO 3166-1 alpha-2 code."""
     details: Details | None = None
     session_uuid: str | None = None
-    """
-    A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g. 56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
+    """A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g.
+    56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
     """
     target_user: User | None = None
     timestamp: datetime | None = None
-    """
-    An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent (start_time, end_time) need a timezone.
+    """An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a
+    datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent
+    (start_time, end_time) need a timezone.
     """
     type: (
         Literal[
@@ -263,15 +245,13 @@ class SignInAttempt(BaseModel):
         | None
     ) = None
     uuid: str | None = None
-    """
-    A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g. 56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
+    """A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g.
+    56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
     """
 
 
 class SignInAttemptItems(CursorCollection):
-    """
-    An object wrapping cursor properties and a list of sign-in attempts
-    """
+    """An object wrapping cursor properties and a list of sign-in attempts"""
 
     model_config = ConfigDict(
         populate_by_name=True,
@@ -280,9 +260,7 @@ class SignInAttemptItems(CursorCollection):
 
 
 class User(BaseModel):
-    """
-    User object
-    """
+    """User object"""
 
     model_config = ConfigDict(
         extra="allow",
@@ -290,10 +268,8 @@ class User(BaseModel):
     )
     email: str | None = None
     name: str | None = None
-    """
-    Full name
-    """
+    """Full name"""
     uuid: str | None = None
-    """
-    A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g. 56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
+    """A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g.
+    56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
     """
