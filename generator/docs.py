@@ -22,20 +22,7 @@ def method_doc(op: ir.Operation) -> str:
         parts.append(wrap(op.description))
     if op.deprecated:
         parts.append("Deprecated: the spec marks this operation as deprecated.")
-    args = [
-        _arg(p.python_name, p.description or f"The `{p.name}` {p.location} parameter.")
-        for p in op.parameters
-    ]
-    if op.body is not None:
-        args.append(_arg("body", op.body.description or _BODY_DOC[op.body.kind]))
-    args.append(
-        _arg(
-            "extra_headers, extra_query, timeout, max_retries, deadline",
-            "Per-call overrides of the client's options (`deadline`: seconds for the whole call,"
-            " retries included).",
-        )
-    )
-    parts.append("Args:\n" + "\n".join(args))
+    parts.append(args_section(op))
     if not op.idempotent:
         parts.append(
             f"Not retried by default: {op.http_method} is not idempotent and the spec does not"
@@ -54,6 +41,47 @@ def method_doc(op: ir.Operation) -> str:
     lines.append(_arg("errors.APIConnectionError", "The request got no response."))
     parts.append("Raises:\n" + "\n".join(lines))
     return "\n\n".join(parts)
+
+
+def args_section(op: ir.Operation) -> str:
+    """The ``Args:`` section: one entry per parameter of the method, in signature order."""
+    # The signature lists required parameters first (a stable sort, as the template does).
+    params = sorted(op.parameters, key=lambda p: not p.required)
+    entries = [_arg(p.python_name, _parameter_doc(p)) for p in params]
+    if op.body is not None:
+        entries.append(_arg("body", op.body.description or _BODY_DOC[op.body.kind]))
+    entries += [_arg(name, text) for name, text in CALL_OPTIONS]
+    return "Args:\n" + "\n".join(entries)
+
+
+def _parameter_doc(param: ir.Parameter) -> str:
+    """The spec's description, or one saying where the value goes and its type."""
+    text = param.description or (
+        f"The `{param.name}` {param.location} parameter ({annotation(param.type)})."
+    )
+    return text + (" Deprecated." if param.deprecated else "")
+
+
+# The per-call options every method takes, as its Args entries (the client's value when None).
+CALL_OPTIONS = (
+    ("extra_headers", "Headers added to this call's request."),
+    ("extra_query", "Query parameters added to this call's URL."),
+    (
+        "timeout",
+        "Seconds (or an `httpx.Timeout`) for each connect, read, write and pool wait of this"
+        " call; the client's when None.",
+    ),
+    (
+        "max_retries",
+        "How many times this call is retried; None for the client's setting, which only"
+        " applies to operations safe to repeat.",
+    ),
+    (
+        "deadline",
+        "Seconds for the whole call, retries and the waits between them included; the"
+        " client's when None.",
+    ),
+)
 
 
 _BODY_DOC = {
@@ -89,10 +117,9 @@ def iter_doc(op: ir.Operation, is_async: bool) -> str:
         f"Use `{loop} item in ...`. The returned pager's `position` is "
         + _POSITION[pg.style].format(param=param)
         + " and moves on when the last item of a page is handed out; "
-        "`pages()` gives page by page. Arguments are those of "
-        f"`{op.method_name}`."
+        "`pages()` gives page by page."
     )
-    return wrap(text)
+    return wrap(text) + "\n\n" + args_section(op)
 
 
 def client_doc(api: ir.Api, is_async: bool) -> str:

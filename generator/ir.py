@@ -313,7 +313,7 @@ class ModelField:
     name: str
     #: The attribute name, as the ``models`` module names it (unique within the model).
     python_name: str
-    #: The field's type (an inline object the models stage names itself is a dict here).
+    #: The field's type (an object nested inline is the model named from its place, ``PetOwner``).
     type: TypeRef
     #: Whether the property is required.
     required: bool

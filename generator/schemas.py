@@ -125,12 +125,15 @@ def lenient(schema: Mapping[str, Any], *, keep_closed: bool = False) -> dict[str
 
 COMPONENT_NAME = re.compile(r"[A-Za-z0-9._-]+")  # what OpenAPI allows as a component's name
 _TYPES = {"string", "number", "integer", "boolean", "array", "object", "null"}
-_TEXTS = ("title", "description", "pattern")
+# No ``title``, ``example`` or ``examples``: the library writes them as ``Field(title=...,
+# examples=[...])`` on every field, noise a hand-written SDK does not have (the description stays,
+# as the field's docstring).
+_TEXTS = ("description", "pattern")
 _COUNTS = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties")
 _NUMBERS = ("minimum", "maximum", "multipleOf")
 _BOUNDS = ("exclusiveMinimum", "exclusiveMaximum")  # numbers in 3.1, flags in 3.0
 _FLAGS = ("nullable", "uniqueItems")
-_VALUES = ("default", "const", "example", "examples")  # JSON data, written as Python literals
+_VALUES = ("default", "const")  # JSON data, written as Python literals
 _SUBSCHEMAS = ("items", "additionalProperties")
 _SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
 _SUBSCHEMA_MAPS = ("properties", "patternProperties")  # keys: names, regular expressions

@@ -22,7 +22,7 @@ from generator.build.types import Types
 from generator.errors import Report, SpecgenError
 from generator.ir import Api, Model, Operation, Tag, TypeRef
 from generator.patterns import drop_bad_patterns
-from generator.rawspec import to_pointer
+from generator.rawspec import node_at, to_pointer
 from generator.schemas import is_object_like
 
 
@@ -65,12 +65,9 @@ def build_api(
     built_operations, operations_total = build_operations(Context(types, report))
     operations = tuple(built_operations)
     info = spec.get("info") or {}
-    model_names = tuple(
-        sorted(
-            {class_names[n] for n, s in components.items() if is_object_like(spec, s)}
-            | set(types.hoisted)
-        )
-    )
+    object_names = {class_names[n] for n, s in components.items() if is_object_like(spec, s)}
+    models, nested = _models(types, class_names, components, object_names, operations)
+    model_names = tuple(sorted(object_names | set(types.hoisted) | nested))
     api_servers = servers(spec)
     schemes = security_schemes(spec)
     api = Api(
@@ -92,7 +89,7 @@ def build_api(
         client_exports=package.client_exports(target.client_class, api_servers),
         credentials=package.credentials(target.package, schemes),
         example=package.example(operations),
-        models=_models(types, class_names, components, set(model_names), operations),
+        models=models,
         models_openapi=models_openapi(str(spec.get("openapi", ""))),
     )
     return Built(api, operations_total)
@@ -104,18 +101,34 @@ def _models(
     components: Mapping[str, Any],
     object_names: set[str],
     operations: Sequence[Operation],
-) -> tuple[Model, ...]:
+) -> tuple[tuple[Model, ...], set[str]]:
     """The models of the ``models`` module: component schemas under their class names, then
-    the inline objects the builder named."""
+    the inline objects the builder named; and the names of the objects nested in those
+    (``nesting``), classes of their own too."""
     read = {r.type for op in operations for r in op.responses}
     read |= {op.pagination.item_type for op in operations if op.pagination is not None}
     roots = {name for ref in read for name in _model_names(ref)}
-    document = models_spec(types.spec, class_names, types.hoisted, roots)
+    document, nested_at = models_spec(types.spec, class_names, types.hoisted, roots)
     pointers = {new: to_pointer(["components", "schemas", old]) for old, new in class_names.items()}
     pointers.update(types.hoisted_at)
+    pointers.update(_in_spec(nested_at, pointers))
     sources = {class_names[old]: schema for old, schema in components.items()}
     sources.update(types.hoisted)
-    return build_models_ir(types, document, sources, pointers, object_names)
+    sources.update((name, node_at(types.spec, pointers[name])) for name in nested_at)
+    objects = object_names | set(types.hoisted) | set(nested_at)
+    named = {pointers[name]: name for name in nested_at}
+    models = build_models_ir(types, document, sources, pointers, objects, named)
+    return models, set(nested_at)
+
+
+def _in_spec(nested_at: Mapping[str, str], pointers: Mapping[str, str]) -> dict[str, str]:
+    """Where each object hoisted out of a schema of the models' input is in the spec: the
+    input's ``/components/schemas/<class>`` part replaced by where that class comes from."""
+    found = {}
+    for name, where in nested_at.items():
+        owner, _, rest = where.removeprefix("/components/schemas/").partition("/")
+        found[name] = pointers.get(owner, f"/components/schemas/{owner}") + "/" + rest
+    return found
 
 
 def _local_problem(source: str, report: Report | None, pointer: str, message: str) -> None:

@@ -9,6 +9,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from generator.nesting import hoist_nested
 from generator.rawspec import escape_token, iter_refs, parse_pointer
 from generator.schemas import COMPONENT_PREFIX, component_name, lenient, models_input, walk_schemas
 
@@ -18,8 +19,9 @@ def models_spec(
     class_names: Mapping[str, str],
     hoisted: Mapping[str, Any],
     response_roots: set[str],
-) -> dict[str, Any]:
-    """Component schemas renamed to their class names, inline ones added, read leniently.
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Component schemas renamed to their class names, inline ones added (and the objects
+    nested in them, with where each was: ``nesting``), read leniently.
 
     Built from ``schemas.models_input`` (an allow-list of keywords), never from the spec as is.
     """
@@ -36,12 +38,14 @@ def models_spec(
     _rewrite_refs(document, renames)
     _flatten_conflicting_overrides(document["components"]["schemas"])
     _drop_model_defaults(document["components"]["schemas"])
+    nested = hoist_nested(document["components"]["schemas"])
+    document["components"]["schemas"] = nested.schemas
     readable = _reachable(document, response_roots)
     document["components"]["schemas"] = {
         name: lenient(s, keep_closed=name not in readable) if isinstance(s, Mapping) else s
         for name, s in document["components"]["schemas"].items()
     }
-    return document
+    return document, nested.pointers
 
 
 def models_openapi(version: str) -> str:

@@ -17,7 +17,7 @@ from generator.build.context import text
 from generator.build.types import Types, constraints_of, object_properties
 from generator.errors import SpecgenError
 from generator.ir import ANY, Model, ModelField, ModelKind, TypeRef
-from generator.rawspec import escape_token, resolve
+from generator.rawspec import MISSING, escape_token, node_at, resolve
 
 _SCALARS = (str, int, float, bool)
 
@@ -28,12 +28,21 @@ def build_models_ir(
     sources: Mapping[str, Any],
     pointers: Mapping[str, str],
     object_names: set[str],
+    named: Mapping[str, str] | None = None,
 ) -> tuple[Model, ...]:
     """One model per schema of the models stage's ``document``; ``sources`` gives each one's
-    schema as the spec writes it (types and fields are read from there), ``pointers`` its place.
+    schema as the spec writes it (types and fields are read from there), ``pointers`` its place,
+    ``named`` the class of each nested object the models' input hoisted (by its pointer).
     """
-    # Field types are read without hoisting: the models stage names nested inline objects.
-    fields_types = Types(types.spec, types.source, types.class_names, hoisting=False)
+    # Field types are read without hoisting: nested inline objects are already named.
+    nodes = {pointer: node_at(types.spec, pointer) for pointer in named or {}}
+    fields_types = Types(
+        types.spec,
+        types.source,
+        types.class_names,
+        hoisting=False,
+        named={id(node): (named or {})[p] for p, node in nodes.items() if node is not MISSING},
+    )
     return tuple(
         _model(fields_types, name, schema, sources.get(name), pointers, object_names)
         for name, schema in document["components"]["schemas"].items()

@@ -10,6 +10,7 @@ from typing import Any
 from generator import naming
 from generator.errors import SpecgenError
 from generator.ir import ANY, NONE, TypeRef
+from generator.nesting import member_hint
 from generator.rawspec import escape_token, resolve
 from generator.schemas import component_name, is_object_like
 
@@ -30,9 +31,11 @@ class Types:
     class_names: dict[str, str] = field(default_factory=dict)  # component name -> class name
     hoisted: dict[str, Any] = field(default_factory=dict)  # class name -> schema
     hoisted_at: dict[str, str] = field(default_factory=dict)  # class name -> JSON pointer
-    # Without hoisting (the fields of models), an inline object is a dict: the models stage
-    # names the classes of nested inline objects itself.
+    # Without hoisting (the fields of models), an inline object is the class ``named`` gives
+    # it (``nesting`` hoisted it into the models' input), else a dict. Keyed by the identity of
+    # the spec's node: a property inherited through ``allOf`` is the same node as in its owner.
     hoisting: bool = True
+    named: dict[int, str] = field(default_factory=dict)  # id(node in ``spec``) -> class name
 
     def error(self, pointer: str, message: str) -> SpecgenError:
         return SpecgenError.at(self.source, pointer, message)
@@ -55,7 +58,10 @@ class Types:
         if not isinstance(schema, Mapping):
             raise self.error(pointer, "a schema must be an object")
         nullable = bool(schema.get("nullable")) or "null" in type_list(schema)
-        result = self._non_null_type(schema, pointer, hint, strict_enums)
+        if id(schema) in self.named:
+            result = TypeRef("model", self.named[id(schema)])
+        else:
+            result = self._non_null_type(schema, pointer, hint, strict_enums)
         if nullable and result.kind not in ("any", "none"):
             result = TypeRef("union", args=(result, NONE))
         return result
@@ -71,7 +77,10 @@ class Types:
             if key in schema:
                 members = [
                     self.type_of(
-                        m, f"{pointer}/{key}/{i}", f"{hint}{i + 1}", strict_enums=strict_enums
+                        m,
+                        f"{pointer}/{key}/{i}",
+                        hint + naming.pascal(member_hint(schema, schema[key], i)),
+                        strict_enums=strict_enums,
                     )
                     for i, m in enumerate(schema[key])
                 ]

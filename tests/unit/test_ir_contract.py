@@ -203,16 +203,19 @@ def models_api() -> Api:
 def test_models_describe_every_schema_of_the_models_module() -> None:
     api = models_api()
     models = {m.name: m for m in api.models}
-    assert list(models) == ["Pet", "Dog", "Status", "Name", "Either", "AddPetBody"]
+    # PetOwner: the inline object of Pet.owner, hoisted (named from its place) after Pet.
+    assert list(models) == ["Pet", "PetOwner", "Dog", "Status", "Name", "Either", "AddPetBody"]
     assert {n: m.kind for n, m in models.items()} == {
-        "Pet": "object", "Dog": "object", "Status": "enum", "Name": "alias", "Either": "union",
-        "AddPetBody": "object",
+        "Pet": "object", "PetOwner": "object", "Dog": "object", "Status": "enum",
+        "Name": "alias", "Either": "union", "AddPetBody": "object",
     }  # fmt: skip
     assert tuple(sorted(n for n, m in models.items() if m.kind == "object")) == api.model_names
     assert models["Status"].values == ("free", "sold")
     assert models["Pet"].description == "A pet."
     assert models["Pet"].pointer == "/components/schemas/Pet"
     assert models["AddPetBody"].pointer.endswith("/requestBody/content/application~1json/schema")
+    assert models["PetOwner"].pointer == "/components/schemas/Pet/properties/owner"
+    assert [f.name for f in models["PetOwner"].fields] == ["name"]
 
 
 def test_model_fields_are_named_typed_and_constrained() -> None:
@@ -223,9 +226,10 @@ def test_model_fields_are_named_typed_and_constrained() -> None:
     assert (cls.python_name, cls.default, cls.has_default) == ("class_", "cat", True)
     assert cls.constraints == (("max_length", 10),) and not cls.required
     assert status.type.kind == "literal" and status.type.values == ("free", "sold")
-    assert owner.type.kind == "dict"  # an inline object the models stage names itself
+    assert (owner.type.kind, owner.type.name) == ("model", "PetOwner")  # hoisted, named
     dog = next(m for m in models_api().models if m.name == "Dog")
     assert [f.name for f in dog.fields] == ["petId", "class", "status", "owner", "barks"]
+    assert dog.fields[3].type.name == "PetOwner"  # inherited through allOf: the same class
 
 
 def test_model_field_names_are_the_models_module_attributes() -> None:

@@ -199,9 +199,14 @@ class ApitureEvents(SyncAPIClient):
             agent_id: Return only event messages caused by these agents (pipe-delimited). An
                 agent ID identifies a specific user. The maximum length of one value, 48, is
                 *assumed*.
-            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
-                of the client's options (`deadline`: seconds for the whole call, retries
-                included).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
 
         Returns:
             models.RecentEventHistory: The event messages recorded since the watermark, in
@@ -231,16 +236,21 @@ class ApitureEvents(SyncAPIClient):
             errors.APIConnectionError: The request got no response.
         """
         return self._call(
-            _ops.LIST_RECENT_EVENT_HISTORY,
-            {
+            operation=_ops.LIST_RECENT_EVENT_HISTORY,
+            params={
                 "watermark": watermark,
                 "type": type,
                 "category": category,
                 "session_id": session_id,
                 "agent_id": agent_id,
             },
-            None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
     def iter_list_recent_event_history(
@@ -261,20 +271,53 @@ class ApitureEvents(SyncAPIClient):
 
         Use `for item in ...`. The returned pager's `position` is the watermark after the page
         (pass it back as `watermark`) and moves on when the last item of a page is handed out;
-        `pages()` gives page by page. Arguments are those of `list_recent_event_history`.
+        `pages()` gives page by page.
+
+        Args:
+            watermark: The `watermark` returned by the previous response. Omit it on the
+                first call, which then returns a few of the most recent event messages. The
+                value is opaque: pass it back unchanged. No maximum length is documented, so
+                none is enforced here.
+            type: Return only event messages of these types (pipe-delimited:
+                `type=userLoggedIn|singleTransferCreated`). `listEventTypes` lists the event
+                types. The maximum length of one value, 64, is *assumed* (the guide refers to
+                the full API documentation for it).
+            category: Return only event messages of these categories (pipe-delimited:
+                `category=authentication|transfers`). Each event type belongs to one category;
+                `listEventTypes` gives the category of each type. The maximum length of one
+                value, 64, is *assumed*.
+            session_id: Return only event messages of these sessions (pipe-delimited). A
+                session ID is created every time a user is authenticated and identifies one
+                period of user activity. The maximum length of one value, 48, is *assumed*.
+            agent_id: Return only event messages caused by these agents (pipe-delimited). An
+                agent ID identifies a specific user. The maximum length of one value, 48, is
+                *assumed*.
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
         """
         return SyncPager(
-            self,
-            _ops.LIST_RECENT_EVENT_HISTORY,
-            {
+            client=self,
+            operation=_ops.LIST_RECENT_EVENT_HISTORY,
+            params={
                 "watermark": watermark,
                 "type": type,
                 "category": category,
                 "session_id": session_id,
                 "agent_id": agent_id,
             },
-            None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
     def list_event_history(
@@ -344,9 +387,14 @@ class ApitureEvents(SyncAPIClient):
             agent_id: Return only event messages caused by these agents (pipe-delimited). An
                 agent ID identifies a specific user. The maximum length of one value, 48, is
                 *assumed*.
-            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
-                of the client's options (`deadline`: seconds for the whole call, retries
-                included).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
 
         Returns:
             models.EventHistory: One page of the event messages that occurred in the range.
@@ -375,8 +423,8 @@ class ApitureEvents(SyncAPIClient):
             errors.APIConnectionError: The request got no response.
         """
         return self._call(
-            _ops.LIST_EVENT_HISTORY,
-            {
+            operation=_ops.LIST_EVENT_HISTORY,
+            params={
                 "start": start,
                 "limit": limit,
                 "occurred_at": occurred_at,
@@ -386,8 +434,13 @@ class ApitureEvents(SyncAPIClient):
                 "session_id": session_id,
                 "agent_id": agent_id,
             },
-            None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
     def iter_list_event_history(
@@ -411,12 +464,57 @@ class ApitureEvents(SyncAPIClient):
 
         Use `for item in ...`. The returned pager's `position` is the start of the next page
         (pass it back as `start`) and moves on when the last item of a page is handed out;
-        `pages()` gives page by page. Arguments are those of `list_event_history`.
+        `pages()` gives page by page.
+
+        Args:
+            start: The location of the next page in the collection: an opaque cursor taken
+                from the `start` query parameter of the previous response's `nextPage_url`. Omit
+                it for the first page.
+            limit: The maximum number of event messages to return in one page.
+            occurred_at: Return only the events that occurred in this date or date-time
+                range, written in Apiture's range-filter notation (see Collection Filtering in
+                Apiture's developer documentation): * a single `YYYY-MM-DD` date without a time,
+                such as `2023-06-01`: the events of that day; * a range of two dates without a
+                time, such as `[2023-06-01,2023-07-01)`; * a range of two RFC 3339 date-times,
+                such as `[2023-06-01T00:00:00.000Z,2023-06-01T12:00:00.000Z]`. A square bracket
+                includes the bound next to it and a parenthesis excludes it, so
+                `[2023-06-01,2023-07-01)` is every event of June 2023. The pattern accepts only
+                these three forms, with both bounds of a range of the same kind and date-times
+                in upper case (`T`, `Z`). Apiture's general range-filter notation also knows
+                other forms (such as open-ended ranges) that the guide does not mention for this
+                parameter: they are not accepted here (*assumed*). The guide does not say
+                whether the parameter is required or which range applies when it is omitted; it
+                is optional here (*assumed*). Further examples are in Apiture's full API
+                documentation.
+            sort_by: The order of the events by `occurredAt`: `occurredAt` for ascending
+                order, `-occurredAt` for descending order. Descending is the default.
+            type: Return only event messages of these types (pipe-delimited:
+                `type=userLoggedIn|singleTransferCreated`). `listEventTypes` lists the event
+                types. The maximum length of one value, 64, is *assumed* (the guide refers to
+                the full API documentation for it).
+            category: Return only event messages of these categories (pipe-delimited:
+                `category=authentication|transfers`). Each event type belongs to one category;
+                `listEventTypes` gives the category of each type. The maximum length of one
+                value, 64, is *assumed*.
+            session_id: Return only event messages of these sessions (pipe-delimited). A
+                session ID is created every time a user is authenticated and identifies one
+                period of user activity. The maximum length of one value, 48, is *assumed*.
+            agent_id: Return only event messages caused by these agents (pipe-delimited). An
+                agent ID identifies a specific user. The maximum length of one value, 48, is
+                *assumed*.
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
         """
         return SyncPager(
-            self,
-            _ops.LIST_EVENT_HISTORY,
-            {
+            client=self,
+            operation=_ops.LIST_EVENT_HISTORY,
+            params={
                 "start": start,
                 "limit": limit,
                 "occurred_at": occurred_at,
@@ -426,8 +524,13 @@ class ApitureEvents(SyncAPIClient):
                 "session_id": session_id,
                 "agent_id": agent_id,
             },
-            None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
     def list_event_types(
@@ -446,9 +549,14 @@ class ApitureEvents(SyncAPIClient):
         The response also says whether events are enabled (`eventsEnabled`).
 
         Args:
-            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
-                of the client's options (`deadline`: seconds for the whole call, retries
-                included).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
 
         Returns:
             models.EventTypes: The event types.
@@ -468,10 +576,14 @@ class ApitureEvents(SyncAPIClient):
             errors.APIConnectionError: The request got no response.
         """
         return self._call(
-            _ops.LIST_EVENT_TYPES,
-            {},
-            None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            operation=_ops.LIST_EVENT_TYPES,
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
     def get_event_types_json_schema(
@@ -494,9 +606,14 @@ class ApitureEvents(SyncAPIClient):
         dialect of the schemas.
 
         Args:
-            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
-                of the client's options (`deadline`: seconds for the whole call, retries
-                included).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
 
         Returns:
             dict[str, dict[str, Any]]: The JSON schemas of the event types' `data` objects,
@@ -517,10 +634,14 @@ class ApitureEvents(SyncAPIClient):
             errors.APIConnectionError: The request got no response.
         """
         return self._call(
-            _ops.GET_EVENT_TYPES_JSON_SCHEMA,
-            {},
-            None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            operation=_ops.GET_EVENT_TYPES_JSON_SCHEMA,
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
 
@@ -667,9 +788,14 @@ class AsyncApitureEvents(AsyncAPIClient):
             agent_id: Return only event messages caused by these agents (pipe-delimited). An
                 agent ID identifies a specific user. The maximum length of one value, 48, is
                 *assumed*.
-            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
-                of the client's options (`deadline`: seconds for the whole call, retries
-                included).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
 
         Returns:
             models.RecentEventHistory: The event messages recorded since the watermark, in
@@ -699,16 +825,21 @@ class AsyncApitureEvents(AsyncAPIClient):
             errors.APIConnectionError: The request got no response.
         """
         return await self._call(
-            _ops.LIST_RECENT_EVENT_HISTORY,
-            {
+            operation=_ops.LIST_RECENT_EVENT_HISTORY,
+            params={
                 "watermark": watermark,
                 "type": type,
                 "category": category,
                 "session_id": session_id,
                 "agent_id": agent_id,
             },
-            None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
     def iter_list_recent_event_history(
@@ -729,20 +860,53 @@ class AsyncApitureEvents(AsyncAPIClient):
 
         Use `async for item in ...`. The returned pager's `position` is the watermark after the
         page (pass it back as `watermark`) and moves on when the last item of a page is handed
-        out; `pages()` gives page by page. Arguments are those of `list_recent_event_history`.
+        out; `pages()` gives page by page.
+
+        Args:
+            watermark: The `watermark` returned by the previous response. Omit it on the
+                first call, which then returns a few of the most recent event messages. The
+                value is opaque: pass it back unchanged. No maximum length is documented, so
+                none is enforced here.
+            type: Return only event messages of these types (pipe-delimited:
+                `type=userLoggedIn|singleTransferCreated`). `listEventTypes` lists the event
+                types. The maximum length of one value, 64, is *assumed* (the guide refers to
+                the full API documentation for it).
+            category: Return only event messages of these categories (pipe-delimited:
+                `category=authentication|transfers`). Each event type belongs to one category;
+                `listEventTypes` gives the category of each type. The maximum length of one
+                value, 64, is *assumed*.
+            session_id: Return only event messages of these sessions (pipe-delimited). A
+                session ID is created every time a user is authenticated and identifies one
+                period of user activity. The maximum length of one value, 48, is *assumed*.
+            agent_id: Return only event messages caused by these agents (pipe-delimited). An
+                agent ID identifies a specific user. The maximum length of one value, 48, is
+                *assumed*.
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
         """
         return AsyncPager(
-            self,
-            _ops.LIST_RECENT_EVENT_HISTORY,
-            {
+            client=self,
+            operation=_ops.LIST_RECENT_EVENT_HISTORY,
+            params={
                 "watermark": watermark,
                 "type": type,
                 "category": category,
                 "session_id": session_id,
                 "agent_id": agent_id,
             },
-            None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
     async def list_event_history(
@@ -812,9 +976,14 @@ class AsyncApitureEvents(AsyncAPIClient):
             agent_id: Return only event messages caused by these agents (pipe-delimited). An
                 agent ID identifies a specific user. The maximum length of one value, 48, is
                 *assumed*.
-            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
-                of the client's options (`deadline`: seconds for the whole call, retries
-                included).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
 
         Returns:
             models.EventHistory: One page of the event messages that occurred in the range.
@@ -843,8 +1012,8 @@ class AsyncApitureEvents(AsyncAPIClient):
             errors.APIConnectionError: The request got no response.
         """
         return await self._call(
-            _ops.LIST_EVENT_HISTORY,
-            {
+            operation=_ops.LIST_EVENT_HISTORY,
+            params={
                 "start": start,
                 "limit": limit,
                 "occurred_at": occurred_at,
@@ -854,8 +1023,13 @@ class AsyncApitureEvents(AsyncAPIClient):
                 "session_id": session_id,
                 "agent_id": agent_id,
             },
-            None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
     def iter_list_event_history(
@@ -879,12 +1053,57 @@ class AsyncApitureEvents(AsyncAPIClient):
 
         Use `async for item in ...`. The returned pager's `position` is the start of the next
         page (pass it back as `start`) and moves on when the last item of a page is handed out;
-        `pages()` gives page by page. Arguments are those of `list_event_history`.
+        `pages()` gives page by page.
+
+        Args:
+            start: The location of the next page in the collection: an opaque cursor taken
+                from the `start` query parameter of the previous response's `nextPage_url`. Omit
+                it for the first page.
+            limit: The maximum number of event messages to return in one page.
+            occurred_at: Return only the events that occurred in this date or date-time
+                range, written in Apiture's range-filter notation (see Collection Filtering in
+                Apiture's developer documentation): * a single `YYYY-MM-DD` date without a time,
+                such as `2023-06-01`: the events of that day; * a range of two dates without a
+                time, such as `[2023-06-01,2023-07-01)`; * a range of two RFC 3339 date-times,
+                such as `[2023-06-01T00:00:00.000Z,2023-06-01T12:00:00.000Z]`. A square bracket
+                includes the bound next to it and a parenthesis excludes it, so
+                `[2023-06-01,2023-07-01)` is every event of June 2023. The pattern accepts only
+                these three forms, with both bounds of a range of the same kind and date-times
+                in upper case (`T`, `Z`). Apiture's general range-filter notation also knows
+                other forms (such as open-ended ranges) that the guide does not mention for this
+                parameter: they are not accepted here (*assumed*). The guide does not say
+                whether the parameter is required or which range applies when it is omitted; it
+                is optional here (*assumed*). Further examples are in Apiture's full API
+                documentation.
+            sort_by: The order of the events by `occurredAt`: `occurredAt` for ascending
+                order, `-occurredAt` for descending order. Descending is the default.
+            type: Return only event messages of these types (pipe-delimited:
+                `type=userLoggedIn|singleTransferCreated`). `listEventTypes` lists the event
+                types. The maximum length of one value, 64, is *assumed* (the guide refers to
+                the full API documentation for it).
+            category: Return only event messages of these categories (pipe-delimited:
+                `category=authentication|transfers`). Each event type belongs to one category;
+                `listEventTypes` gives the category of each type. The maximum length of one
+                value, 64, is *assumed*.
+            session_id: Return only event messages of these sessions (pipe-delimited). A
+                session ID is created every time a user is authenticated and identifies one
+                period of user activity. The maximum length of one value, 48, is *assumed*.
+            agent_id: Return only event messages caused by these agents (pipe-delimited). An
+                agent ID identifies a specific user. The maximum length of one value, 48, is
+                *assumed*.
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
         """
         return AsyncPager(
-            self,
-            _ops.LIST_EVENT_HISTORY,
-            {
+            client=self,
+            operation=_ops.LIST_EVENT_HISTORY,
+            params={
                 "start": start,
                 "limit": limit,
                 "occurred_at": occurred_at,
@@ -894,8 +1113,13 @@ class AsyncApitureEvents(AsyncAPIClient):
                 "session_id": session_id,
                 "agent_id": agent_id,
             },
-            None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
     async def list_event_types(
@@ -914,9 +1138,14 @@ class AsyncApitureEvents(AsyncAPIClient):
         The response also says whether events are enabled (`eventsEnabled`).
 
         Args:
-            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
-                of the client's options (`deadline`: seconds for the whole call, retries
-                included).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
 
         Returns:
             models.EventTypes: The event types.
@@ -936,10 +1165,14 @@ class AsyncApitureEvents(AsyncAPIClient):
             errors.APIConnectionError: The request got no response.
         """
         return await self._call(
-            _ops.LIST_EVENT_TYPES,
-            {},
-            None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            operation=_ops.LIST_EVENT_TYPES,
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
     async def get_event_types_json_schema(
@@ -962,9 +1195,14 @@ class AsyncApitureEvents(AsyncAPIClient):
         dialect of the schemas.
 
         Args:
-            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
-                of the client's options (`deadline`: seconds for the whole call, retries
-                included).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
 
         Returns:
             dict[str, dict[str, Any]]: The JSON schemas of the event types' `data` objects,
@@ -985,8 +1223,12 @@ class AsyncApitureEvents(AsyncAPIClient):
             errors.APIConnectionError: The request got no response.
         """
         return await self._call(
-            _ops.GET_EVENT_TYPES_JSON_SCHEMA,
-            {},
-            None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            operation=_ops.GET_EVENT_TYPES_JSON_SCHEMA,
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )

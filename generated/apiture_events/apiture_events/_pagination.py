@@ -253,15 +253,16 @@ class SyncPager(Generic[ItemT]):
 
     def __init__(
         self,
+        *,
         client: SyncAPIClient,
-        op: OperationSpec[Any],
-        args: Mapping[str, Any],
-        body: Any,
-        options: CallOptions,
+        operation: OperationSpec[Any],
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        options: CallOptions | None = None,
     ) -> None:
         self._client = client
-        self._walk = PageWalk(op, args, body)
-        self._options = options
+        self._walk = PageWalk(operation, params or {}, body)
+        self._options = options or CallOptions()
         self.position: Any = self._walk.position
 
     @property
@@ -280,7 +281,9 @@ class SyncPager(Generic[ItemT]):
     def pages(self) -> Iterator[Page[ItemT]]:
         walk = self._walk
         while walk.more():
-            raw = self._client._send(walk.op, walk.args, walk.body, self._options)
+            raw = self._client._send(
+                operation=walk.op, params=walk.args, body=walk.body, options=self._options
+            )
             page: Page[ItemT] = walk.advance(raw)
             self.position = page.position
             yield page
@@ -288,7 +291,9 @@ class SyncPager(Generic[ItemT]):
     def __iter__(self) -> Iterator[ItemT]:
         walk = self._walk
         while walk.more():
-            raw = self._client._send(walk.op, walk.args, walk.body, self._options)
+            raw = self._client._send(
+                operation=walk.op, params=walk.args, body=walk.body, options=self._options
+            )
             page: Page[ItemT] = walk.advance(raw)
             for item, position in _with_positions(page, self.position):
                 self.position = position
@@ -301,15 +306,16 @@ class AsyncPager(Generic[ItemT]):
 
     def __init__(
         self,
+        *,
         client: AsyncAPIClient,
-        op: OperationSpec[Any],
-        args: Mapping[str, Any],
-        body: Any,
-        options: CallOptions,
+        operation: OperationSpec[Any],
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        options: CallOptions | None = None,
     ) -> None:
         self._client = client
-        self._walk = PageWalk(op, args, body)
-        self._options = options
+        self._walk = PageWalk(operation, params or {}, body)
+        self._options = options or CallOptions()
         self.position: Any = self._walk.position
 
     @property
@@ -325,7 +331,9 @@ class AsyncPager(Generic[ItemT]):
     async def pages(self) -> AsyncIterator[Page[ItemT]]:
         walk = self._walk
         while walk.more():
-            raw = await self._client._send(walk.op, walk.args, walk.body, self._options)
+            raw = await self._client._send(
+                operation=walk.op, params=walk.args, body=walk.body, options=self._options
+            )
             page: Page[ItemT] = walk.advance(raw)
             self.position = page.position
             yield page
@@ -333,7 +341,9 @@ class AsyncPager(Generic[ItemT]):
     async def __aiter__(self) -> AsyncIterator[ItemT]:
         walk = self._walk
         while walk.more():
-            raw = await self._client._send(walk.op, walk.args, walk.body, self._options)
+            raw = await self._client._send(
+                operation=walk.op, params=walk.args, body=walk.body, options=self._options
+            )
             page: Page[ItemT] = walk.advance(raw)
             for item, position in _with_positions(page, self.position):
                 self.position = position

@@ -10,309 +10,181 @@ from ._types import DateTime as datetime
 
 
 class EventHistory(BaseModel):
-    """
-    One page of the event messages that occurred in the requested range.
-    """
+    """One page of the event messages that occurred in the requested range."""
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
     items: Annotated[list[EventMessage], Field(max_length=1000)]
+    """The event messages of this page, in the requested order (descending `occurredAt` by
+    default).
     """
-    The event messages of this page, in the requested order (descending `occurredAt` by default).
-    """
-    limit: Annotated[int, Field(examples=[100])]
-    """
-    The maximum number of items per page, as requested (or the default, 100).
-    """
-    next_page_url: Annotated[
-        str | None,
-        Field(
-            alias="nextPage_url",
-            examples=[
-                "https://api.apiture.com/banking/eventHistory?start=Y3Vyc29yOjIwMjMtMDYtMDFUMTA6MTU6MjIuNDQ3Wg%3D%3D&limit=2&occurredAt=%5B2023-06-01%2C2023-07-01%29&sortBy=occurredAt"
-            ],
-        ),
-    ] = None
-    """
-    The URL of the next page: this request with the `start` query parameter set to the
+    limit: int
+    """The maximum number of items per page, as requested (or the default, 100)."""
+    next_page_url: Annotated[str | None, Field(alias="nextPage_url")] = None
+    """The URL of the next page: this request with the `start` query parameter set to the
     next page's cursor. Absent on the last page.
-
     """
-    start: Annotated[
-        str | None, Field(examples=["Y3Vyc29yOjIwMjMtMDYtMDFUMTA6MTU6MjIuNDQ3Wg=="])
-    ] = None
-    """
-    The opaque cursor of this page, as given in the request's `start`. Absent on the first page.
-    """
+    start: str | None = None
+    """The opaque cursor of this page, as given in the request's `start`. Absent on the first page."""
 
 
 class EventMessage(BaseModel):
-    """
-    One stored digital banking event: top-level metadata common to every event type and a
+    """One stored digital banking event: top-level metadata common to every event type and a
     `data` object whose schema depends on `type`. The structure is that of the event
     messages of Apiture's Flat File Delivery ("General Structure" in Apiture's
     documentation). Which metadata fields are present depends on the event: an event caused
     by the system has no customer session, for instance, so only `id`, `type`, `category`
     and `occurredAt` are required here (*assumed*).
-
     """
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    agent_id: Annotated[
-        str | None, Field(alias="agentId", examples=["4f8c2e17-9b5a-4d31-a0c6-2e7d9f1b3a58"])
-    ] = None
-    """
-    The ID of the agent (the user) who caused the event.
-    """
+    agent_id: Annotated[str | None, Field(alias="agentId")] = None
+    """The ID of the agent (the user) who caused the event."""
     agent_type: Annotated[
-        Literal["customer", "operator", "system"] | str | None,
-        Field(alias="agentType", examples=["customer"]),
+        Literal["customer", "operator", "system"] | str | None, Field(alias="agentType")
     ] = None
-    """
-    The kind of agent who caused the event. `customer` (a banking customer) is
+    """The kind of agent who caused the event. `customer` (a banking customer) is
     documented; `operator` (a financial institution employee acting in an administrative
     application) and `system` (an automated process) are *assumed* values.
-
     """
-    category: Annotated[str, Field(examples=["transfers"])]
+    category: str
+    """The category the event type belongs to, such as `transfers`."""
+    core_customer_id: Annotated[str | None, Field(alias="coreCustomerId")] = None
+    """The ID of the customer in the financial institution's banking core."""
+    customer_serial_id: Annotated[str | None, Field(alias="customerSerialId")] = None
+    """The serial ID of the customer in the digital banking platform (a string here; the type is
+    *assumed*).
     """
-    The category the event type belongs to, such as `transfers`.
-    """
-    core_customer_id: Annotated[str | None, Field(alias="coreCustomerId", examples=["8123409"])] = (
-        None
-    )
-    """
-    The ID of the customer in the financial institution's banking core.
-    """
-    customer_serial_id: Annotated[
-        str | None, Field(alias="customerSerialId", examples=["102938"])
-    ] = None
-    """
-    The serial ID of the customer in the digital banking platform (a string here; the type is *assumed*).
-    """
-    data: Annotated[
-        dict[str, Any] | None,
-        Field(
-            examples=[
-                {
-                    "transfer": {
-                        "amount": "125.00",
-                        "id": "tr-0f3a9c7e51",
-                        "sourceAccount": {
-                            "id": "acct-2c8e41f7",
-                            "maskedNumber": "*3210",
-                            "routingNumber": "021000021",
-                        },
-                    }
-                }
-            ]
-        ),
-    ] = None
-    """
-    The event's payload. Its schema depends on `type` and is named after it
+    data: dict[str, Any] | None = None
+    """The event's payload. Its schema depends on `type` and is named after it
     (`userLoggedIn` -> `userLoggedInEventSchema`); `getEventTypesJsonSchema` returns every
     one, and `schemaId` in `listEventTypes` names it. Account references inside look like
     `{"id": "...", "maskedNumber": "*3210", "routingNumber": "021000021"}`.
-
     """
-    host: Annotated[str | None, Field(examples=["203.0.113.41"])] = None
+    host: str | None = None
+    """The host (IP address or host name) from which the request that caused the event came
+    (*assumed* meaning).
     """
-    The host (IP address or host name) from which the request that caused the event came (*assumed* meaning).
+    id: str
+    """The unique ID of this event message."""
+    occurred_at: Annotated[datetime, Field(alias="occurredAt")]
+    """When the event occurred, an RFC 3339 date-time in UTC."""
+    primary_id: Annotated[str | None, Field(alias="primaryId")] = None
+    """The ID of the main resource the event is about; `primaryIdDescription` of the event type
+    says what it identifies (such as the transfer resource).
     """
-    id: Annotated[str, Field(examples=["3c9f1b0e-6a2d-4f57-9d1a-8a7e5c2b4f10"])]
-    """
-    The unique ID of this event message.
-    """
-    occurred_at: Annotated[
-        datetime, Field(alias="occurredAt", examples=["2023-06-12T14:58:02.117Z"])
-    ]
-    """
-    When the event occurred, an RFC 3339 date-time in UTC.
-    """
-    primary_id: Annotated[str | None, Field(alias="primaryId", examples=["tr-0f3a9c7e51"])] = None
-    """
-    The ID of the main resource the event is about; `primaryIdDescription` of the event type says what it identifies (such as the transfer resource).
-    """
-    recorded_at: Annotated[
-        datetime | None, Field(alias="recordedAt", examples=["2023-06-12T14:58:03.920Z"])
-    ] = None
-    """
-    When the event message was recorded in the event history, which is always somewhat
+    recorded_at: Annotated[datetime | None, Field(alias="recordedAt")] = None
+    """When the event message was recorded in the event history, which is always somewhat
     later than `occurredAt`. *Unconfirmed*: this field is not in the guide and may not be
     sent; do not rely on it.
-
     """
-    secondary_id: Annotated[str | None, Field(alias="secondaryId", examples=["acct-2c8e41f7"])] = (
-        None
-    )
+    secondary_id: Annotated[str | None, Field(alias="secondaryId")] = None
+    """The ID of a second resource the event involves, for event types that have one."""
+    session_id: Annotated[str | None, Field(alias="sessionId")] = None
+    """The ID of the authenticated session in which the event occurred. A session ID is created
+    every time a user is authenticated.
     """
-    The ID of a second resource the event involves, for event types that have one.
-    """
-    session_id: Annotated[
-        str | None, Field(alias="sessionId", examples=["7a1e4c92-5d3b-4f80-b6e2-09c8d7f4a315"])
-    ] = None
-    """
-    The ID of the authenticated session in which the event occurred. A session ID is created every time a user is authenticated.
-    """
-    type: Annotated[str, Field(examples=["singleTransferCreated"])]
-    """
-    The event type: what happened, such as `userLoggedIn` or `singleTransferCreated`.
+    type: str
+    """The event type: what happened, such as `userLoggedIn` or `singleTransferCreated`.
     `listEventTypes` lists the types; new types appear over time.
-
     """
 
 
 class EventType(BaseModel):
-    """
-    One event type and where to find the JSON schema of its `data`.
-    """
+    """One event type and where to find the JSON schema of its `data`."""
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    category: Annotated[str, Field(examples=["transfers"])]
+    category: str
+    """The category the event type belongs to."""
+    description: str
+    """What triggers event messages of this type."""
+    primary_id_description: Annotated[str | None, Field(alias="primaryIdDescription")] = None
+    """What the `primaryId` of this type's event messages identifies. Optional here (*assumed*)
+    since not every event needs to be about a resource.
     """
-    The category the event type belongs to.
+    schema_id: Annotated[str, Field(alias="schemaId")]
+    """The `$id` of the JSON schema of this type's `data`, as returned by
+    `getEventTypesJsonSchema`.
     """
-    description: Annotated[
-        str,
-        Field(
-            examples=[
-                "Payload for event messages triggered when a user has created a single account-to-account transfer."
-            ]
-        ),
-    ]
-    """
-    What triggers event messages of this type.
-    """
-    primary_id_description: Annotated[
-        str | None, Field(alias="primaryIdDescription", examples=["the transfer resource"])
-    ] = None
-    """
-    What the `primaryId` of this type's event messages identifies. Optional here (*assumed*) since not every event needs to be about a resource.
-    """
-    schema_id: Annotated[
-        str,
-        Field(
-            alias="schemaId",
-            examples=["https://api.apiture.com/schemas/bankingEvents/singleTransferCreated"],
-        ),
-    ]
-    """
-    The `$id` of the JSON schema of this type's `data`, as returned by `getEventTypesJsonSchema`.
-    """
-    type: Annotated[str, Field(examples=["singleTransferCreated"])]
-    """
-    The event type name, as in an event message's `type`.
-    """
+    type: str
+    """The event type name, as in an event message's `type`."""
 
 
 class EventTypes(BaseModel):
-    """
-    All event types, and whether events are enabled.
-    """
+    """All event types, and whether events are enabled."""
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    events_enabled: Annotated[bool, Field(alias="eventsEnabled", examples=[True])]
-    """
-    Whether event recording is enabled for the financial institution (meaning *assumed*; the guide shows the field without explaining it).
+    events_enabled: Annotated[bool, Field(alias="eventsEnabled")]
+    """Whether event recording is enabled for the financial institution (meaning *assumed*; the
+    guide shows the field without explaining it).
     """
     items: list[EventType]
-    """
-    The event types.
-    """
+    """The event types."""
 
 
 class EventTypesJsonSchema(RootModel[dict[str, dict[str, Any]]]):
-    """
-    The JSON schema of every event type's `data` object, keyed by event type name. Each value
+    """The JSON schema of every event type's `data` object, keyed by event type name. Each value
     is a JSON Schema document (dialect not documented). The shape of this response is
     *assumed*.
-
     """
 
     root: dict[str, dict[str, Any]]
 
 
 class ProblemResponse(BaseModel):
-    """
-    An error, as an RFC 9457 problem details object (`application/problem+json`) with
+    """An error, as an RFC 9457 problem details object (`application/problem+json`) with
     Apiture's extra members `id` and `occurredAt`. More members may appear.
-
     """
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    detail: Annotated[
-        str | None,
-        Field(
-            examples=["The watermark is not valid or has expired. Poll again without a watermark."]
-        ),
-    ] = None
-    """
-    A human-readable explanation of this occurrence of the problem.
-    """
-    id: Annotated[str | None, Field(examples=["9b8d6f43-2c1e-4a7b-8e5d-3f0a1c2b4d6e"])] = None
-    """
-    The unique ID of this error occurrence, for support requests.
-    """
-    instance: Annotated[str | None, Field(examples=["/banking/recentEventHistory"])] = None
-    """
-    A URI reference identifying this occurrence of the problem.
-    """
-    occurred_at: Annotated[
-        datetime | None, Field(alias="occurredAt", examples=["2022-04-25T12:42:21.375Z"])
-    ] = None
-    """
-    When the error occurred.
-    """
-    status: Annotated[int, Field(examples=[422], ge=100, le=599)]
-    """
-    The HTTP status code of this response.
-    """
-    title: Annotated[str, Field(examples=["Account Not Found"])]
-    """
-    A short, human-readable summary of the problem type.
-    """
-    type: Annotated[
-        str | None, Field(examples=["https://api.apiture.com/errors/noSuchAccount/v1.0.0"])
-    ] = "about:blank"
-    """
-    A URI identifying the problem type; Apiture's look like `https://api.apiture.com/errors/<name>/v<version>`. `about:blank` when absent.
+    detail: str | None = None
+    """A human-readable explanation of this occurrence of the problem."""
+    id: str | None = None
+    """The unique ID of this error occurrence, for support requests."""
+    instance: str | None = None
+    """A URI reference identifying this occurrence of the problem."""
+    occurred_at: Annotated[datetime | None, Field(alias="occurredAt")] = None
+    """When the error occurred."""
+    status: Annotated[int, Field(ge=100, le=599)]
+    """The HTTP status code of this response."""
+    title: str
+    """A short, human-readable summary of the problem type."""
+    type: str | None = "about:blank"
+    """A URI identifying the problem type; Apiture's look like
+    `https://api.apiture.com/errors/<name>/v<version>`. `about:blank` when absent.
     """
 
 
 class RecentEventHistory(BaseModel):
-    """
-    The event messages recorded since the request's watermark, in ascending order, and the
+    """The event messages recorded since the request's watermark, in ascending order, and the
     watermark to send on the next poll.
-
     """
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    has_more: Annotated[bool, Field(alias="hasMore", examples=[False])]
-    """
-    `true` when more event messages were recorded after this response's last one than fit in it: request again at once with `watermark`. `false` when the history is caught up.
+    has_more: Annotated[bool, Field(alias="hasMore")]
+    """`true` when more event messages were recorded after this response's last one than fit in it:
+    request again at once with `watermark`. `false` when the history is caught up.
     """
     items: Annotated[list[EventMessage], Field(max_length=10000)]
-    """
-    The event messages, at most 10,000, in ascending order of recording.
-    """
-    watermark: Annotated[str, Field(examples=["wm.2023-06-12.000184307"])]
-    """
-    The position after the last event message of this response. Store it and pass it as the `watermark` query parameter of the next request.
+    """The event messages, at most 10,000, in ascending order of recording."""
+    watermark: str
+    """The position after the last event message of this response. Store it and pass it as the
+    `watermark` query parameter of the next request.
     """

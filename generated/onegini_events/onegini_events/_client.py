@@ -136,11 +136,6 @@ class OneginiEvents(SyncAPIClient):
         events. The reference does not state the order of the events.
 
         Args:
-            actor: User that triggered the event, for which events should be returned, e.g.
-                `admin`. Not required when `userId` is given (the reference marks it "required",
-                but its own note says otherwise); at least one of `actor` and `userId` must be
-                given. The reference points to its "Rest Guidelines" chapter for more
-                information.
             limit: Number of events that should be returned, e.g. `10`. The reference's
                 table types it as a string, but the service rejects anything but a number
                 between 1 and 1000 (error 4002, "Invalid limit (must be a number between 1 and
@@ -149,15 +144,25 @@ class OneginiEvents(SyncAPIClient):
                 e.g. `0`. The reference's table types it as a string, but the service rejects
                 anything but a number of at least 0 (error 4003, "Invalid offset (must be at
                 least 0)").
+            actor: User that triggered the event, for which events should be returned, e.g.
+                `admin`. Not required when `userId` is given (the reference marks it "required",
+                but its own note says otherwise); at least one of `actor` and `userId` must be
+                given. The reference points to its "Rest Guidelines" chapter for more
+                information.
             user_id: User ID that is associated with the event, for which events should be
                 returned, e.g. `admin`. Not required when `actor` is given (the reference marks
                 it "required", but its own note says otherwise); at least one of `actor` and
                 `userId` must be given. An older release of the reference names this parameter
                 `user_id`. The reference points to its "Rest Guidelines" chapter for more
                 information.
-            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
-                of the client's options (`deadline`: seconds for the whole call, retries
-                included).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
 
         Returns:
             models.ResultSet: One page of the matching events, with the pagination position.
@@ -174,15 +179,20 @@ class OneginiEvents(SyncAPIClient):
             errors.APIConnectionError: The request got no response.
         """
         return self._call(
-            _ops.SEARCH_EVENTS,
-            {
+            operation=_ops.SEARCH_EVENTS,
+            params={
                 "actor": actor,
                 "limit": limit,
                 "offset": offset,
                 "user_id": user_id,
             },
-            None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
     def iter_search_events(
@@ -202,19 +212,53 @@ class OneginiEvents(SyncAPIClient):
 
         Use `for item in ...`. The returned pager's `position` is the offset of the next page
         (pass it back as `offset`) and moves on when the last item of a page is handed out;
-        `pages()` gives page by page. Arguments are those of `search_events`.
+        `pages()` gives page by page.
+
+        Args:
+            limit: Number of events that should be returned, e.g. `10`. The reference's
+                table types it as a string, but the service rejects anything but a number
+                between 1 and 1000 (error 4002, "Invalid limit (must be a number between 1 and
+                1000)").
+            offset: Offset (0-based position in the matching events) from which to start,
+                e.g. `0`. The reference's table types it as a string, but the service rejects
+                anything but a number of at least 0 (error 4003, "Invalid offset (must be at
+                least 0)").
+            actor: User that triggered the event, for which events should be returned, e.g.
+                `admin`. Not required when `userId` is given (the reference marks it "required",
+                but its own note says otherwise); at least one of `actor` and `userId` must be
+                given. The reference points to its "Rest Guidelines" chapter for more
+                information.
+            user_id: User ID that is associated with the event, for which events should be
+                returned, e.g. `admin`. Not required when `actor` is given (the reference marks
+                it "required", but its own note says otherwise); at least one of `actor` and
+                `userId` must be given. An older release of the reference names this parameter
+                `user_id`. The reference points to its "Rest Guidelines" chapter for more
+                information.
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
         """
         return SyncPager(
-            self,
-            _ops.SEARCH_EVENTS,
-            {
+            client=self,
+            operation=_ops.SEARCH_EVENTS,
+            params={
                 "actor": actor,
                 "limit": limit,
                 "offset": offset,
                 "user_id": user_id,
             },
-            None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
 
@@ -313,11 +357,6 @@ class AsyncOneginiEvents(AsyncAPIClient):
         events. The reference does not state the order of the events.
 
         Args:
-            actor: User that triggered the event, for which events should be returned, e.g.
-                `admin`. Not required when `userId` is given (the reference marks it "required",
-                but its own note says otherwise); at least one of `actor` and `userId` must be
-                given. The reference points to its "Rest Guidelines" chapter for more
-                information.
             limit: Number of events that should be returned, e.g. `10`. The reference's
                 table types it as a string, but the service rejects anything but a number
                 between 1 and 1000 (error 4002, "Invalid limit (must be a number between 1 and
@@ -326,15 +365,25 @@ class AsyncOneginiEvents(AsyncAPIClient):
                 e.g. `0`. The reference's table types it as a string, but the service rejects
                 anything but a number of at least 0 (error 4003, "Invalid offset (must be at
                 least 0)").
+            actor: User that triggered the event, for which events should be returned, e.g.
+                `admin`. Not required when `userId` is given (the reference marks it "required",
+                but its own note says otherwise); at least one of `actor` and `userId` must be
+                given. The reference points to its "Rest Guidelines" chapter for more
+                information.
             user_id: User ID that is associated with the event, for which events should be
                 returned, e.g. `admin`. Not required when `actor` is given (the reference marks
                 it "required", but its own note says otherwise); at least one of `actor` and
                 `userId` must be given. An older release of the reference names this parameter
                 `user_id`. The reference points to its "Rest Guidelines" chapter for more
                 information.
-            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
-                of the client's options (`deadline`: seconds for the whole call, retries
-                included).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
 
         Returns:
             models.ResultSet: One page of the matching events, with the pagination position.
@@ -351,15 +400,20 @@ class AsyncOneginiEvents(AsyncAPIClient):
             errors.APIConnectionError: The request got no response.
         """
         return await self._call(
-            _ops.SEARCH_EVENTS,
-            {
+            operation=_ops.SEARCH_EVENTS,
+            params={
                 "actor": actor,
                 "limit": limit,
                 "offset": offset,
                 "user_id": user_id,
             },
-            None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
     def iter_search_events(
@@ -379,17 +433,51 @@ class AsyncOneginiEvents(AsyncAPIClient):
 
         Use `async for item in ...`. The returned pager's `position` is the offset of the next
         page (pass it back as `offset`) and moves on when the last item of a page is handed out;
-        `pages()` gives page by page. Arguments are those of `search_events`.
+        `pages()` gives page by page.
+
+        Args:
+            limit: Number of events that should be returned, e.g. `10`. The reference's
+                table types it as a string, but the service rejects anything but a number
+                between 1 and 1000 (error 4002, "Invalid limit (must be a number between 1 and
+                1000)").
+            offset: Offset (0-based position in the matching events) from which to start,
+                e.g. `0`. The reference's table types it as a string, but the service rejects
+                anything but a number of at least 0 (error 4003, "Invalid offset (must be at
+                least 0)").
+            actor: User that triggered the event, for which events should be returned, e.g.
+                `admin`. Not required when `userId` is given (the reference marks it "required",
+                but its own note says otherwise); at least one of `actor` and `userId` must be
+                given. The reference points to its "Rest Guidelines" chapter for more
+                information.
+            user_id: User ID that is associated with the event, for which events should be
+                returned, e.g. `admin`. Not required when `actor` is given (the reference marks
+                it "required", but its own note says otherwise); at least one of `actor` and
+                `userId` must be given. An older release of the reference names this parameter
+                `user_id`. The reference points to its "Rest Guidelines" chapter for more
+                information.
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
         """
         return AsyncPager(
-            self,
-            _ops.SEARCH_EVENTS,
-            {
+            client=self,
+            operation=_ops.SEARCH_EVENTS,
+            params={
                 "actor": actor,
                 "limit": limit,
                 "offset": offset,
                 "user_id": user_id,
             },
-            None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )

@@ -8,123 +8,79 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class ErrorResponse(BaseModel):
-    """
-    An error. Codes documented for `GET /api/events`: 4002 (invalid limit), 4003 (invalid offset), 4004 (both user ID and actor ID are missing). The reference's generic example is 1001, "Requested feature is currently not available".
+    """An error. Codes documented for `GET /api/events`: 4002 (invalid limit), 4003 (invalid
+    offset), 4004 (both user ID and actor ID are missing). The reference's generic example is
+    1001, "Requested feature is currently not available".
     """
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    error_code: Annotated[int | None, Field(examples=[4004, 1001])] = None
-    """
-    Numeric error code.
-    """
-    error_message: Annotated[
-        str | None,
-        Field(
-            examples=[
-                "Both user ID and actor ID are missing",
-                "Requested feature is currently not available",
-            ]
-        ),
-    ] = None
-    """
-    Human-readable error message.
-    """
+    error_code: int | None = None
+    """Numeric error code."""
+    error_message: str | None = None
+    """Human-readable error message."""
 
 
 class EventInfo(BaseModel):
-    """
-    One event. Every field is optional; `partition_id`, `event_agent_user` and `reason` are absent in older releases, and `reason` is only present when a reason was given.
+    """One event. Every field is optional; `partition_id`, `event_agent_user` and `reason` are
+    absent in older releases, and `reason` is only present when a reason was given.
     """
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    client_ip: Annotated[str | None, Field(examples=["192.168.10.30"])] = None
+    client_ip: str | None = None
+    """IP address of the client that caused the event. The reference gives its format as "ip",
+    which is not a JSON Schema format; as it does not say IPv4 only, no format is declared
+    (expect an IPv4 or IPv6 address in text form).
     """
-    IP address of the client that caused the event. The reference gives its format as "ip", which is not a JSON Schema format; as it does not say IPv4 only, no format is declared (expect an IPv4 or IPv6 address in text form).
+    event_agent_user: str | None = None
+    """The agent identifier (username) that mutated a user. Absent in older releases."""
+    event_identifier: str | None = None
+    """Unique identifier of the event."""
+    event_name: str | None = None
+    """A more descriptive name that denotes what kind of event happened."""
+    event_type: str | None = None
+    """The type of event that happened."""
+    occurred: int | None = None
+    """When the event occurred, in milliseconds since the Unix epoch (UTC); for example
+    1409145076543 is 2014-08-27T13:11:16.543Z.
     """
-    event_agent_user: Annotated[str | None, Field(examples=["persons_api_rest_user"])] = None
+    partition_id: str | None = None
+    """The partition of this person. Absent in older releases."""
+    person_id: str | None = None
+    """Identifier of the person the event concerns."""
+    reason: str | None = None
+    """An optional reason for the mutation (e.g. why an account was deleted). Absent in older
+    releases.
     """
-    The agent identifier (username) that mutated a user. Absent in older releases.
-    """
-    event_identifier: Annotated[
-        str | None, Field(examples=["08f831ab-a22f-4159-a851-15eec46c3717"])
-    ] = None
-    """
-    Unique identifier of the event.
-    """
-    event_name: Annotated[str | None, Field(examples=["Person Created"])] = None
-    """
-    A more descriptive name that denotes what kind of event happened.
-    """
-    event_type: Annotated[str | None, Field(examples=["person.PersonCreatedEvent"])] = None
-    """
-    The type of event that happened.
-    """
-    occurred: Annotated[int | None, Field(examples=[1409145076543])] = None
-    """
-    When the event occurred, in milliseconds since the Unix epoch (UTC); for example 1409145076543 is 2014-08-27T13:11:16.543Z.
-    """
-    partition_id: Annotated[str | None, Field(examples=["default"])] = None
-    """
-    The partition of this person. Absent in older releases.
-    """
-    person_id: Annotated[str | None, Field(examples=["08f831ab-a22f-4159-a851-15eec46c3717"])] = (
-        None
-    )
-    """
-    Identifier of the person the event concerns.
-    """
-    reason: Annotated[str | None, Field(examples=["Due to some reason, I deleted this user."])] = (
-        None
-    )
-    """
-    An optional reason for the mutation (e.g. why an account was deleted). Absent in older releases.
-    """
-    user_agent: Annotated[
-        str | None,
-        Field(
-            examples=[
-                "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.9; rv:31.0) Gecko/20100101 Firefox/31.0"
-            ]
-        ),
-    ] = None
-    """
-    The full User-Agent header coming from the browser of the end-user.
-    """
+    user_agent: str | None = None
+    """The full User-Agent header coming from the browser of the end-user."""
 
 
 class Pagination(BaseModel):
-    """
-    Position of a page in the matching events. Named `pagination` in the reference, whose example response only shows the placeholder `"object"`; the fields come from its definitions table and are not confirmed against live traffic.
+    """Position of a page in the matching events. Named `pagination` in the reference, whose
+    example response only shows the placeholder `"object"`; the fields come from its definitions
+    table and are not confirmed against live traffic.
     """
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    offset: Annotated[int | None, Field(examples=[0])] = None
-    """
-    Offset of the first event of this page (the request's `offset`).
-    """
-    page_size: Annotated[int | None, Field(alias="pageSize", examples=[10])] = None
-    """
-    Page size of this page (the request's `limit`); the last page may hold fewer events.
-    """
-    total_results: Annotated[int | None, Field(alias="totalResults", examples=[1])] = None
-    """
-    Number of events matching the query, over all pages.
-    """
+    offset: int | None = None
+    """Offset of the first event of this page (the request's `offset`)."""
+    page_size: Annotated[int | None, Field(alias="pageSize")] = None
+    """Page size of this page (the request's `limit`); the last page may hold fewer events."""
+    total_results: Annotated[int | None, Field(alias="totalResults")] = None
+    """Number of events matching the query, over all pages."""
 
 
 class ResultSet(BaseModel):
-    """
-    One page of events.
-    """
+    """One page of events."""
 
     model_config = ConfigDict(
         extra="allow",
@@ -132,6 +88,4 @@ class ResultSet(BaseModel):
     )
     pagination: Pagination | None = None
     result_set: Annotated[list[EventInfo] | None, Field(alias="resultSet")] = None
-    """
-    The events of this page.
-    """
+    """The events of this page."""

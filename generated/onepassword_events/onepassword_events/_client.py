@@ -113,9 +113,14 @@ class OnePasswordEvents(SyncAPIClient):
         """Performs introspection of the provided Bearer JWT token
 
         Args:
-            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
-                of the client's options (`deadline`: seconds for the whole call, retries
-                included).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
 
         Returns:
             models.Introspection: Introspection object
@@ -129,10 +134,14 @@ class OnePasswordEvents(SyncAPIClient):
             errors.APIConnectionError: The request got no response.
         """
         return self._call(
-            _ops.GET_AUTH_INTROSPECT,
-            {},
-            None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            operation=_ops.GET_AUTH_INTROSPECT,
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
     def get_item_usages(
@@ -151,9 +160,14 @@ class OnePasswordEvents(SyncAPIClient):
 
         Args:
             body: The request body (a model or a plain dict).
-            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
-                of the client's options (`deadline`: seconds for the whole call, retries
-                included).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
 
         Returns:
             models.ItemUsageItems: Item usages response object
@@ -169,10 +183,15 @@ class OnePasswordEvents(SyncAPIClient):
             errors.APIConnectionError: The request got no response.
         """
         return self._call(
-            _ops.GET_ITEM_USAGES,
-            {},
-            body,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            operation=_ops.GET_ITEM_USAGES,
+            body=body,
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
     def iter_get_item_usages(
@@ -189,14 +208,30 @@ class OnePasswordEvents(SyncAPIClient):
 
         Use `for item in ...`. The returned pager's `position` is the cursor after the page
         (pass it back as `body={"cursor": position}`) and moves on when the last item of a page
-        is handed out; `pages()` gives page by page. Arguments are those of `get_item_usages`.
+        is handed out; `pages()` gives page by page.
+
+        Args:
+            body: The request body (a model or a plain dict).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
         """
         return SyncPager(
-            self,
-            _ops.GET_ITEM_USAGES,
-            {},
-            body,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            client=self,
+            operation=_ops.GET_ITEM_USAGES,
+            body=body,
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
     def get_sign_in_attempts(
@@ -215,9 +250,14 @@ class OnePasswordEvents(SyncAPIClient):
 
         Args:
             body: The request body (a model or a plain dict).
-            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
-                of the client's options (`deadline`: seconds for the whole call, retries
-                included).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
 
         Returns:
             models.SignInAttemptItems: Sign-in attempts response object
@@ -233,10 +273,15 @@ class OnePasswordEvents(SyncAPIClient):
             errors.APIConnectionError: The request got no response.
         """
         return self._call(
-            _ops.GET_SIGN_IN_ATTEMPTS,
-            {},
-            body,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            operation=_ops.GET_SIGN_IN_ATTEMPTS,
+            body=body,
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
     def iter_get_sign_in_attempts(
@@ -253,15 +298,30 @@ class OnePasswordEvents(SyncAPIClient):
 
         Use `for item in ...`. The returned pager's `position` is the cursor after the page
         (pass it back as `body={"cursor": position}`) and moves on when the last item of a page
-        is handed out; `pages()` gives page by page. Arguments are those of
-        `get_sign_in_attempts`.
+        is handed out; `pages()` gives page by page.
+
+        Args:
+            body: The request body (a model or a plain dict).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
         """
         return SyncPager(
-            self,
-            _ops.GET_SIGN_IN_ATTEMPTS,
-            {},
-            body,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            client=self,
+            operation=_ops.GET_SIGN_IN_ATTEMPTS,
+            body=body,
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
 
@@ -327,9 +387,14 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
         """Performs introspection of the provided Bearer JWT token
 
         Args:
-            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
-                of the client's options (`deadline`: seconds for the whole call, retries
-                included).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
 
         Returns:
             models.Introspection: Introspection object
@@ -343,10 +408,14 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
             errors.APIConnectionError: The request got no response.
         """
         return await self._call(
-            _ops.GET_AUTH_INTROSPECT,
-            {},
-            None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            operation=_ops.GET_AUTH_INTROSPECT,
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
     async def get_item_usages(
@@ -365,9 +434,14 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
 
         Args:
             body: The request body (a model or a plain dict).
-            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
-                of the client's options (`deadline`: seconds for the whole call, retries
-                included).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
 
         Returns:
             models.ItemUsageItems: Item usages response object
@@ -383,10 +457,15 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
             errors.APIConnectionError: The request got no response.
         """
         return await self._call(
-            _ops.GET_ITEM_USAGES,
-            {},
-            body,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            operation=_ops.GET_ITEM_USAGES,
+            body=body,
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
     def iter_get_item_usages(
@@ -403,15 +482,30 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
 
         Use `async for item in ...`. The returned pager's `position` is the cursor after the
         page (pass it back as `body={"cursor": position}`) and moves on when the last item of a
-        page is handed out; `pages()` gives page by page. Arguments are those of
-        `get_item_usages`.
+        page is handed out; `pages()` gives page by page.
+
+        Args:
+            body: The request body (a model or a plain dict).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
         """
         return AsyncPager(
-            self,
-            _ops.GET_ITEM_USAGES,
-            {},
-            body,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            client=self,
+            operation=_ops.GET_ITEM_USAGES,
+            body=body,
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
     async def get_sign_in_attempts(
@@ -430,9 +524,14 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
 
         Args:
             body: The request body (a model or a plain dict).
-            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
-                of the client's options (`deadline`: seconds for the whole call, retries
-                included).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
 
         Returns:
             models.SignInAttemptItems: Sign-in attempts response object
@@ -448,10 +547,15 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
             errors.APIConnectionError: The request got no response.
         """
         return await self._call(
-            _ops.GET_SIGN_IN_ATTEMPTS,
-            {},
-            body,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            operation=_ops.GET_SIGN_IN_ATTEMPTS,
+            body=body,
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
     def iter_get_sign_in_attempts(
@@ -468,13 +572,28 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
 
         Use `async for item in ...`. The returned pager's `position` is the cursor after the
         page (pass it back as `body={"cursor": position}`) and moves on when the last item of a
-        page is handed out; `pages()` gives page by page. Arguments are those of
-        `get_sign_in_attempts`.
+        page is handed out; `pages()` gives page by page.
+
+        Args:
+            body: The request body (a model or a plain dict).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
         """
         return AsyncPager(
-            self,
-            _ops.GET_SIGN_IN_ATTEMPTS,
-            {},
-            body,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            client=self,
+            operation=_ops.GET_SIGN_IN_ATTEMPTS,
+            body=body,
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )

@@ -42,15 +42,29 @@ class SyncAPIClient(BaseClient):
             return done.value  # type: ignore[no-any-return]
 
     def _send(
-        self, op: OperationSpec[Any], args: Mapping[str, Any], body: Any, options: CallOptions
+        self,
+        *,
+        operation: OperationSpec[Any],
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        options: CallOptions | None = None,
     ) -> Raw:
-        request = self._build_request(op, args, body, options)
-        return self._run(self._plan(op, request, options))
+        options = options or CallOptions()
+        request = self._build_request(operation, params or {}, body, options)
+        return self._run(self._plan(operation, request, options))
 
     def _call(
-        self, op: OperationSpec[T], args: Mapping[str, Any], body: Any, options: CallOptions
+        self,
+        *,
+        operation: OperationSpec[T],
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        options: CallOptions | None = None,
     ) -> T:
-        return self._send(op, args, body, options).result  # type: ignore[no-any-return]
+        """Send one call and return its parsed result. Keyword-only, so every generated call
+        names what it passes (``params``: the arguments by Python name, ``body``, ``options``)."""
+        raw = self._send(operation=operation, params=params, body=body, options=options)
+        return raw.result  # type: ignore[no-any-return]
 
     def close(self) -> None:
         """Close the underlying HTTP client if this client created it."""
@@ -101,15 +115,28 @@ class AsyncAPIClient(BaseClient):
             return httpx.ReadTimeout("the call's deadline passed", request=step.request)
 
     async def _send(
-        self, op: OperationSpec[Any], args: Mapping[str, Any], body: Any, options: CallOptions
+        self,
+        *,
+        operation: OperationSpec[Any],
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        options: CallOptions | None = None,
     ) -> Raw:
-        request = self._build_request(op, args, body, options)
-        return await self._run(self._plan(op, request, options))
+        options = options or CallOptions()
+        request = self._build_request(operation, params or {}, body, options)
+        return await self._run(self._plan(operation, request, options))
 
     async def _call(
-        self, op: OperationSpec[T], args: Mapping[str, Any], body: Any, options: CallOptions
+        self,
+        *,
+        operation: OperationSpec[T],
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        options: CallOptions | None = None,
     ) -> T:
-        return (await self._send(op, args, body, options)).result  # type: ignore[no-any-return]
+        """The async twin of ``SyncAPIClient._call``."""
+        raw = await self._send(operation=operation, params=params, body=body, options=options)
+        return raw.result  # type: ignore[no-any-return]
 
     async def close(self) -> None:
         """Close the underlying HTTP client if this client created it."""

@@ -10,67 +10,58 @@ from ._types import DateTime as datetime
 
 
 class Client(BaseModel):
-    """
-    Metadata gathered about the client
-    """
+    """Metadata gathered about the client"""
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    app_name: Annotated[str | None, Field(examples=["1Password Extension"])] = None
-    app_version: Annotated[str | None, Field(examples=["20127"])] = None
-    ip_address: Annotated[str | None, Field(examples=["13.227.95.22"])] = None
-    os_name: Annotated[str | None, Field(examples=["MacOSX"])] = None
-    os_version: Annotated[str | None, Field(examples=["10.15.6"])] = None
-    platform_name: Annotated[str | None, Field(examples=["Chrome"])] = None
+    app_name: str | None = None
+    app_version: str | None = None
+    ip_address: str | None = None
+    os_name: str | None = None
+    os_version: str | None = None
+    platform_name: str | None = None
     platform_version: str | None = None
-    """
-    Depending on the platform used, this can be the version of the browser that the client extension is installed, the model of computer that the native application is installed or the machine's CPU version that the CLI was installed
+    """Depending on the platform used, this can be the version of the browser that the client
+    extension is installed, the model of computer that the native application is installed or
+    the machine's CPU version that the CLI was installed
     """
 
 
 class Cursor(BaseModel):
-    """
-    Cursor
-    """
+    """Cursor"""
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    cursor: Annotated[str, Field(examples=["aGVsbG8hIGlzIGl0IG1lIHlvdSBhcmUgbG9va2luZyBmb3IK"])]
-    """
-    Cursor to fetch more data if available or continue the polling process if required
-    """
+    cursor: str
+    """Cursor to fetch more data if available or continue the polling process if required"""
 
 
 class CursorCollection(Cursor):
-    """
-    Common cursor properties for collection responses
-    """
+    """Common cursor properties for collection responses"""
 
     model_config = ConfigDict(
         populate_by_name=True,
     )
     has_more: bool | None = None
-    """
-    Whether there may still be more data to fetch using the returned cursor. If true, the subsequent request could still be empty.
+    """Whether there may still be more data to fetch using the returned cursor. If true, the
+    subsequent request could still be empty.
     """
 
 
 class Details(BaseModel):
-    """
-    Additional information about the sign-in attempt
-    """
+    """Additional information about the sign-in attempt"""
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    value: Annotated[str | None, Field(examples=["Europe"])] = None
-    """
-    For firewall prevented sign-ins, the value is the chosen continent, country, etc. that blocked the sign-in attempt
+    value: str | None = None
+    """For firewall prevented sign-ins, the value is the chosen continent, country, etc. that
+    blocked the sign-in attempt
     """
 
 
@@ -79,18 +70,16 @@ class Error(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    error: Annotated[Error1 | None, Field(alias="Error")] = None
+    error: Annotated[ErrorError | None, Field(alias="Error")] = None
 
 
-class Error1(BaseModel):
+class ErrorError(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
     message: Annotated[str | None, Field(alias="Message")] = None
-    """
-    The error message.
-    """
+    """The error message."""
 
 
 class Introspection(BaseModel):
@@ -98,28 +87,23 @@ class Introspection(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    features: Annotated[
-        list[str] | None, Field(alias="Features", examples=[["itemusages", "signinattempts"]])
-    ] = None
-    issued_at: Annotated[
-        datetime | None, Field(alias="IssuedAt", examples=["2020-06-11T16:32:50-03:00"])
-    ] = None
-    """
-    An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent (start_time, end_time) need a timezone.
+    features: Annotated[list[str] | None, Field(alias="Features")] = None
+    issued_at: Annotated[datetime | None, Field(alias="IssuedAt")] = None
+    """An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a
+    datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent
+    (start_time, end_time) need a timezone.
     """
     uuid: Annotated[str | None, Field(alias="UUID")] = None
 
 
 class ItemUsage(BaseModel):
-    """
-    A single item usage object
-    """
+    """A single item usage object"""
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    action: Annotated[
+    action: (
         Literal[
             "fill",
             "select-sso-provider",
@@ -133,37 +117,33 @@ class ItemUsage(BaseModel):
             "server-fetch",
         ]
         | str
-        | None,
-        Field(examples=["reveal"]),
-    ] = None
-    """
-    What was done with the item.
-    """
+        | None
+    ) = None
+    """What was done with the item."""
     client: Client | None = None
-    item_uuid: Annotated[str | None, Field(examples=["56YE2TYN2VFYRLNSHKPW5NVT5E"])] = None
+    item_uuid: str | None = None
+    """A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g.
+    56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
     """
-    A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g. 56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
-    """
-    timestamp: Annotated[datetime | None, Field(examples=["2020-06-11T16:32:50-03:00"])] = None
-    """
-    An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent (start_time, end_time) need a timezone.
+    timestamp: datetime | None = None
+    """An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a
+    datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent
+    (start_time, end_time) need a timezone.
     """
     used_version: int | None = None
     user: User | None = None
-    uuid: Annotated[str | None, Field(examples=["56YE2TYN2VFYRLNSHKPW5NVT5E"])] = None
+    uuid: str | None = None
+    """A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g.
+    56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
     """
-    A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g. 56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
-    """
-    vault_uuid: Annotated[str | None, Field(examples=["56YE2TYN2VFYRLNSHKPW5NVT5E"])] = None
-    """
-    A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g. 56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
+    vault_uuid: str | None = None
+    """A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g.
+    56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
     """
 
 
 class ItemUsageItems(CursorCollection):
-    """
-    An object wrapping cursor properties and a list of items usages
-    """
+    """An object wrapping cursor properties and a list of items usages"""
 
     model_config = ConfigDict(
         populate_by_name=True,
@@ -172,38 +152,36 @@ class ItemUsageItems(CursorCollection):
 
 
 class ResetCursor(BaseModel):
-    """
-    Starts (or restarts) a walk: `limit` items per page (1 to 1000), events from `start_time` to `end_time`. Only the last 120 days are served.
+    """Starts (or restarts) a walk: `limit` items per page (1 to 1000), events from `start_time` to
+    `end_time`. Only the last 120 days are served.
     """
 
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
     )
-    end_time: Annotated[datetime | None, Field(examples=["2020-06-11T16:32:50-03:00"])] = None
-    """
-    An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent (start_time, end_time) need a timezone.
+    end_time: datetime | None = None
+    """An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a
+    datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent
+    (start_time, end_time) need a timezone.
     """
     limit: Annotated[int | None, Field(ge=1, le=1000)] = None
-    """
-    Maximum number of items per page, from 1 to 1000.
-    """
-    start_time: Annotated[datetime | None, Field(examples=["2020-06-11T16:32:50-03:00"])] = None
-    """
-    An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent (start_time, end_time) need a timezone.
+    """Maximum number of items per page, from 1 to 1000."""
+    start_time: datetime | None = None
+    """An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a
+    datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent
+    (start_time, end_time) need a timezone.
     """
 
 
 class SignInAttempt(BaseModel):
-    """
-    A single sign-in attempt object
-    """
+    """A single sign-in attempt object"""
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
-    category: Annotated[
+    category: (
         Literal[
             "success",
             "credentials_failed",
@@ -214,25 +192,23 @@ class SignInAttempt(BaseModel):
             "sso_failed",
         ]
         | str
-        | None,
-        Field(examples=["firewall_failed"]),
-    ] = None
+        | None
+    ) = None
     client: Client | None = None
-    country: Annotated[str | None, Field(examples=["FR"])] = None
-    """
-    Country the sign-in was attempted from, as an ISO 3166-1 alpha-2 code.
-    """
+    country: str | None = None
+    """Country the sign-in was attempted from, as an ISO 3166-1 alpha-2 code."""
     details: Details | None = None
-    session_uuid: Annotated[str | None, Field(examples=["56YE2TYN2VFYRLNSHKPW5NVT5E"])] = None
-    """
-    A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g. 56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
+    session_uuid: str | None = None
+    """A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g.
+    56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
     """
     target_user: User | None = None
-    timestamp: Annotated[datetime | None, Field(examples=["2020-06-11T16:32:50-03:00"])] = None
+    timestamp: datetime | None = None
+    """An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a
+    datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent
+    (start_time, end_time) need a timezone.
     """
-    An RFC 3339 timestamp; the service sends up to 9 fractional digits. The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received. Values sent (start_time, end_time) need a timezone.
-    """
-    type: Annotated[
+    type: (
         Literal[
             "credentials_ok",
             "mfa_ok",
@@ -266,19 +242,16 @@ class SignInAttempt(BaseModel):
             "sso_user_mismatch",
         ]
         | str
-        | None,
-        Field(examples=["continent_blocked"]),
-    ] = None
-    uuid: Annotated[str | None, Field(examples=["56YE2TYN2VFYRLNSHKPW5NVT5E"])] = None
-    """
-    A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g. 56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
+        | None
+    ) = None
+    uuid: str | None = None
+    """A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g.
+    56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
     """
 
 
 class SignInAttemptItems(CursorCollection):
-    """
-    An object wrapping cursor properties and a list of sign-in attempts
-    """
+    """An object wrapping cursor properties and a list of sign-in attempts"""
 
     model_config = ConfigDict(
         populate_by_name=True,
@@ -287,20 +260,16 @@ class SignInAttemptItems(CursorCollection):
 
 
 class User(BaseModel):
-    """
-    User object
-    """
+    """User object"""
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
     email: str | None = None
-    name: Annotated[str | None, Field(examples=["Jack O'Neill"])] = None
-    """
-    Full name
-    """
-    uuid: Annotated[str | None, Field(examples=["56YE2TYN2VFYRLNSHKPW5NVT5E"])] = None
-    """
-    A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g. 56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
+    name: str | None = None
+    """Full name"""
+    uuid: str | None = None
+    """A 1Password identifier: 26 characters of RFC 4648 base32 (A-Z, 2-7), e.g.
+    56YE2TYN2VFYRLNSHKPW5NVT5E. Not an RFC 4122 UUID.
     """

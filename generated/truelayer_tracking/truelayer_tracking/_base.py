@@ -58,7 +58,7 @@ Outcome = httpx.Response | httpx.TransportError | None
 Plan = Generator[Step, Outcome, ResultT]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CallOptions:
     """Per-call overrides: ``extra_headers``, ``extra_query``, ``timeout``, ``max_retries``,
     ``deadline``."""

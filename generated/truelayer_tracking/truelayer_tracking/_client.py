@@ -127,9 +127,14 @@ class TrueLayerTracking(SyncAPIClient):
 
         Args:
             tracking_id: The `tracking_id` used to track the authorization flow events.
-            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
-                of the client's options (`deadline`: seconds for the whole call, retries
-                included).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
 
         Returns:
             models.TrackedEvents: Successful response returns the list of tracked events in
@@ -144,12 +149,17 @@ class TrueLayerTracking(SyncAPIClient):
             errors.APIConnectionError: The request got no response.
         """
         return self._call(
-            _ops.GET_TRACKED_EVENTS,
-            {
+            operation=_ops.GET_TRACKED_EVENTS,
+            params={
                 "tracking_id": tracking_id,
             },
-            None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )
 
 
@@ -226,9 +236,14 @@ class AsyncTrueLayerTracking(AsyncAPIClient):
 
         Args:
             tracking_id: The `tracking_id` used to track the authorization flow events.
-            extra_headers, extra_query, timeout, max_retries, deadline: Per-call overrides
-                of the client's options (`deadline`: seconds for the whole call, retries
-                included).
+            extra_headers: Headers added to this call's request.
+            extra_query: Query parameters added to this call's URL.
+            timeout: Seconds (or an `httpx.Timeout`) for each connect, read, write and pool
+                wait of this call; the client's when None.
+            max_retries: How many times this call is retried; None for the client's setting,
+                which only applies to operations safe to repeat.
+            deadline: Seconds for the whole call, retries and the waits between them
+                included; the client's when None.
 
         Returns:
             models.TrackedEvents: Successful response returns the list of tracked events in
@@ -243,10 +258,15 @@ class AsyncTrueLayerTracking(AsyncAPIClient):
             errors.APIConnectionError: The request got no response.
         """
         return await self._call(
-            _ops.GET_TRACKED_EVENTS,
-            {
+            operation=_ops.GET_TRACKED_EVENTS,
+            params={
                 "tracking_id": tracking_id,
             },
-            None,
-            CallOptions(extra_headers, extra_query, timeout, max_retries, deadline),
+            options=CallOptions(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+            ),
         )

@@ -15,32 +15,22 @@ class Error(BaseModel):
         populate_by_name=True,
     )
     error: str
-    """
-    Machine-readable error category
-    """
+    """Machine-readable error category"""
     error_description: str | None = None
-    """
-    Human-readable explanation of the error
-    """
+    """Human-readable explanation of the error"""
     error_details: ErrorDetails | None = None
-    """
-    Arbitrary key value pairs to provide more context for certain errors
-    """
+    """Arbitrary key value pairs to provide more context for certain errors"""
 
 
 class ErrorDetails(BaseModel):
-    """
-    Arbitrary key value pairs to provide more context for certain errors
-    """
+    """Arbitrary key value pairs to provide more context for certain errors"""
 
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
     reason: str | None = None
-    """
-    Additional human-readable explanation as to the cause of the error
-    """
+    """Additional human-readable explanation as to the cause of the error"""
 
 
 class TrackedEventResponse(BaseModel):
@@ -49,17 +39,11 @@ class TrackedEventResponse(BaseModel):
         populate_by_name=True,
     )
     consent_id: str | None = None
-    """
-    Identifier of the user consent.
-    """
+    """Identifier of the user consent."""
     credentials_id: str | None = None
-    """
-    Identifier of the credentials.
-    """
+    """Identifier of the credentials."""
     flow_id: str | None = None
-    """
-    Identifier to indicate which authorization flow/session this event was tracked.
-    """
+    """Identifier to indicate which authorization flow/session this event was tracked."""
     name: (
         Literal[
             "dialog_started",
@@ -71,27 +55,27 @@ class TrackedEventResponse(BaseModel):
         ]
         | str
     )
-    """
-    Name of the event. `dialog_started`: the provider selection screen was launched (first step); `provider_selected`: a provider was selected; `consent_granted`: the user clicked "allow" on the consent screen; `provider_auth_started`: the provider authorisation started; `provider_authorized`: the provider authorisation succeeded; `code_exchanged`: a code was returned to the client application.
+    """Name of the event. `dialog_started`: the provider selection screen was launched (first
+    step); `provider_selected`: a provider was selected; `consent_granted`: the user clicked
+    "allow" on the consent screen; `provider_auth_started`: the provider authorisation started;
+    `provider_authorized`: the provider authorisation succeeded; `code_exchanged`: a code was
+    returned to the client application.
     """
     provider_id: str | None = None
-    """
-    Identifier of the selected provider.
-    """
+    """Identifier of the selected provider."""
     reauth: bool | None = None
-    """
-    Indicates this event is part of a reauth. Authorization flow started using the `/reauth` endpoint.
+    """Indicates this event is part of a reauth. Authorization flow started using the `/reauth`
+    endpoint.
     """
     time: datetime
-    """
-    When the event was recorded: an RFC 3339 UTC timestamp with up to 7 fractional digits (e.g. 2021-11-04T10:23:44.8114799Z). The attribute is a datetime (to the microsecond); dumped to JSON it is the exact text received.
+    """When the event was recorded: an RFC 3339 UTC timestamp with up to 7 fractional digits (e.g.
+    2021-11-04T10:23:44.8114799Z). The attribute is a datetime (to the microsecond); dumped to
+    JSON it is the exact text received.
     """
 
 
 class TrackedEvents(BaseModel):
-    """
-    The events of one auth journey, in the order they happened.
-    """
+    """The events of one auth journey, in the order they happened."""
 
     model_config = ConfigDict(
         extra="allow",
