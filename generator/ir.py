@@ -189,7 +189,35 @@ class Api:
     spec_hash: str
     generator_version: str
     tags: tuple[Tag, ...] = ()
+    # Recorded exchanges worth showing, from the API's recordings (none for a lone spec).
+    examples: tuple[Example, ...] = ()
 
     @property
     def auth_kinds(self) -> frozenset[str]:
         return frozenset(s.kind for s in self.security_schemes)
+
+
+@dataclass(frozen=True)
+class ExampleMessage:
+    """One side of a recorded exchange, ready to show: secrets are never in it."""
+
+    headers: tuple[tuple[str, str], ...]  # lower-case names; credentials as ``<redacted>``
+    media_type: str | None  # of the body; None without one
+    body: str  # JSON pretty-printed, other media types as text; "" for none
+    truncated: bool = False  # the body was shortened (long arrays, strings or texts)
+
+
+@dataclass(frozen=True)
+class Example:
+    """A real request and its response for one operation, from ``specs/<api>/recordings``."""
+
+    operation_id: str
+    title: str  # what the exchange shows (the recording's description)
+    kind: Literal["success", "error"]  # success: a 1xx-3xx answer
+    method: str
+    url: str  # the path and query as sent, without the server's base URL
+    status: int
+    request: ExampleMessage
+    response: ExampleMessage
+    synthetic: bool  # written from the vendor's docs, not captured from the live service
+    source: str  # the recording's file name
