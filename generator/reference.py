@@ -1,0 +1,254 @@
+"""What the ``reference`` template set (a Markdown API reference) needs beyond the IR: heading
+anchors decided once, types with links to their models, and prose about credentials,
+pagination and errors. Every piece of spec text goes through ``generator.markdown``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from generator import examples, ir, markdown
+from generator.docs import error_class
+
+# The level-2 sections of the reference, in the order the template writes them.
+SECTIONS = ("Contents", "Servers", "Authentication", "Errors", "Operations", "Models")
+
+
+def title(api: ir.Api) -> str:
+    return f"{api.display_name} API reference"
+
+
+@dataclass(frozen=True)
+class Anchors:
+    """Where each heading of the reference can be linked to (``#<anchor>``).
+
+    Computed from the headings in the order the template writes them, the way GitHub does, so a
+    model called ``Servers`` or two models differing only in case still get their own anchors.
+    """
+
+    section: Mapping[str, str]
+    scheme: Mapping[str, str]  # security scheme key -> anchor
+    operation: Mapping[str, str]  # operation_id -> anchor
+    model: Mapping[str, str]  # model class name -> anchor
+
+
+def model_names(api: ir.Api) -> list[str]:
+    """The models the reference describes: ``Api.models`` when the IR has them, else the names
+    the models module defines."""
+    models = getattr(api, "models", None)
+    if models is not None:
+        return [model.name for model in models]
+    return list(api.model_names)
+
+
+def anchors(api: ir.Api) -> Anchors:
+    slugger = markdown.Slugger()
+    slugger.slug(title(api))
+    section: dict[str, str] = {}
+    scheme: dict[str, str] = {}
+    operation: dict[str, str] = {}
+    model: dict[str, str] = {}
+    for name in SECTIONS:
+        section[name] = slugger.slug(name)
+        if name == "Authentication":
+            scheme = {s.key: slugger.slug(s.key) for s in api.security_schemes}
+        elif name == "Operations":
+            operation = {op.operation_id: slugger.slug(op.method_name) for op in api.operations}
+        elif name == "Models":
+            model = {n: slugger.slug(n) for n in model_names(api)}
+    return Anchors(section, scheme, operation, model)
+
+
+def type_text(ref: ir.TypeRef, models: Mapping[str, str]) -> str:
+    """A type as Markdown (safe in a table cell): models link to their section."""
+    if ref.kind == "model":
+        name = markdown.inline(ref.name)
+        return f"[{name}](#{models[ref.name]})" if ref.name in models else name
+    if ref.kind == "literal":
+        return " or ".join(markdown.code(json.dumps(v, ensure_ascii=False)) for v in ref.values)
+    if ref.kind == "list":
+        return f"list\\[{type_text(ref.args[0], models)}\\]"
+    if ref.kind == "dict":
+        key, value = (type_text(a, models) for a in ref.args) if ref.args else ("str", "Any")
+        return f"dict\\[{key}, {value}\\]"
+    if ref.kind == "union":
+        return " \\| ".join(type_text(a, models) for a in ref.args)
+    if ref.kind == "none":
+        return "None"
+    if ref.kind == "any":
+        return "Any"
+    return markdown.inline(ref.name)
+
+
+_LIMITS = {
+    "ge": "≥ {}",
+    "gt": "> {}",
+    "le": "≤ {}",
+    "lt": "< {}",
+    "min_length": "length ≥ {}",
+    "max_length": "length ≤ {}",
+    "multiple_of": "multiple of {}",
+}
+
+
+def constraints_text(constraints: Sequence[tuple[str, Any]]) -> str:
+    """Limits the client checks before sending, in words (``≥ 1``, ``pattern `^a$```)."""
+    parts = []
+    for key, value in constraints:
+        if key == "pattern":
+            parts.append(f"pattern {markdown.code(str(value))}")
+        elif key in _LIMITS:
+            parts.append(markdown.inline(_LIMITS[key].format(value)))
+        else:
+            parts.append(markdown.code(f"{key}={value!r}"))
+    return ", ".join(parts)
+
+
+# The client's keyword arguments for each kind of credentials (``_client.py.j2``).
+_CREDENTIALS = {
+    "bearer": (("token", "the bearer token, sent as `Authorization: Bearer <token>`"),),
+    "basic": (
+        ("username", "the user name"),
+        ("password", "the password (both sent as HTTP Basic authentication)"),
+    ),
+    "api_key": (("api_key", "the key"),),
+    "oauth2_client_credentials": (
+        ("client_id", "the OAuth2 client id"),
+        ("client_secret", "the client secret: the client fetches and renews tokens itself"),
+        ("scopes", "optional: the scopes to ask for (default: those listed below)"),
+        ("token_url", "optional: another token endpoint than the spec's"),
+    ),
+}
+
+_KINDS = {
+    "bearer": "HTTP bearer token",
+    "basic": "HTTP Basic authentication",
+    "api_key": "API key",
+    "oauth2_client_credentials": "OAuth2 client credentials",
+    "unsupported": "A scheme the client does not support",
+}
+
+
+def scheme_kind(scheme: ir.SecurityScheme) -> str:
+    return _KINDS[scheme.kind]
+
+
+def credentials(scheme: ir.SecurityScheme) -> list[tuple[str, str]]:
+    """(client argument, what it is) for a scheme; none for an unsupported one."""
+    found = list(_CREDENTIALS.get(scheme.kind, ()))
+    if scheme.kind == "api_key":
+        where = markdown.code(scheme.api_key_name)
+        found = [("api_key", f"the key, sent as the {where} {scheme.api_key_location}")]
+    return found
+
+
+def security_text(op: ir.Operation, schemes: Mapping[str, str]) -> str:
+    """Which credentials an operation takes: alternatives joined by "or", a set by "and"."""
+    if not op.security:
+        return "none"
+    options = []
+    for alternative in op.security:
+        if not alternative:
+            options.append("none")
+            continue
+        links = [_scheme_link(key, schemes) for key in alternative]
+        options.append(" and ".join(links))
+    return " or ".join(options)
+
+
+def _scheme_link(key: str, schemes: Mapping[str, str]) -> str:
+    text = markdown.inline(key)
+    return f"[{text}](#{schemes[key]})" if key in schemes else text
+
+
+def errors_of(op: ir.Operation) -> list[tuple[ir.Response, str]]:
+    """The documented error responses and the exception each one raises."""
+    return [
+        (r, f"errors.{error_class(r.status)}")
+        for r in op.responses
+        if not (r.status.startswith(("1", "2", "3")) or (r.status == "default" and op.success is r))
+    ]
+
+
+def successes_of(op: ir.Operation) -> list[ir.Response]:
+    errors = [r for r, _ in errors_of(op)]
+    return [r for r in op.responses if r not in errors]
+
+
+_WALK = {
+    "offset": "asks for the next page at the offset after the items received",
+    "page": "asks for the next page number",
+    "watermark": "sends the watermark each page returns to get the next one",
+    "cursor": "sends the cursor each page returns to get the next one",
+}
+
+
+def pagination_text(op: ir.Operation) -> str:
+    """How ``iter_<method>`` walks an operation's pages, in one paragraph."""
+    pg = op.pagination
+    assert pg is not None
+    param = pg.cursor_field if pg.style == "cursor" else pg.position_param
+    where = "body field" if pg.style == "cursor" else "argument"
+    parts = [
+        f"{pg.style.capitalize()} pagination: `{op.pager_name}(...)` takes the arguments of"
+        f" `{op.method_name}` and {_WALK[pg.style]}, yielding the items at"
+        f" {markdown.code(pg.items)} of each page.",
+    ]
+    if param:
+        parts.append(
+            f"Its `position` is the {where} {markdown.code(param)} to resume from later;"
+            " `pages()` yields page by page."
+        )
+    if pg.has_more:
+        parts.append(f"The walk ends when {markdown.code(pg.has_more)} is false.")
+    elif pg.total:
+        parts.append(f"The walk ends at the total {markdown.code(pg.total)}.")
+    return " ".join(parts)
+
+
+def examples_of(api: ir.Api, op: ir.Operation) -> list[ir.Example]:
+    return examples.for_operation(api.examples, op.operation_id)
+
+
+def http_request(example: ir.Example) -> str:
+    """The recorded request as HTTP text (a fenced block)."""
+    lines = [f"{example.method} {example.url} HTTP/1.1"]
+    lines += [f"{name}: {value}" for name, value in example.request.headers]
+    if example.request.body:
+        lines += ["", example.request.body]
+    return markdown.fence("\n".join(lines), "http")
+
+
+def http_response(example: ir.Example) -> str:
+    try:
+        reason = HTTPStatus(example.status).phrase
+    except ValueError:  # a status without a registered reason phrase
+        reason = ""
+    lines = [f"HTTP/1.1 {example.status} {reason}".rstrip()]
+    lines += [f"{name}: {value}" for name, value in example.response.headers]
+    if example.response.body:
+        lines += ["", example.response.body]
+    return markdown.fence("\n".join(lines), "http")
+
+
+# Filters for the set's templates (``templates/reference/filters.py`` hands them to Jinja).
+FILTERS = {
+    "reference_title": title,
+    "reference_anchors": anchors,
+    "reference_models": model_names,
+    "md_type": type_text,
+    "md_constraints": constraints_text,
+    "scheme_kind": scheme_kind,
+    "credentials": credentials,
+    "security_text": security_text,
+    "errors_of": errors_of,
+    "successes_of": successes_of,
+    "pagination_text": pagination_text,
+    "examples_of": examples_of,
+    "http_request": http_request,
+    "http_response": http_response,
+}
