@@ -41,12 +41,24 @@ def inline(text: str) -> str:
         if kind == "code" and piece.strip() and "|" not in piece:
             parts.append(code(piece))
         else:
-            parts.append(_INLINE.sub(r"\\\1", piece) if kind == "text" else _literal(piece))
+            parts.append(_escape_text(piece) if kind == "text" else _literal(piece))
     return _BLOCK_START.sub(_escape_block, "".join(parts))
 
 
+def _escape_text(text: str) -> str:
+    """Backslash before every inline syntax character, except ``_`` inside a word
+    (``has_more``): CommonMark never reads one between letters or digits as emphasis."""
+
+    def escape(match: re.Match[str]) -> str:
+        at = match.start()
+        inside_word = 0 < at < len(text) - 1 and text[at - 1].isalnum() and text[at + 1].isalnum()
+        return "_" if match[1] == "_" and inside_word else f"\\{match[1]}"
+
+    return _INLINE.sub(escape, text)
+
+
 def _literal(piece: str) -> str:
-    return _INLINE.sub(r"\\\1", f"`{piece}`")
+    return _escape_text(f"`{piece}`")
 
 
 def _escape_block(match: re.Match[str]) -> str:

@@ -6,13 +6,17 @@ pagination and errors. Every piece of spec text goes through ``generator.markdow
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+import black
 
 from generator import examples, ir, markdown
-from generator.docs import error_class
+from generator.docs import call_example, error_class
 
 # The level-2 sections of the reference, in the order the template writes them.
 SECTIONS = ("Contents", "Servers", "Authentication", "Errors", "Operations", "Models")
@@ -214,6 +218,10 @@ def examples_of(api: ir.Api, op: ir.Operation) -> list[ir.Example]:
     return examples.for_operation(api.examples, op.operation_id)
 
 
+def success_example(api: ir.Api, op: ir.Operation) -> ir.Example | None:
+    return next((e for e in examples_of(api, op) if e.kind == "success"), None)
+
+
 def http_request(example: ir.Example) -> str:
     """The recorded request as HTTP text (a fenced block)."""
     lines = [f"{example.method} {example.url} HTTP/1.1"]
@@ -235,6 +243,123 @@ def http_response(example: ir.Example) -> str:
     return markdown.fence("\n".join(lines), "http")
 
 
+_DELIMITERS = {"form": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
+
+
+class _NoCall(Exception):
+    """The recorded request cannot be written back as a call (a value of no simple type)."""
+
+
+def example_call(op: ir.Operation, example: ir.Example | None) -> str:
+    """The arguments of the call that sends ``example``'s request (Python source), or the
+    operation's generic example arguments when there is no example or it cannot be mapped
+    back (a parameter of a structured type, a query name the operation does not declare)."""
+    if example is None:
+        return call_example(op)
+    try:
+        return _recorded_arguments(op, example)
+    except _NoCall:
+        return call_example(op)
+
+
+def python_call(op: ir.Operation, example: ir.Example | None) -> str:
+    """The Python that calls ``op`` (with ``example``'s arguments when it can), formatted."""
+    arguments = example_call(op, example)
+    lines = [f"result = client.{op.method_name}({arguments})"]
+    if op.pagination is not None:
+        lines += [
+            "# every item, across pages:",
+            f"for item in client.{op.pager_name}({arguments}):",
+            "    ...",
+        ]
+    return black.format_str("\n".join(lines) + "\n", mode=_SNIPPET).rstrip("\n")
+
+
+_SNIPPET = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=88)
+
+
+def _recorded_arguments(op: ir.Operation, example: ir.Example) -> str:
+    path, _, query = example.url.partition("?")
+    raw: dict[str, list[str]] = {}
+    for name, value in _path_values(op.path, path).items():
+        raw.setdefault(f"path:{name}", []).append(value)
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        raw.setdefault(f"query:{name}", []).append(value)
+    for name, value in example.request.headers:
+        raw.setdefault(f"header:{name.lower()}", []).append(value)
+    args = []
+    for p in op.parameters:
+        key = f"{p.location}:{p.name.lower() if p.location == 'header' else p.name}"
+        values = raw.pop(key, None)
+        if values is not None:
+            args.append(f"{p.python_name}={_python_value(p, values)!r}")
+        elif p.required:
+            raise _NoCall
+    if any(key.startswith("query:") for key in raw):  # sent, but no parameter of ours
+        raise _NoCall
+    if op.body is not None and example.request.body:
+        args.append(f"body={_body_value(op.body, example.request)}")
+    elif op.body is not None and op.body.required:
+        raise _NoCall
+    return ", ".join(args)
+
+
+def _path_values(template: str, path: str) -> dict[str, str]:
+    parts = re.split(r"\{([^}]*)\}", template)  # literal text and parameter names, in turn
+    pattern = "".join(re.escape(p) if i % 2 == 0 else "([^/]+)" for i, p in enumerate(parts))
+    found = re.fullmatch(pattern, path)
+    if found is None:
+        raise _NoCall
+    return {name: unquote(value) for name, value in zip(parts[1::2], found.groups(), strict=True)}
+
+
+def _python_value(p: ir.Parameter, values: list[str]) -> Any:
+    if p.type.kind == "list":
+        if len(values) == 1 and not p.explode:
+            values = values[0].split(_DELIMITERS.get(p.style, ","))
+        return [_scalar(p.type.args[0], v) for v in values]
+    if len(values) != 1:
+        raise _NoCall
+    return _scalar(p.type, values[0])
+
+
+def _scalar(ref: ir.TypeRef, text: str) -> Any:
+    if ref.kind == "literal":
+        return next((v for v in ref.values if str(v) == text), text)
+    if ref.kind == "union":
+        for arg in ref.args:
+            try:
+                return _scalar(arg, text)
+            except _NoCall:
+                continue
+        raise _NoCall
+    if ref.kind != "builtin":
+        raise _NoCall
+    try:
+        if ref.name == "int":
+            return int(text)
+        if ref.name == "float":
+            return float(text)
+    except ValueError:
+        raise _NoCall from None
+    if ref.name == "bool":
+        if text not in ("true", "false"):
+            raise _NoCall
+        return text == "true"
+    return text  # str, and dates and date-times, which the client takes as text too
+
+
+def _body_value(body: ir.Body, message: ir.ExampleMessage) -> str:
+    if body.kind != "json" or message.truncated:
+        raise _NoCall
+    text = message.body
+    try:
+        value = json.loads(text)
+    except ValueError:  # shortened, or not JSON after all
+        raise _NoCall from None
+    return repr(value)  # black lays it out
+
+
 # Filters for the set's templates (``templates/reference/filters.py`` hands them to Jinja).
 FILTERS = {
     "reference_title": title,
@@ -251,4 +376,7 @@ FILTERS = {
     "examples_of": examples_of,
     "http_request": http_request,
     "http_response": http_response,
+    "example_call": example_call,
+    "python_call": python_call,
+    "success_example": success_example,
 }
