@@ -31,18 +31,42 @@ def _clean(text: str) -> str:
 def inline(text: str) -> str:
     r"""``text`` on one line, escaped: for headings, list items and table cells.
 
-    Code spans the text writes (`` `name` ``) stay code spans, the one piece of Markdown kept:
-    inside one nothing is interpreted, so it can neither link nor hold HTML. One holding a ``|``
-    is shown as plain text instead (a table cell would need ``\|`` in it, shown elsewhere).
+    Three pieces of Markdown the text writes are kept, none able to link or hold HTML: code
+    spans (`` `name` ``; inside one nothing is interpreted), ``*emphasis*`` and ``**strong**``
+    (their content escaped like the rest). A code span holding a ``|`` is shown as plain text
+    (a table cell would need ``\|`` in it, which shows elsewhere); list items on lines of
+    their own become ``•`` items of the one line.
     """
-    flat = " ".join(_clean(text).split())
+    return _inline(text, cell=True)
+
+
+def _inline(text: str, *, cell: bool) -> str:
+    lines = [_BULLET.sub("• ", line) for line in _clean(text).splitlines()]
+    flat = " ".join(" ".join(lines).split())
     parts = []
     for kind, piece in _code_spans(flat):
-        if kind == "code" and piece.strip() and "|" not in piece:
-            parts.append(code(piece))
+        if kind == "code" and piece.strip() and not (cell and "|" in piece):
+            parts.append(code(piece, cell))
         else:
-            parts.append(_escape_text(piece) if kind == "text" else _literal(piece))
+            parts.append(_emphasis(piece) if kind == "text" else _literal(piece))
     return _BLOCK_START.sub(_escape_block, "".join(parts))
+
+
+# A list item at the start of a line: ``* ``, ``- ``, ``+ ``, ``1. ``, ``1) ``.
+_BULLET = re.compile(r"^\s*(?:[*+-]|\d{1,9}[.)])\s+")
+# ``**strong**`` and ``*emphasis*``: the content neither starts nor ends with a space and holds
+# no ``*`` (so pairs never nest or overlap); not inside a word (``a*b*c`` stays as it is).
+_EMPHASIS = re.compile(r"(?<![\w*])(\*\*?)(?=\S)([^*]*?\S)\1(?![\w*])")
+
+
+def _emphasis(text: str) -> str:
+    out, start = [], 0
+    for match in _EMPHASIS.finditer(text):
+        out.append(_escape_text(text[start : match.start()]))
+        out.append(f"{match[1]}{_escape_text(match[2])}{match[1]}")
+        start = match.end()
+    out.append(_escape_text(text[start:]))
+    return "".join(out)
 
 
 def _escape_text(text: str) -> str:
@@ -87,18 +111,39 @@ def _code_spans(text: str) -> list[tuple[str, str]]:
 
 
 def paragraphs(text: str) -> str:
-    """``text`` as escaped paragraphs: blank-line separated parts of it, each on one line."""
-    parts = re.split(r"\n\s*\n", _clean(text).strip())
-    return "\n\n".join(inline(part) for part in parts if part.strip())
+    """``text`` as escaped paragraphs (blank-line separated parts of it, each on one line) and
+    lists (lines starting with ``*``, ``-``, ``+`` or a number: one item each, flat)."""
+    blocks = []
+    for part in re.split(r"\n\s*\n", _clean(text).strip()):
+        lead: list[str] = []
+        items: list[tuple[str, list[str]]] = []  # (marker, lines)
+        for line in part.splitlines():
+            bullet = _BULLET.match(line)
+            if bullet:
+                number = re.match(r"\s*(\d+)", bullet[0])
+                items.append((f"{int(number[1])}." if number else "-", [line[bullet.end() :]]))
+            elif items:
+                items[-1][1].append(line)
+            else:
+                lead.append(line)
+        if " ".join(lead).strip():
+            blocks.append(_inline("\n".join(lead), cell=False))
+        listed = [(m, _inline(" ".join(lines), cell=False)) for m, lines in items]
+        if any(item for _, item in listed):
+            blocks.append("\n".join(f"{m} {item}" for m, item in listed if item))
+    return "\n\n".join(blocks)
 
 
-def code(text: str) -> str:
-    """``text`` as an inline code span on one line, safe in a table cell too."""
-    flat = " ".join(_clean(text).split()).replace("|", "\\|")
+def code(text: str, cell: bool = True) -> str:
+    """``text`` as an inline code span on one line; with ``cell`` (the default), a ``|`` is
+    written ``\\|``, which a table cell needs (GFM shows it as ``|`` there, elsewhere not)."""
+    flat = " ".join(_clean(text).split())
+    if cell:
+        flat = flat.replace("|", "\\|")
     if not flat:
         return ""
     ticks = "`" * (max((len(run) for run in re.findall(r"`+", flat)), default=0) + 1)
-    pad = " " if flat.startswith("`") or flat.endswith("`") or flat.startswith(" ") else ""
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
     return f"{ticks}{pad}{flat}{pad}{ticks}"
 
 

@@ -381,41 +381,88 @@ def test_lone_spec_renders_without_examples() -> None:
 # The escaping, for any text
 
 
-PLAIN_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
+# Any text, and text made of the pieces Markdown and HTML are made of.
+FRAGMENTS = [
+    "<script>",
+    "</b>",
+    "<!--",
+    "](javascript:alert(1))",
+    "[x]",
+    "![i](y)",
+    "<https://e.x>",
+    "&amp;",
+    "&#60;",
+    "|",
+    "||",
+    "\\",
+    "`",
+    "``",
+    "```",
+    "~~",
+    "*",
+    "**",
+    "_",
+    "__",
+    "# ",
+    "> ",
+    "- ",
+    "* ",
+    "+ ",
+    "1. ",
+    "2) ",
+    "---",
+    "===",
+    "    ",
+    "\n",
+    "\n\n",
+    "\t",
+    "a",
+    "b c",
+]
+MARKDOWNISH = st.lists(
+    st.one_of(st.sampled_from(FRAGMENTS), st.text("ab *_`|<>[]()!\\\n-#1.", max_size=4)),
+    max_size=12,
+).map("".join)
+ANY_TEXT = st.one_of(st.text(st.characters(blacklist_categories=("Cs",)), max_size=60), MARKDOWNISH)
+NEVER = {"html_inline", "html_block", "link_open", "image", "s_open"}
 
 
-@settings(max_examples=300, deadline=None)
-@given(PLAIN_TEXT)
+def _bulleted(text: str) -> bool:
+    """Whether a line starts like a list item (control characters read as spaces)."""
+    spaced = "".join(" " if unicodedata.category(c) == "Cc" and c not in "\n" else c for c in text)
+    return any(re.match(r"\s*([*+-]|\d+[.)])\s", line) for line in spaced.splitlines())
+
+
+@settings(max_examples=400, deadline=None)
+@given(ANY_TEXT)
 @also("has_more and _x_ a__b__ `code|pipe` ``x` y``` `1. \\`")
+@also("**strong** *em* a*b*c **x*")
 def test_inline_text_stays_in_its_cell(text: str) -> None:
     tokens = PARSER.parse(f"| a | b |\n|---|---|\n| {markdown.inline(text)} | end |\n")
     rows = tables(tokens)
     assert len(rows) == 1 and rows[0][1][1] == "end", rows
     kinds = {t.type for t in walk(tokens)}
-    assert not kinds & {
-        "html_inline",
-        "html_block",
-        "link_open",
-        "image",
-        "em_open",
-        "strong_open",
-        "s_open",
-    }
-    if "`" not in text:  # without code spans the reader sees the text as written
+    assert not kinds & NEVER
+    if "*" not in text:  # emphasis only where the text asks for it with asterisks
+        assert not kinds & {"em_open", "strong_open"}
+    if not ("`" in text or "*" in text or _bulleted(text)):
+        # without code spans, emphasis or list items the reader sees the text as written
         assert rows[0][1][0] == " ".join(markdown.heading_text(text).split())
 
 
-@settings(max_examples=300, deadline=None)
-@given(PLAIN_TEXT)
-def test_paragraphs_stay_paragraphs(text: str) -> None:
+@settings(max_examples=400, deadline=None)
+@given(ANY_TEXT)
+@also("Two ways:\n\n* **a** `x`\n  more\n* b\n\n1. one\n2. two")
+def test_paragraphs_stay_paragraphs_and_lists(text: str) -> None:
     tokens = PARSER.parse("Before.\n\n" + markdown.paragraphs(text) + "\n\nAfter.\n")
-    blocks = {t.type for t in tokens if t.level == 0}
-    assert blocks <= {"paragraph_open", "paragraph_close", "inline"}, blocks
-    assert plain(tokens[-2]) == "After."
+    blocks = {t.type.removesuffix("_open").removesuffix("_close") for t in tokens if t.level == 0}
+    assert blocks <= {"paragraph", "inline", "bullet_list", "ordered_list"}, blocks
+    assert not {t.type for t in walk(tokens)} & (NEVER | {"heading_open", "fence", "hr"})
+    assert plain(tokens[-2]) == "After." and tokens[-2].level == 1
 
 
 @settings(max_examples=200, deadline=None)
-@given(PLAIN_TEXT)
+@given(ANY_TEXT)
 def test_code_and_fence_keep_their_text(text: str) -> None:
     fenced = PARSER.parse(markdown.fence(text, "json") + "\nafter\n")
     assert fenced[0].type == "fence" and fenced[0].info == "json"
