@@ -156,8 +156,15 @@ def fence(text: str, info: str = "") -> str:
 
 
 def heading_text(text: str) -> str:
-    """What a heading of ``inline(text)`` reads as once parsed: the text an anchor is made of."""
-    return " ".join(_clean(text).split())
+    """What a heading of ``inline(text)`` reads as once parsed, as far as its anchor goes:
+    list markers are ``•``, code spans lose their backticks and outer spaces (emphasis marks
+    and other punctuation do not count in an anchor)."""
+    lines = [_BULLET.sub("• ", line) for line in _clean(text).splitlines()]
+    flat = " ".join(" ".join(lines).split())
+    return "".join(
+        " ".join(piece.split()) if kind == "code" and piece.strip() and "|" not in piece else piece
+        for kind, piece in _code_spans(flat)
+    )
 
 
 def github_slug(text: str) -> str:

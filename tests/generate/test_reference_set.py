@@ -270,7 +270,7 @@ def hostile_spec() -> dict[str, Any]:
                     "summary": "# Heading? | <b>no</b>",
                     "description": HOSTILE,
                     "tags": ["t|<i>"],
-                    "security": [{"key|<b>](javascript:x)": []}],
+                    "security": [{"key|<b>](javascript:x)": []}, {"- *a* ` b  c ` d": []}],
                     "parameters": [
                         {
                             "name": "na|me<script>`",
@@ -295,12 +295,13 @@ def hostile_spec() -> dict[str, Any]:
         },
         "components": {
             "securitySchemes": {
+                "- *a* ` b  c ` d": {"type": "http", "scheme": "bearer"},
                 "key|<b>](javascript:x)": {
                     "type": "apiKey",
                     "name": "X-Key|<b>",
                     "in": "header",
                     "description": HOSTILE,
-                }
+                },
             },
             "schemas": {
                 # Named like sections of the reference: their anchors must still be their own.
@@ -363,7 +364,13 @@ def test_hostile_text_cannot_break_a_table(hostile_reference: str) -> None:
 def test_hostile_names_keep_their_own_anchors(hostile_reference: str) -> None:
     tokens = PARSER.parse(hostile_reference)
     assert headings(tokens, 1) == ["Servers | <b>x</b> API reference"]
-    assert headings(tokens, 3) == ["key|<b>](javascript:x)", "list_items", "Contents", "Servers"]
+    assert headings(tokens, 3) == [
+        "• a b c d",
+        "key|<b>](javascript:x)",
+        "list_items",
+        "Contents",
+        "Servers",
+    ]
     anchors = anchors_of(tokens)
     # "Contents" and "Servers" are sections too: the models get GitHub's "-1" anchors.
     assert "contents-1" in anchors and "servers-1" in anchors
@@ -459,6 +466,17 @@ def test_paragraphs_stay_paragraphs_and_lists(text: str) -> None:
     assert blocks <= {"paragraph", "inline", "bullet_list", "ordered_list"}, blocks
     assert not {t.type for t in walk(tokens)} & (NEVER | {"heading_open", "fence", "hr"})
     assert plain(tokens[-2]) == "After." and tokens[-2].level == 1
+
+
+@settings(max_examples=400, deadline=None)
+@given(ANY_TEXT)
+@also("- *a* ` b  c ` d")
+def test_anchor_is_the_one_github_gives_the_heading(text: str) -> None:
+    tokens = PARSER.parse(f"## {markdown.inline(text)}\n")
+    if not tokens or tokens[0].type != "heading_open":
+        assert not markdown.inline(text).strip()  # only an empty text makes no heading
+        return
+    assert markdown.github_slug(markdown.heading_text(text)) == github_anchor(plain(tokens[1]))
 
 
 @settings(max_examples=200, deadline=None)
