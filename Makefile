@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: generate test check corpus lint bench clean
+.PHONY: generate test check corpus lint bench docs clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,8 +18,12 @@ generate: $(STAMP)  ## regenerate every client in generated/
 test: $(STAMP)  ## the whole test suite
 	$(BIN)/python -m pytest
 
-check: $(STAMP)  ## the CI drift check
+check: $(STAMP)  ## the CI drift check (generated packages and the IR reference in docs/)
 	$(BIN)/specgen check --strict
+	$(BIN)/python -m generator.irdoc --check
+
+docs: $(STAMP)  ## write the IR reference into docs/templates.md (from generator/ir.py)
+	$(BIN)/python -m generator.irdoc --write
 
 corpus: $(STAMP)  ## real public specs: generate, all operations, import, mypy (tests/corpus/)
 	SPECGEN_CORPUS=1 $(BIN)/python -m pytest tests/corpus -rfEX

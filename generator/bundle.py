@@ -31,16 +31,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from generator.errors import (
-    Diagnostic,
-    Report,
-    SpecgenError,
-    escape_token,
-    parse_pointer,
-    reference_pointer,
-    resolve_pointer,
-)
+from generator.errors import Diagnostic, Report, SpecgenError
 from generator.load import MAX_DEPTH, Document, check_depth, load_document
+from generator.rawspec import escape_token, parse_pointer, reference_pointer, resolve_pointer
 
 MAX_FILES = 1_000
 """Most files a spec may refer to (the spec itself not counted)."""

@@ -2,65 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import unquote
+from typing import Literal
+
+# JSON pointers live in ``rawspec``; their names stay importable from here for older callers.
+from generator.rawspec import (
+    escape_token,
+    parse_pointer,
+    parse_reference,
+    reference_pointer,
+    resolve_pointer,
+    to_pointer,
+)
+
+__all__ = [
+    "Diagnostic",
+    "Report",
+    "Severity",
+    "SpecgenError",
+    "escape_token",
+    "parse_pointer",
+    "parse_reference",
+    "reference_pointer",
+    "resolve_pointer",
+    "to_pointer",
+]
 
 Severity = Literal["error", "warning"]
-
-
-def escape_token(token: str | int) -> str:
-    """Escape one JSON pointer reference token (RFC 6901)."""
-    return str(token).replace("~", "~0").replace("/", "~1")
-
-
-def to_pointer(parts: Iterable[str | int]) -> str:
-    """Build a JSON pointer from path parts: ``("paths", "/a")`` -> ``/paths/~1a``."""
-    return "".join("/" + escape_token(part) for part in parts)
-
-
-def parse_pointer(pointer: str) -> list[str]:
-    """Split a JSON pointer into unescaped reference tokens."""
-    if pointer == "":
-        return []
-    if not pointer.startswith("/"):
-        raise ValueError(f"not a JSON pointer: {pointer!r}")
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
-
-
-def reference_pointer(fragment: str) -> str:
-    """The JSON pointer a reference's fragment (the part after ``#``) spells.
-
-    In a URI a pointer may be percent-encoded (RFC 6901, section 6: ``/~1a~1%7Bid%7D`` for the
-    path ``/a/{id}``), so it is decoded before its tokens are split; every place that follows a
-    ``$ref`` goes through here. Raises ``ValueError`` when the fragment is no pointer.
-    """
-    pointer = unquote(fragment, errors="strict")
-    if pointer and not pointer.startswith("/"):
-        raise ValueError(f"not a JSON pointer: {fragment!r}")
-    return pointer
-
-
-def parse_reference(ref: str) -> list[str]:
-    """The unescaped tokens of a local reference ``#/...`` (percent-decoded, see above)."""
-    if not ref.startswith("#"):
-        raise ValueError(f"not a local reference: {ref!r}")
-    return parse_pointer(reference_pointer(ref[1:]))
-
-
-def resolve_pointer(root: Any, pointer: str) -> Any:
-    """The node at the JSON ``pointer`` in ``root``; raises ``LookupError`` when there is none."""
-    node = root
-    for token in parse_pointer(pointer):
-        if isinstance(node, Mapping) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            raise LookupError(pointer)
-    return node
 
 
 @dataclass(frozen=True)

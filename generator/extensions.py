@@ -7,9 +7,7 @@ from typing import Any
 
 import jsonschema
 
-from generator.errors import parse_pointer, to_pointer
-from generator.operations import iter_operations
-from generator.schemas import resolve
+from generator.rawspec import iter_operations, operation_parameters, parse_pointer, to_pointer
 
 _POINTER = {"type": "string", "pattern": "^(/[^/]*)*$"}
 _NAME = {"type": "string", "minLength": 1}
@@ -124,15 +122,3 @@ def _schema_problems(
     )
     if error is not None:
         yield to_pointer([*where, *error.absolute_path]), f"malformed {where[-1]}: {error.message}"
-
-
-def operation_parameters(
-    spec: Mapping[str, Any], path_item: Mapping[str, Any], operation: Mapping[str, Any]
-) -> list[Mapping[str, Any]]:
-    """Path-level and operation-level parameters, the operation's winning on (name, in)."""
-    merged: dict[tuple[Any, Any], Mapping[str, Any]] = {}
-    for raw in [*(path_item.get("parameters") or []), *(operation.get("parameters") or [])]:
-        param = resolve(spec, raw)
-        if isinstance(param, Mapping):
-            merged[(param.get("name"), param.get("in"))] = param
-    return list(merged.values())

@@ -20,7 +20,8 @@ from typing import Any
 
 import yaml
 
-from generator.errors import SpecgenError, escape_token, parse_pointer, to_pointer
+from generator.errors import SpecgenError
+from generator.rawspec import escape_token, parse_pointer, to_pointer
 
 MAX_DEPTH = 100
 """Deepest a value may be nested: reference tokens in its JSON pointer."""

@@ -40,9 +40,19 @@ def words(text: str) -> list[str]:
     Accents are dropped (``Café`` -> ``Cafe``); letters without an ASCII form are kept, in the
     NFKC form Python itself gives identifiers, so ``用户`` stays a word and names stay distinct.
     """
-    folded = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    folded = "".join(
+        c if _in_identifier(c) else " "
+        for c in unicodedata.normalize("NFKD", text)
+        if not unicodedata.combining(c)
+    )
     found = _WORD.findall(re.sub(r"[\W_]+", " ", folded))
     return [unicodedata.normalize("NFKC", w) for w in found]
+
+
+def _in_identifier(char: str) -> bool:
+    """Whether ``char`` may stand inside a Python identifier. Some characters ``\\w`` matches
+    may not (``⓫`` is a number, not a letter or digit to Python): they separate words."""
+    return ("_" + unicodedata.normalize("NFKC", char)).isidentifier()
 
 
 def _identifier(name: str, prefix: str) -> str:

@@ -17,8 +17,8 @@ from typing import Any
 
 import jsonpath
 
-from generator.errors import to_pointer
 from generator.load import Document
+from generator.rawspec import to_pointer
 
 
 def apply_overlay(spec: Any, overlay: Document) -> Any:

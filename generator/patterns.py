@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic_core import SchemaError, SchemaValidator, ValidationError, core_schema
 
-from generator.errors import escape_token, parse_pointer
+from generator.rawspec import escape_token, parse_pointer
 
 # Keywords whose values are data or vendor extensions, never schemas: a ``pattern`` key inside
 # them is not a regular expression of the spec.

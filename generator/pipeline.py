@@ -68,15 +68,13 @@ def generate_in_memory(
     degraded: list[str] = []
 
     def models_stage() -> str:  # run only when a set renders the models module
-        models = build_models(
-            built.models_spec, built.api.model_names, source, report, built.model_pointers
-        )
+        models = build_models(built.api, source, report)
         degraded.extend(models.degraded)
         return models.code
 
     rendered = render_sets(api, sets, {"models": models_stage})
     files = format_files(rendered.files, rendered.python)
-    schemas = len(built.models_spec["components"]["schemas"])
+    schemas = len(built.api.models)
     return Generation(
         with_manifest(files, set_records(sets)),
         len(built.api.operations),

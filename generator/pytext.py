@@ -29,8 +29,9 @@ def annotation(ref: ir.TypeRef, *, constrained: bool = False, exact: bool = Fals
         text = f"models.{ref.name}"
     elif ref.kind == "literal":
         text = f"Literal[{', '.join(repr(v) for v in ref.values)}]"
-    elif ref.kind == "list":
-        text = f"list[{annotation(ref.args[0], constrained=constrained, exact=exact)}]"
+    elif ref.kind in ("list", "sequence"):
+        item = annotation(ref.args[0], constrained=constrained, exact=exact)
+        text = f"{'list' if ref.kind == 'list' else 'Sequence'}[{item}]"
     elif ref.kind == "dict":
         value = annotation(ref.args[1], constrained=constrained, exact=exact)
         text = f"dict[{annotation(ref.args[0])}, {value}]"
@@ -158,6 +159,8 @@ def type_names(
         names.add({"literal": "Literal", "any": "Any", "model": "models"}[ref.kind])
     elif ref.kind == "dict" and not ref.args:
         names.add("Any")
+    elif ref.kind == "sequence":
+        names.add("Sequence")
     if constrained and ref.constraints:
         names.add("Annotated")
     for arg in ref.args:

@@ -28,6 +28,7 @@ from generator.ir import Operation
 from generator.paths import inside, safe_filename
 from generator.pipeline import target_of
 from generator.project import Api
+from generator.rawspec import is_form, is_json
 from generator.recordings import dump_recording
 from generator.redact import Redactor
 
@@ -192,8 +193,7 @@ def _values_named(
 ) -> Iterator[str]:
     """Secret-named values in one message's headers, query, form fields and JSON body."""
     headers = message.headers
-    media = headers.get("content-type", "").split(";")[0].strip().lower()
-    if media == "application/x-www-form-urlencoded":
+    if is_form(headers.get("content-type", "")):
         form = message.content.decode("utf-8", errors="replace")
         query = f"{query}&{form}" if query else form
     return by_name.values_named(headers.multi_items(), query, _decode(headers, message.content))
@@ -273,9 +273,8 @@ def _wanted(headers: httpx.Headers) -> list[tuple[str, str]]:
 def _decode(headers: httpx.Headers, content: bytes) -> Any:
     if not content:
         return None
-    media = headers.get("content-type", "").split(";")[0].strip().lower()
     text = content.decode("utf-8", errors="replace")
-    if media == "application/json" or media.endswith("+json"):
+    if is_json(headers.get("content-type", "")):
         try:
             return json.loads(text)
         except ValueError:

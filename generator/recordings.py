@@ -12,10 +12,17 @@ import jsonschema
 from jsonschema.exceptions import best_match
 
 from generator.dialect import SchemaValidators
-from generator.errors import Diagnostic, SpecgenError, escape_token, reference_pointer, to_pointer
+from generator.errors import Diagnostic, SpecgenError
 from generator.load import load_document
-from generator.operations import iter_operations
-from generator.schemas import resolve
+from generator.rawspec import (
+    escape_token,
+    is_json,
+    iter_operations,
+    media_base,
+    reference_pointer,
+    resolve,
+    to_pointer,
+)
 
 REDACTED = "<redacted>"
 
@@ -143,7 +150,7 @@ def response_schema_pointer(
         pointer = reference_pointer(response["$ref"][1:])
         response = resolve(spec, response)
     content = response.get("content") or {}
-    media = content_type.split(";")[0].strip().lower()
+    media = media_base(content_type)
     if not content:
         return None, None
     match = (
@@ -190,7 +197,7 @@ def check_recordings(spec: Mapping[str, Any], recordings: list[Recording]) -> It
         if schema_pointer is None:
             continue
         body = recording.response["body"]
-        if not isinstance(body, str) and _is_json(recording.content_type) is False:
+        if not isinstance(body, str) and not is_json(recording.content_type):
             yield Diagnostic(name, "/response/body", "a non-JSON body must be recorded as text")
             continue
         for error in validators.at(schema_pointer).iter_errors(body):
@@ -198,11 +205,6 @@ def check_recordings(spec: Mapping[str, Any], recordings: list[Recording]) -> It
             yield Diagnostic(
                 name, where, f"{error.message} (rule: {error.validator} at {schema_pointer})"
             )
-
-
-def _is_json(content_type: str) -> bool:
-    media = content_type.split(";")[0].strip().lower()
-    return media == "application/json" or media.endswith("+json")
 
 
 def dump_recording(data: Mapping[str, Any]) -> str:

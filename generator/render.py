@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -128,8 +129,8 @@ def imports(api: ir.Api) -> dict[str, frozenset[str]]:
         "oauth2_client_credentials": "ClientCredentialsAuth",
     }
     client |= {kinds[k] for k in api.auth_kinds if k in kinds}
-    if "oauth2_client_credentials" in api.auth_kinds:
-        client.add("Sequence")
+    for credential in api.credentials:
+        client |= type_names(credential.type)
     return {
         "client": frozenset(client),
         "operations": frozenset(operations),
@@ -174,7 +175,7 @@ def _scopes(api: ir.Api, each: str) -> Iterator[dict[str, Any]]:
         for tag in api.tags:
             yield {"tag": tag}
     else:
-        for model in getattr(api, "models", ()):  # ``Api.models``: see docs/templates.md
+        for model in api.models:
             yield {"model": model}
 
 
@@ -196,7 +197,7 @@ def _produce(
 def _add(
     rendered: Rendered, template_set: TemplateSet, rule: FileRule, output: str, text: str
 ) -> None:
-    where = f"{template_set.manifest}"
+    where = shown(template_set.manifest)
     problem = check_output_path(output)
     if problem is not None:
         raise SpecgenError.at(where, f"{rule.pointer}/output", f"output path {output!r} {problem}")
@@ -237,7 +238,15 @@ def _reporting(
                 where, line = f"{template_set.manifest} at {rule.pointer}", None
         subject = f"API {api.package}" + (f", {item}" if item else "")
         message = f"template error: {type(exc).__name__}: {exc} ({subject})"
-        raise SpecgenError.at(where, "", message, line) from None
+        raise SpecgenError.at(shown(where), "", message, line) from None
+
+
+def shown(path: str | Path) -> str:
+    """A path as errors show it: relative to the working folder when it is inside it."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _describe(scope: Mapping[str, Any]) -> str:

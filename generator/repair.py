@@ -19,16 +19,18 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from generator.errors import (
-    Report,
+from generator.errors import Report
+from generator.rawspec import (
+    FIXED_METHODS,
+    MISSING,
     escape_token,
+    node_at,
     parse_pointer,
     parse_reference,
-    resolve_pointer,
+    target_of,
     to_pointer,
 )
 
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")
 _TEMPLATE = re.compile(r"\{([^{}]*)\}")
 # Top-level sections generation can do without: a defect inside one drops the whole section.
 _OPTIONAL_SECTIONS = (
@@ -46,17 +48,6 @@ def quoted(value: Any) -> str:
     """``repr(value)``, cut short: a message quotes spec text, never a whole document."""
     text = repr(value)
     return text if len(text) <= _QUOTE_LIMIT else text[: _QUOTE_LIMIT - 5] + "...'"
-
-
-MISSING: Any = object()
-
-
-def node_at(root: Any, pointer: str) -> Any:
-    """The node at ``pointer`` in ``root``, or ``MISSING``."""
-    try:
-        return resolve_pointer(root, pointer)
-    except LookupError:
-        return MISSING
 
 
 def physical_pointer(root: Any, parts: Iterable[Any]) -> str | None:
@@ -78,8 +69,11 @@ def physical_pointer(root: Any, parts: Iterable[Any]) -> str | None:
             and node["$ref"] not in seen
         ):
             seen.add(node["$ref"])
-            tokens = parse_pointer(node["$ref"][1:])
-            node = node_at(root, node["$ref"][1:])
+            try:
+                tokens = parse_reference(node["$ref"])
+            except ValueError:
+                return None
+            node = target_of(root, node["$ref"])
         if isinstance(node, Mapping) and key in node:
             node = node[key]
         elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
@@ -170,7 +164,7 @@ class Repairs:
     def _operations_of(
         self, item: dict[str, Any], base: str
     ) -> Iterator[tuple[str, dict[str, Any]]]:
-        for method in METHODS:
+        for method in FIXED_METHODS:
             if isinstance(item.get(method), dict):
                 yield method, item[method]
         extra = item.get("additionalOperations")  # OpenAPI 3.2
@@ -249,7 +243,7 @@ class Repairs:
         """A parameter and where it is written, through one local ``$ref`` (a component)."""
         ref = raw.get("$ref") if isinstance(raw, dict) else None
         if isinstance(ref, str) and ref.startswith("#/"):
-            target = node_at(self.spec, ref[1:])
+            target = target_of(self.spec, ref)
             return (None, pointer) if target is MISSING else (target, ref[1:])
         return raw, pointer
 
@@ -491,7 +485,7 @@ class Repairs:
 
 def _operation_tokens(tokens: list[str]) -> list[str] | None:
     """The tokens of the operation enclosing ``tokens`` (under ``/paths``), if any."""
-    if len(tokens) >= 3 and tokens[2] in METHODS:
+    if len(tokens) >= 3 and tokens[2] in FIXED_METHODS:
         return tokens[:3]
     if len(tokens) >= 4 and tokens[2] == "additionalOperations":
         return tokens[:4]

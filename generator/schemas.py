@@ -9,29 +9,13 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from generator.errors import parse_reference, to_pointer
+from generator.rawspec import canonical_reference, is_local_reference, parse_reference, resolve
 
 COMPONENT_PREFIX = "#/components/schemas/"
-# Keywords whose value is a URI reference to another schema.
-REFERENCE_KEYWORDS = ("$ref", "$dynamicRef", "$recursiveRef")
 
 # Formats that become Python types; every other format is documentation only, so that reading a
 # value never needs a package beyond pydantic and never rewrites what the server sent.
 TYPED_FORMATS = {"date-time", "date", "binary"}
-
-
-def resolve(spec: Mapping[str, Any], node: Any) -> Any:
-    """Follow local ``$ref``s until a node without one (cycles stop where they repeat)."""
-    seen: set[str] = set()
-    while (
-        isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and node["$ref"] not in seen
-    ):
-        seen.add(node["$ref"])
-        target: Any = spec
-        for token in parse_reference(node["$ref"]):
-            target = target[int(token)] if isinstance(target, list) else target[token]
-        node = target
-    return node
 
 
 def component_name(schema: Any) -> str | None:
@@ -44,17 +28,6 @@ def component_name(schema: Any) -> str | None:
         if len(tokens) == 3 and tokens[:2] == ["components", "schemas"]:
             return tokens[2]
     return None
-
-
-def canonical_reference(ref: str) -> str:
-    """A local reference spelled without percent-encoding (``#/a%7Bb%7D`` -> ``#/a{b}``).
-
-    The models stage and the renaming of components compare references as text.
-    """
-    try:
-        return "#" + to_pointer(parse_reference(ref))
-    except ValueError:
-        return ref
 
 
 def is_object_like(spec: Mapping[str, Any], schema: Any) -> bool:
@@ -140,15 +113,6 @@ def lenient(schema: Mapping[str, Any], *, keep_closed: bool = False) -> dict[str
             known["type"] = "string"
             node["anyOf"] = [known, {"type": "string"}, *([{"type": "null"}] if nullable else [])]
     return result
-
-
-def is_local_reference(ref: str) -> bool:
-    """Whether ``ref`` points inside the spec's own file (``#...``).
-
-    The one rule for what a reference may reach: validation refuses every other reference, and
-    the models' input keeps no other. Nothing else is ever read, neither a file nor a URL.
-    """
-    return ref.startswith("#")
 
 
 # -- the models' input: an allow-list -----------------------------------------------------------

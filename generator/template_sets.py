@@ -23,9 +23,10 @@ from typing import Any, Literal
 import jsonschema
 
 from generator import ir
-from generator.errors import SpecgenError, to_pointer
+from generator.errors import SpecgenError
 from generator.load import Document, load_document
 from generator.paths import safe_filename
+from generator.rawspec import to_pointer
 
 MANIFEST_NAME = "set.yaml"
 DEFAULT_SETS = ("python",)

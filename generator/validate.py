@@ -31,23 +31,24 @@ from openapi_spec_validator.validation.keywords import (
 )
 
 from generator.bundle import in_data
-from generator.errors import (
-    Diagnostic,
-    Report,
-    escape_token,
+from generator.errors import Diagnostic, Report
+from generator.extensions import check_extensions
+from generator.load import Document
+from generator.patterns_validation import engine_patterns
+from generator.rawspec import (
+    MISSING,
+    is_local_reference,
+    iter_operations,
+    iter_references,
+    node_at,
     parse_pointer,
     reference_pointer,
     resolve_pointer,
     to_pointer,
 )
-from generator.extensions import check_extensions
-from generator.load import Document
-from generator.operations import iter_operations
-from generator.patterns_validation import engine_patterns
-from generator.repair import MISSING, Repairs, node_at, physical_pointer, quoted
-from generator.schemas import COMPONENT_NAME, REFERENCE_KEYWORDS, is_local_reference
+from generator.repair import Repairs, physical_pointer, quoted
+from generator.schemas import COMPONENT_NAME
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 SUPPORTED_VERSIONS = ("3.0.", "3.1.", "3.2.")
 # Each pass repairs what the validator found; a repair can uncover more (a removed component
 # leaves references to it dangling), so a few passes may be needed, never many.
@@ -356,37 +357,6 @@ class _Spec32Validator(OpenAPIV32SpecValidator):
     keyword_validators = _keyword_validators(
         engine_patterns(OpenAPIV32SpecValidator.keyword_validators, "3.2")
     )
-
-
-def iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
-    """Every ``$ref`` string in ``node`` with the pointer of the object that holds it."""
-    for where, keyword, ref in iter_references(node, pointer):
-        if keyword == "$ref":
-            yield where, ref
-
-
-def iter_references(node: Any, pointer: str = "") -> Iterator[tuple[str, str, str]]:
-    """Every reference in ``node``: ``(pointer of its holder, keyword, reference)``.
-
-    References are the values of ``$ref``, ``$dynamicRef`` and ``$recursiveRef``, and of a
-    discriminator's ``mapping`` (keyword ``mapping/<key>``). The whole tree is searched, data
-    included, so that nothing shaped like a reference reaches a tool that might follow it.
-    """
-    if isinstance(node, Mapping):
-        for keyword in REFERENCE_KEYWORDS:
-            if isinstance(node.get(keyword), str):
-                yield pointer, keyword, node[keyword]
-        discriminator = node.get("discriminator")
-        mapping = discriminator.get("mapping") if isinstance(discriminator, Mapping) else None
-        if isinstance(mapping, Mapping):
-            for key, ref in mapping.items():
-                if isinstance(ref, str):
-                    yield f"{pointer}/discriminator", f"mapping/{escape_token(key)}", ref
-        for key, value in node.items():
-            yield from iter_references(value, f"{pointer}/{escape_token(key)}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from iter_references(value, f"{pointer}/{index}")
 
 
 def _reference_problems(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from loopback import FakeServer
+from support.loopback import FakeServer
 
 _GENERATED = Path(__file__).resolve().parent.parent / "generated"
 for _folder in sorted(p for p in _GENERATED.iterdir() if p.is_dir()):
@@ -17,7 +17,7 @@ for _folder in sorted(p for p in _GENERATED.iterdir() if p.is_dir()):
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[FakeServer]:
-    """A loopback HTTP server (``tests/loopback.py``), one per test module: module-scoped so that
-    hypothesis tests can use it."""
+    """A loopback HTTP server (``tests/support/loopback.py``), one per test module:
+    module-scoped so that hypothesis tests can use it."""
     with FakeServer() as fake:
         yield fake

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
-from generator.errors import to_pointer
+from generator.rawspec import to_pointer
 
 Severity: TypeAlias = Literal["breaking", "non-breaking"]
 FailOn: TypeAlias = Literal["breaking", "any", "never"]

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from generator.diff._model import Schema, as_mapping
-from generator.errors import reference_pointer, resolve_pointer
+from generator.rawspec import MISSING, node_at, reference_pointer, resolve
 
 # Keywords that document a schema without constraining the data it accepts.
 _ANNOTATIONS = frozenset(
@@ -55,25 +55,17 @@ class Document:
         """Return the node a local reference (``#/components/...``) points at, or None."""
         if not ref.startswith("#"):
             return None
-        node: Any = self.spec
         # Whatever precedes the first "/" (``#name/...``) is skipped.
         _, slash, pointer = ref[1:].partition("/")
         try:
-            return resolve_pointer(node, reference_pointer(slash + pointer))
-        except (ValueError, LookupError):
+            node = node_at(self.spec, reference_pointer(slash + pointer))
+        except ValueError:
             return None
+        return None if node is MISSING else node
 
     def deref(self, node: Any) -> Mapping[str, Any]:
         """Follow a chain of `$ref` objects (parameters, bodies, responses...) to its end."""
-        seen: set[str] = set()
-        while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-            ref = node["$ref"]
-            target = self.lookup(ref)
-            if ref in seen or target is None:
-                return {}
-            seen.add(ref)
-            node = target
-        return as_mapping(node)
+        return as_mapping(resolve(self.spec, node, default={}))
 
     def schema(self, node: Any) -> Schema:
         """Return `node` as a normalised schema (see `_normalise`)."""

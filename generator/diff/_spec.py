@@ -15,7 +15,7 @@ from generator.diff._operation import (
     diff_responses,
 )
 from generator.diff._security import diff_operation_security, diff_security_schemes
-from generator.validate import HTTP_METHODS
+from generator.rawspec import HTTP_METHODS
 
 _TEMPLATE = re.compile(r"\{[^}/]*\}")
 

@@ -1,0 +1,155 @@
+"""The top of the builder: an effective spec in, the IR (``ir.Api``) and the models' input out."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from generator import __version__, naming
+from generator.build import package
+from generator.build.context import Context, text
+from generator.build.models_input import models_openapi, models_spec
+from generator.build.models_ir import build_models_ir
+from generator.build.operations import build_operations
+from generator.build.security import security_schemes
+from generator.build.servers import servers
+from generator.build.types import Types
+from generator.errors import Report, SpecgenError
+from generator.ir import Api, Model, Operation, Tag, TypeRef
+from generator.patterns import drop_bad_patterns
+from generator.rawspec import to_pointer
+from generator.schemas import is_object_like
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to generate: the package and client names an API's config gives."""
+
+    package: str
+    client_class: str
+    display_name: str = ""
+
+
+@dataclass
+class Built:
+    """The IR of one spec (``api.models`` holds what the models stage reads)."""
+
+    api: Api
+    operations_total: int = 0  # operations in the spec, generated or skipped
+
+
+def build_api(
+    spec: Mapping[str, Any], source: str, target: Target, report: Report | None = None
+) -> Built:
+    """The IR and the models' input for ``spec`` (already overlaid and validated).
+
+    With a ``report``, an operation that cannot be generated is left out with a warning in it;
+    without one, the first such problem is raised.
+    """
+    spec = copy.deepcopy(dict(spec))
+    drop_bad_patterns(spec, partial(_local_problem, source, report))
+    components = dict((spec.get("components") or {}).get("schemas") or {})
+    class_names = dict(
+        zip(
+            components,
+            naming.unique([naming.model_class(n) for n in components], separator=""),
+            strict=True,
+        )
+    )
+    types = Types(spec=dict(spec), source=source, class_names=class_names)
+    built_operations, operations_total = build_operations(Context(types, report))
+    operations = tuple(built_operations)
+    info = spec.get("info") or {}
+    model_names = tuple(
+        sorted(
+            {class_names[n] for n, s in components.items() if is_object_like(spec, s)}
+            | set(types.hoisted)
+        )
+    )
+    api_servers = servers(spec)
+    schemes = security_schemes(spec)
+    api = Api(
+        title=text(info.get("title")) or target.client_class,
+        version=text(info.get("version")),
+        description=text(info.get("description")),
+        package=target.package,
+        client_class=target.client_class,
+        display_name=target.display_name or text(info.get("title")) or target.client_class,
+        servers=api_servers,
+        operations=operations,
+        security_schemes=schemes,
+        model_names=model_names,
+        spec_hash=_spec_hash(spec),
+        generator_version=__version__,
+        tags=_tags(spec, operations),
+        async_client_class=package.async_client_class(target.client_class),
+        exports=package.package_exports(target.client_class, api_servers, operations),
+        client_exports=package.client_exports(target.client_class, api_servers),
+        credentials=package.credentials(target.package, schemes),
+        example=package.example(operations),
+        models=_models(types, class_names, components, set(model_names), operations),
+        models_openapi=models_openapi(str(spec.get("openapi", ""))),
+    )
+    return Built(api, operations_total)
+
+
+def _models(
+    types: Types,
+    class_names: Mapping[str, str],
+    components: Mapping[str, Any],
+    object_names: set[str],
+    operations: Sequence[Operation],
+) -> tuple[Model, ...]:
+    """The models of the ``models`` module: component schemas under their class names, then
+    the inline objects the builder named."""
+    read = {r.type for op in operations for r in op.responses}
+    read |= {op.pagination.item_type for op in operations if op.pagination is not None}
+    roots = {name for ref in read for name in _model_names(ref)}
+    document = models_spec(types.spec, class_names, types.hoisted, roots)
+    pointers = {new: to_pointer(["components", "schemas", old]) for old, new in class_names.items()}
+    pointers.update(types.hoisted_at)
+    sources = {class_names[old]: schema for old, schema in components.items()}
+    sources.update(types.hoisted)
+    return build_models_ir(types, document, sources, pointers, object_names)
+
+
+def _local_problem(source: str, report: Report | None, pointer: str, message: str) -> None:
+    """A problem that costs only the thing at ``pointer``: a warning, or raised without a report."""
+    if report is None:
+        raise SpecgenError.at(source, pointer, message)
+    report.warn(pointer, message)
+
+
+def _spec_hash(spec: Mapping[str, Any]) -> str:
+    # YAML gives dates and timestamps where JSON has strings (an unquoted `example: 2024-01-01`).
+    canonical = json.dumps(spec, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _model_names(ref: TypeRef) -> set[str]:
+    names = {ref.name} if ref.kind == "model" else set()
+    for arg in ref.args:
+        names |= _model_names(arg)
+    return names
+
+
+def _tags(spec: Mapping[str, Any], operations: Sequence[Operation]) -> tuple[Tag, ...]:
+    """The tags the generated operations carry, in the order the spec declares them (then in the
+    order they first appear), each with its description from the top-level ``tags``."""
+    declared = {
+        t["name"]: text(t.get("description"))
+        for t in spec.get("tags") or []
+        if isinstance(t, Mapping) and isinstance(t.get("name"), str)
+    }
+    used = list(dict.fromkeys(tag for op in operations for tag in op.tags))
+    order = [t for t in declared if t in used] + [t for t in used if t not in declared]
+    names = naming.unique([naming.snake(t) for t in order])
+    return tuple(
+        Tag(t, n, declared.get(t, ""), tuple(op.operation_id for op in operations if t in op.tags))
+        for t, n in zip(order, names, strict=True)
+    )
