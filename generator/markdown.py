@@ -13,9 +13,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-# Inline syntax: emphasis, code, links and images, raw HTML and autolinks, entities, tables,
-# GFM strikethrough, and the escape character itself.
-_INLINE = re.compile(r"([\\`*_\[\]<>&|~#!])")
+# Inline syntax: emphasis, code, links and images (``[``, ``]``), raw HTML and autolinks (``<``),
+# an entity (``&`` before ``name;``), table cells, GFM strikethrough, a heading's closing ``#``s
+# and the escape character itself. (``>`` and ``!`` mean nothing without ``<`` or ``[``.)
+_INLINE = re.compile(r"([\\`*_\[\]<|~#]|&(?=#?[0-9A-Za-z]+;))")
 # What may start a block when it begins a line: headings, quotes, lists, rules, fences,
 # setext underlines; ``1.`` / ``1)`` ordered lists.
 _BLOCK_START = re.compile(r"^([-+=>])|^(\d+)([.)])")

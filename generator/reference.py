@@ -41,12 +41,8 @@ class Anchors:
 
 
 def model_names(api: ir.Api) -> list[str]:
-    """The models the reference describes: ``Api.models`` when the IR has them, else the names
-    the models module defines."""
-    models = getattr(api, "models", None)
-    if models is not None:
-        return [model.name for model in models]
-    return list(api.model_names)
+    """The models the reference describes, in the IR's order."""
+    return [model.name for model in api.models]
 
 
 def anchors(api: ir.Api) -> Anchors:
@@ -74,8 +70,8 @@ def type_text(ref: ir.TypeRef, models: Mapping[str, str]) -> str:
         return f"[{name}](#{models[ref.name]})" if ref.name in models else name
     if ref.kind == "literal":
         return " or ".join(markdown.code(json.dumps(v, ensure_ascii=False)) for v in ref.values)
-    if ref.kind == "list":
-        return f"list\\[{type_text(ref.args[0], models)}\\]"
+    if ref.kind in ("list", "sequence"):
+        return f"{ref.kind.replace('sequence', 'Sequence')}\\[{type_text(ref.args[0], models)}\\]"
     if ref.kind == "dict":
         key, value = (type_text(a, models) for a in ref.args) if ref.args else ("str", "Any")
         return f"dict\\[{key}, {value}\\]"
@@ -86,6 +82,52 @@ def type_text(ref: ir.TypeRef, models: Mapping[str, str]) -> str:
     if ref.kind == "any":
         return "Any"
     return markdown.inline(ref.name)
+
+
+def model_kind_text(model: ir.Model, models: Mapping[str, str]) -> str:
+    """One sentence on what a model is: a class, an enum with its values, a union of what."""
+    if model.kind == "object":
+        return "a pydantic model."
+    if model.kind == "enum":
+        values = ", ".join(markdown.code(json.dumps(v, ensure_ascii=False)) for v in model.values)
+        return f"an enum of {values}." if values else "an enum."
+    schema = _schema(model)
+    if model.kind == "union":
+        members = [_ref_name(m) for m in schema.get("oneOf") or schema.get("anyOf") or []]
+        links = [type_text(ir.TypeRef("model", name), models) for name in members if name]
+        return f"one of {', '.join(links)}." if links else "a union of several schemas."
+    items = _ref_name(schema.get("items"))
+    if schema.get("type") == "array" and items:
+        return f"a list of {type_text(ir.TypeRef('model', items), models)}."
+    kind, fmt = schema.get("type"), schema.get("format")
+    if isinstance(kind, str):
+        of = f" (format {markdown.code(fmt)})" if isinstance(fmt, str) else ""
+        return f"another name for a JSON {markdown.code(kind)}{of}."
+    return "another name for a type."
+
+
+def _schema(model: ir.Model) -> dict[str, Any]:
+    try:
+        schema = json.loads(model.schema)
+    except ValueError:
+        return {}
+    return schema if isinstance(schema, dict) else {}
+
+
+def _ref_name(node: Any) -> str:
+    """The model a ``{"$ref": ...}`` names (references are renamed to class names)."""
+    ref = node.get("$ref") if isinstance(node, dict) else None
+    return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else ""
+
+
+def field_limits(field: ir.ModelField) -> str:
+    """A field's limits: its own and those of its type."""
+    both = [*field.constraints, *field.type.constraints]
+    return constraints_text([c for n, c in enumerate(both) if c not in both[:n]])
+
+
+def default_text(field: ir.ModelField) -> str:
+    return markdown.code(json.dumps(field.default, ensure_ascii=False)) if field.has_default else ""
 
 
 _LIMITS = {
@@ -367,6 +409,9 @@ FILTERS = {
     "reference_models": model_names,
     "md_type": type_text,
     "md_constraints": constraints_text,
+    "model_kind": model_kind_text,
+    "field_limits": field_limits,
+    "default_text": default_text,
     "scheme_kind": scheme_kind,
     "credentials": credentials,
     "security_text": security_text,

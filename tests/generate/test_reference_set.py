@@ -163,7 +163,8 @@ def test_reference_covers_every_operation_model_and_scheme(
     tokens = PARSER.parse(text)
     level2, level3 = headings(tokens, 2), headings(tokens, 3)
     assert level2 == ["Contents", "Servers", "Authentication", "Errors", "Operations", "Models"]
-    models = [m.name for m in getattr(api, "models", ())] or list(api.model_names)
+    models = [m.name for m in api.models]
+    assert set(api.model_names) <= set(models)
     schemes = [s.key for s in api.security_schemes]
     assert level3 == schemes + [op.method_name for op in api.operations] + models
     for op in api.operations:
@@ -175,6 +176,9 @@ def test_reference_covers_every_operation_model_and_scheme(
             assert f"client.{op.pager_name}(" in text
     for server in api.servers:
         assert markdown.code(server.url) in text
+    for model in api.models:
+        for field in model.fields:
+            assert f"| {markdown.code(field.name)} | `{field.python_name}` |" in text
 
 
 @pytest.mark.parametrize("name", API_NAMES)
