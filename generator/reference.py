@@ -155,20 +155,18 @@ def constraints_text(constraints: Sequence[tuple[str, Any]]) -> str:
 
 
 # The client's keyword arguments for each kind of credentials (``_client.py.j2``).
-_CREDENTIALS = {
-    "bearer": (("token", "the bearer token, sent as `Authorization: Bearer <token>`"),),
-    "basic": (
-        ("username", "the user name"),
-        ("password", "the password (both sent as HTTP Basic authentication)"),
-    ),
-    "api_key": (("api_key", "the key"),),
-    "oauth2_client_credentials": (
-        ("client_id", "the OAuth2 client id"),
-        ("client_secret", "the client secret: the client fetches and renews tokens itself"),
-        ("scopes", "optional: the scopes to ask for (default: those listed below)"),
-        ("token_url", "optional: another token endpoint than the spec's"),
-    ),
+# What each credential argument is, shorter than the IR's description (which repeats the
+# scheme's description, shown once above the table here).
+_MEANINGS = {
+    "token": "the bearer token, sent as `Authorization: Bearer <token>`",
+    "username": "the user name",
+    "password": "the password (both sent as HTTP Basic authentication)",
+    "client_id": "the OAuth2 client id",
+    "client_secret": "the client secret: the client fetches and renews tokens itself",
+    "scopes": "optional: the scopes to ask for (default: those listed below)",
+    "token_url": "optional: another token endpoint than the spec's",
 }
+
 
 _KINDS = {
     "bearer": "HTTP bearer token",
@@ -183,13 +181,37 @@ def scheme_kind(scheme: ir.SecurityScheme) -> str:
     return _KINDS[scheme.kind]
 
 
-def credentials(scheme: ir.SecurityScheme) -> list[tuple[str, str]]:
-    """(client argument, what it is) for a scheme; none for an unsupported one."""
-    found = list(_CREDENTIALS.get(scheme.kind, ()))
-    if scheme.kind == "api_key":
-        where = markdown.code(scheme.api_key_name)
-        found = [("api_key", f"the key, sent as the {where} {scheme.api_key_location}")]
+@dataclass(frozen=True)
+class CredentialRow:
+    """A client argument carrying credentials of one scheme, as the reference shows it."""
+
+    name: str
+    type: str  # Markdown
+    meaning: str  # Markdown
+    needed: bool  # False for the optional ones (OAuth2 scopes and token URL)
+
+
+def credentials(scheme: ir.SecurityScheme, api: ir.Api) -> list[CredentialRow]:
+    """The arguments ``api.credentials`` sends for ``scheme``; none for a scheme the client
+    does not support."""
+    found = []
+    for credential in api.credentials:
+        if scheme.key not in credential.schemes:
+            continue
+        meaning = _MEANINGS.get(credential.python_name)
+        if credential.kind == "api_key":
+            where = markdown.code(scheme.api_key_name)
+            meaning = f"the key, sent as the {where} {markdown.inline(scheme.api_key_location)}"
+        if meaning is None:  # an argument this set does not know yet: the IR's words
+            meaning = markdown.inline(credential.description)
+        needed = credential.python_name not in _OPTIONAL
+        found.append(
+            CredentialRow(credential.python_name, type_text(credential.type, {}), meaning, needed)
+        )
     return found
+
+
+_OPTIONAL = frozenset({"scopes", "token_url"})
 
 
 def security_text(op: ir.Operation, schemes: Mapping[str, str]) -> str:
