@@ -154,7 +154,6 @@ def constraints_text(constraints: Sequence[tuple[str, Any]]) -> str:
     return ", ".join(parts)
 
 
-# The client's keyword arguments for each kind of credentials (``_client.py.j2``).
 # What each credential argument is, shorter than the IR's description (which repeats the
 # scheme's description, shown once above the table here).
 _MEANINGS = {
@@ -249,7 +248,7 @@ def successes_of(op: ir.Operation) -> list[ir.Response]:
 
 _WALK = {
     "offset": "asks for the next page at the offset after the items received",
-    "page": "asks for the next page number",
+    "page": "asks for each next page at the start the previous page gives",
     "watermark": "sends the watermark each page returns to get the next one",
     "cursor": "sends the cursor each page returns to get the next one",
 }
