@@ -30,7 +30,7 @@ corpus: $(STAMP)  ## real public specs: generate, all operations, import, mypy (
 
 lint: $(STAMP)  ## ruff and mypy on the toolkit
 	$(BIN)/ruff check generator tests templates
-	MYPYPATH=templates/python $(BIN)/mypy --strict --explicit-package-bases templates/python/runtime
+	MYPYPATH=templates/python:templates/cli $(BIN)/mypy --strict --explicit-package-bases templates/python/runtime templates/cli/runtime
 	$(BIN)/mypy
 
 bench: $(STAMP)  ## generation speed and memory figures

@@ -15,6 +15,7 @@ from generator.rawspec import escape_token, resolve
 
 
 def read_body(ctx: Context, raw: Any, pointer: str, hint: str) -> Body | None:
+    """The request body at ``pointer`` in the media type the client sends; None without one."""
     if raw is None:
         return None
     raw = resolve(ctx.spec, raw)

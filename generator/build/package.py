@@ -17,6 +17,7 @@ PACKAGE_NAMES = ("AsyncPager", "Page", "SyncPager", "errors", "models", "SPEC_HA
 
 
 def async_client_class(client_class: str) -> str:
+    """The async client's class name."""
     return f"Async{client_class}"
 
 

@@ -19,6 +19,7 @@ def read_pagination(
     pointer: str,
     hint: str,
 ) -> Pagination | None:
+    """How the operation at ``pointer`` pages (its ``x-pagination``), None when it does not."""
     if raw is None:
         return None
     where = f"{pointer}/x-pagination"

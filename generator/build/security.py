@@ -11,6 +11,7 @@ from generator.rawspec import resolve
 
 
 def security_schemes(spec: Mapping[str, Any]) -> tuple[SecurityScheme, ...]:
+    """The spec's security schemes, sorted by key."""
     raw = (spec.get("components") or {}).get("securitySchemes") or {}
     return tuple(_scheme(key, resolve(spec, value)) for key, value in sorted(raw.items()))
 

@@ -17,6 +17,7 @@ PACKAGE_CONSTANTS = frozenset({"SPEC_HASH", "GENERATOR_VERSION"})
 
 
 def servers(spec: Mapping[str, Any]) -> tuple[Server, ...]:
+    """The spec's servers (``/`` without any), each with a unique module constant."""
     raw = spec.get("servers") or [{"url": "/"}]
     urls = [_server_url(s) for s in raw]
     labels = [_server_label(s, url) for s, url in zip(raw, urls, strict=True)]

@@ -1,8 +1,8 @@
 """The generated clients against the recorded exchanges of every API under ``specs/``.
 
-Every test is parametrized from the API folders and their recordings (see
-``support/replay.py``), for the sync and the async client, so a new API is covered without new
-test code.
+Every test is parametrized from the API folders and their recordings (``support/apis.py``,
+replayed by ``support/replay.py``), for the sync and the async client, so a new API is covered
+without new test code.
 """
 
 from __future__ import annotations
@@ -23,15 +23,13 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pydantic
 import pytest
+from support.apis import Case, Recording, all_cases
 from support.compare import difference
 from support.replay import (
     MODES,
     RETRYABLE,
-    Case,
     Driver,
-    Recording,
     Server,
-    all_cases,
     call_kwargs,
     dump,
     is_json,
@@ -41,6 +39,7 @@ from support.replay import (
     refusal,
     request_body,
     sequence_responder,
+    success_recordings,
 )
 
 from generator import ir
@@ -81,7 +80,7 @@ def _walks() -> list[tuple[Case, str, list[Recording]]]:
         (case, f"{op_id}:{name}", steps)
         for case in CASES
         for (op_id, name), steps in sorted(case.sequences().items())
-        if case.op(op_id).pagination is not None
+        if case.operation(op_id).pagination is not None
     ]
 
 
@@ -92,7 +91,7 @@ WALK_PARAMS = _params(
 
 
 def _refused(case: Case, rec: Recording) -> bool:
-    op = case.op(rec.operation_id)
+    op = case.operation(rec.operation_id)
     return refusal(op, call_kwargs(op, rec.request)) is not None
 
 
@@ -120,7 +119,7 @@ def _response_for(op: ir.Operation, status: int) -> ir.Response | None:
 
 
 def _base_recording(case: Case) -> Recording:
-    found = case.success_recordings()
+    found = success_recordings(case)
     if not found:
         pytest.skip(f"{case.key} has no successful recording the client accepts")
     return found[0]
@@ -201,7 +200,7 @@ def _backoff_ok(delay: float, attempt: int) -> bool:
 
 @pytest.mark.parametrize(("case", "rec", "mode"), _recording_params(lambda c, r: r.status < 400))
 def test_success_recording(case: Case, rec: Recording, mode: str) -> None:
-    op = case.op(rec.operation_id)
+    op = case.operation(rec.operation_id)
     kwargs = call_kwargs(op, rec.request)
     assert refusal(op, kwargs) is None, "a successful exchange breaks the spec's constraints"
     server = Server(case, rec)
@@ -219,7 +218,7 @@ def test_every_recording_names_a_known_operation() -> None:
     for case in CASES:
         assert case.recordings, f"{case.key} has no recordings"
         for rec in case.recordings:
-            op = case.op(rec.operation_id)
+            op = case.operation(rec.operation_id)
             assert snake(rec.operation_id) == op.method_name
             assert callable(getattr(case.sync_class, op.method_name, None)), rec.id
             assert callable(getattr(case.async_class, op.method_name, None)), rec.id
@@ -288,7 +287,7 @@ def test_timestamps_are_written_back_exactly(case: Case, rec: Recording, mode: s
     """Read through the client and dumped (``mode="json", by_alias=True``), every timestamp is
     the recorded text exactly: 1Password's 9 fractional digits, TrueLayer's 7, a ``Z`` or an
     offset as sent; the attributes are datetimes all the same."""
-    op = case.op(rec.operation_id)
+    op = case.operation(rec.operation_id)
     driver = Driver(case, mode, Server(case, rec))
 
     result = driver.call(rec.operation_id, **call_kwargs(op, rec.request))
@@ -309,7 +308,7 @@ def test_timestamps_are_written_back_exactly(case: Case, rec: Recording, mode: s
     _recording_params(lambda c, r: r.status >= 400 and not _refused(c, r)),
 )
 def test_error_recording(case: Case, rec: Recording, mode: str) -> None:
-    op = case.op(rec.operation_id)
+    op = case.operation(rec.operation_id)
     server = Server(case, rec)
     driver = Driver(case, mode, server, max_retries=0)
 
@@ -333,7 +332,7 @@ def test_error_recording(case: Case, rec: Recording, mode: str) -> None:
     _recording_params(lambda c, r: _retryable(r.status) and not _refused(c, r)),
 )
 def test_retryable_error_recording_is_retried(case: Case, rec: Recording, mode: str) -> None:
-    op = case.op(rec.operation_id)
+    op = case.operation(rec.operation_id)
     server = Server(case, rec)
     driver = Driver(case, mode, server)
     retries = driver.client.max_retries
@@ -354,7 +353,7 @@ def test_retryable_error_recording_is_retried(case: Case, rec: Recording, mode: 
 @pytest.mark.parametrize(("case", "rec", "mode"), _recording_params(_refused))
 def test_refused_request_is_never_sent(case: Case, rec: Recording, mode: str) -> None:
     assert rec.status >= 400, "the client refuses a call the service answered successfully"
-    op = case.op(rec.operation_id)
+    op = case.operation(rec.operation_id)
     server = Server(case, rec)
     driver = Driver(case, mode, server)
 
@@ -365,7 +364,7 @@ def test_refused_request_is_never_sent(case: Case, rec: Recording, mode: str) ->
     assert server.token_requests == []
 
     # The recorded error itself still comes out typed when a valid call meets it.
-    valid = case.success_recordings(rec.operation_id)
+    valid = success_recordings(case, rec.operation_id)
     if not valid:
         pytest.skip("no valid call of this operation is recorded")
     with pytest.raises(case.errors.APIStatusError) as caught:
@@ -383,7 +382,7 @@ def _retry_setup(case: Case, mode: str, script: list[Any], **client_kwargs: Any)
     rec = _base_recording(case)
     server = Server(case, rec, script)
     driver = Driver(case, mode, server, **client_kwargs)
-    kwargs = call_kwargs(case.op(rec.operation_id), rec.request)
+    kwargs = call_kwargs(case.operation(rec.operation_id), rec.request)
     return rec, server, driver, kwargs
 
 
@@ -394,7 +393,7 @@ def test_retry_after_429(case: Case, mode: str) -> None:
 
     result = driver.call(rec.operation_id, **kwargs)
 
-    _assert_result(case, case.op(rec.operation_id), result, rec.response.get("body"))
+    _assert_result(case, case.operation(rec.operation_id), result, rec.response.get("body"))
     assert driver.sleeps == [2.0]
     assert len(server.requests) == 2
     for sent in server.requests:
@@ -432,7 +431,7 @@ def test_retry_503_backs_off_exponentially(case: Case, mode: str) -> None:
 
     result = driver.call(rec.operation_id, **kwargs)
 
-    _assert_result(case, case.op(rec.operation_id), result, rec.response.get("body"))
+    _assert_result(case, case.operation(rec.operation_id), result, rec.response.get("body"))
     assert len(server.requests) == 3
     assert len(driver.sleeps) == 2
     assert driver.sleeps[1] > driver.sleeps[0]
@@ -458,7 +457,7 @@ def test_retry_connection_error(case: Case, mode: str) -> None:
 
     result = driver.call(rec.operation_id, **kwargs)
 
-    _assert_result(case, case.op(rec.operation_id), result, rec.response.get("body"))
+    _assert_result(case, case.operation(rec.operation_id), result, rec.response.get("body"))
     assert len(server.requests) == 2
     assert len(driver.sleeps) == 1
     assert _backoff_ok(driver.sleeps[0], 0)
@@ -486,7 +485,7 @@ def test_timeout_on_every_attempt(case: Case, mode: str) -> None:
     driver = Driver(case, mode, server, max_retries=3)
 
     with pytest.raises(case.errors.APITimeoutError) as caught:
-        driver.call(rec.operation_id, **call_kwargs(case.op(rec.operation_id), rec.request))
+        driver.call(rec.operation_id, **call_kwargs(case.operation(rec.operation_id), rec.request))
 
     assert isinstance(caught.value, case.errors.APIConnectionError)
     assert caught.value.request is not None
@@ -539,7 +538,7 @@ def test_x_should_retry_false_is_respected(case: Case, mode: str) -> None:
 @pytest.mark.parametrize(("case", "mode"), _api_params())
 def test_invalid_success_body_raises_response_validation_error(case: Case, mode: str) -> None:
     rec = _base_recording(case)
-    if case.op(rec.operation_id).success.kind != "json":  # type: ignore[union-attr]
+    if case.operation(rec.operation_id).success.kind != "json":  # type: ignore[union-attr]
         pytest.skip("success response is not JSON")
     script = [httpx.Response(200, headers={"content-type": "application/json"}, text="{not json")]
     _rec, _server, driver, kwargs = _retry_setup(case, mode, script)
@@ -638,7 +637,7 @@ def test_deadline_leaves_a_call_that_fits_alone(case: Case, mode: str) -> None:
 
     result = driver.call(rec.operation_id, deadline=30.0, **kwargs)
 
-    _assert_result(case, case.op(rec.operation_id), result, rec.response.get("body"))
+    _assert_result(case, case.operation(rec.operation_id), result, rec.response.get("body"))
     assert len(server.requests) == 2
     assert server.requests[1].extensions["timeout"]["read"] == 7.0  # less than the time left
 
@@ -658,7 +657,7 @@ DEEP = "[" * 100_000 + "]" * 100_000
 def test_deeply_nested_response_is_a_validation_error(case: Case, mode: str, status: int) -> None:
     """A body nested 100,000 deep is refused as unreadable, never a bare RecursionError."""
     rec = _base_recording(case)
-    op = case.op(rec.operation_id)
+    op = case.operation(rec.operation_id)
     if op.success is None or op.success.kind != "json":
         pytest.skip("success response is not JSON")
     deep = httpx.Response(status, headers={"content-type": "application/json"}, text=DEEP)
@@ -678,7 +677,7 @@ def test_deeply_nested_response_is_a_validation_error(case: Case, mode: str, sta
 def test_deeply_nested_page_is_a_validation_error(
     case: Case, steps: list[Recording], mode: str
 ) -> None:
-    op = case.op(steps[0].operation_id)
+    op = case.operation(steps[0].operation_id)
     deep = httpx.Response(200, headers={"content-type": "application/json"}, text=DEEP)
     server = Server(case, sequence_responder(steps), [deep])
     driver = Driver(case, mode, server)
@@ -742,7 +741,7 @@ def test_oauth_401_refreshes_token_once(case: Case, mode: str) -> None:
 
     result = driver.call(rec.operation_id, **kwargs)
 
-    _assert_result(case, case.op(rec.operation_id), result, rec.response.get("body"))
+    _assert_result(case, case.operation(rec.operation_id), result, rec.response.get("body"))
     assert len(server.token_requests) == 2
     assert [r.headers["authorization"] for r in server.requests] == [
         "Bearer token-1",
@@ -849,7 +848,7 @@ def test_oauth_explicit_token_url_wins(case: Case, mode: str) -> None:
             http_client=httpx.Client(transport=httpx.MockTransport(handler)), **kwargs
         )
         getattr(client, snake(rec.operation_id))(
-            **call_kwargs(case.op(rec.operation_id), rec.request)
+            **call_kwargs(case.operation(rec.operation_id), rec.request)
         )
     else:
         client = case.async_class(
@@ -857,7 +856,7 @@ def test_oauth_explicit_token_url_wins(case: Case, mode: str) -> None:
         )
         asyncio.run(
             getattr(client, snake(rec.operation_id))(
-                **call_kwargs(case.op(rec.operation_id), rec.request)
+                **call_kwargs(case.operation(rec.operation_id), rec.request)
             )
         )
 
@@ -900,7 +899,7 @@ def test_oauth_form_token_without_access_token_is_an_authentication_error(
     driver = Driver(case, mode, server)
 
     with pytest.raises(case.errors.AuthenticationError, match="no access_token"):
-        driver.call(rec.operation_id, **call_kwargs(case.op(rec.operation_id), rec.request))
+        driver.call(rec.operation_id, **call_kwargs(case.operation(rec.operation_id), rec.request))
     assert server.requests == []
 
 
@@ -908,7 +907,7 @@ def _concurrently(case: Case, mode: str, server: Server, calls: int, **kwargs: A
     """A client whose token endpoint answers after 50 ms, called ``calls`` times at once (threads
     for sync, tasks for async); returns the client."""
     rec = _base_recording(case)
-    call = call_kwargs(case.op(rec.operation_id), rec.request)
+    call = call_kwargs(case.operation(rec.operation_id), rec.request)
     method = snake(rec.operation_id)
     options = {"base_url": case.base_url, **case.credentials(), **kwargs}
     if mode == "sync":
@@ -1080,7 +1079,7 @@ def test_every_paginated_operation_has_a_recorded_walk() -> None:
 
 @pytest.mark.parametrize(("case", "steps", "mode"), WALK_PARAMS)
 def test_pagination_walk(case: Case, steps: list[Recording], mode: str) -> None:
-    op = case.op(steps[0].operation_id)
+    op = case.operation(steps[0].operation_id)
     server, driver = _walk_driver(case, mode, steps)
     initial, after = _expected_positions(op, steps)
 
@@ -1104,7 +1103,7 @@ def test_pagination_walk(case: Case, steps: list[Recording], mode: str) -> None:
 
 @pytest.mark.parametrize(("case", "steps", "mode"), WALK_PARAMS)
 def test_pagination_pages(case: Case, steps: list[Recording], mode: str) -> None:
-    op = case.op(steps[0].operation_id)
+    op = case.operation(steps[0].operation_id)
     server, driver = _walk_driver(case, mode, steps)
     _, after = _expected_positions(op, steps)
 
@@ -1125,7 +1124,7 @@ def test_pagination_pages(case: Case, steps: list[Recording], mode: str) -> None
 def test_pagination_resume_from_position(case: Case, steps: list[Recording], mode: str) -> None:
     if len(steps) < 2:
         pytest.skip("a one-page walk has nothing to resume")
-    op = case.op(steps[0].operation_id)
+    op = case.operation(steps[0].operation_id)
     pag = op.pagination
     assert pag is not None
     _, after = _expected_positions(op, steps)
@@ -1153,7 +1152,7 @@ def test_context_manager_with_given_http_client(case: Case, mode: str) -> None:
     rec = _base_recording(case)
     server = Server(case, rec)
     kwargs = {"base_url": case.base_url, **case.credentials()}
-    call = call_kwargs(case.op(rec.operation_id), rec.request)
+    call = call_kwargs(case.operation(rec.operation_id), rec.request)
     method = snake(rec.operation_id)
     transport = httpx.MockTransport(server)
     if mode == "sync":

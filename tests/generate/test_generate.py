@@ -184,7 +184,7 @@ def apis() -> dict[str, Api]:
 
 @pytest.fixture(scope="session")
 def fresh_files(apis: dict[str, Api]) -> dict[str, dict[str, str]]:
-    """Every committed API generated once in memory with the built-in templates."""
+    """Every committed API generated once in memory with the sets its specgen.yaml chooses."""
     return {
         name: generate_files(
             api.spec,

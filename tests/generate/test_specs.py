@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
+from support.apis import load_case
 
 from generator.errors import SpecgenError
 from generator.load import load_document, parse_document
@@ -38,20 +39,13 @@ SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie"
 SECRET_FIELDS = {"access_token", "refresh_token", "id_token", "token", "client_secret"}
 SECRET_FIELDS |= {"password", "secret"}
 
-_API_CACHE: dict[str, Api] = {}
-_RECORDINGS_CACHE: dict[str, list[Recording]] = {}
-
 
 def api_of(key: str) -> Api:
-    if key not in _API_CACHE:
-        _API_CACHE[key] = load_api(SPECS, key)
-    return _API_CACHE[key]
+    return load_case(key).project
 
 
 def recordings_of(key: str) -> list[Recording]:
-    if key not in _RECORDINGS_CACHE:
-        _RECORDINGS_CACHE[key] = load_recordings(api_of(key).recordings_dir)
-    return _RECORDINGS_CACHE[key]
+    return list(load_case(key).recordings)
 
 
 def operations(spec: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:

@@ -32,16 +32,13 @@ import pytest
 from hypothesis import HealthCheck, Phase, assume, example, given, note, settings
 from hypothesis import strategies as st
 from support import fakes
+from support.apis import Case, api_keys, load_case
 from support.compare import difference
 from support.strategies import (
-    ApiCtx,
-    api_ctx,
-    api_keys,
     closed,
     dump,
     instances,
     lenient_schema,
-    model_components,
     mutate_leniently,
     open_to_any,
     properties_of,
@@ -52,7 +49,6 @@ from support.strategies import (
 )
 
 from generator.errors import parse_pointer
-from generator.recordings import load_recordings
 
 SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 
@@ -85,15 +81,15 @@ def _check_case(data: Any, *case: str) -> None:
 MODEL_CASES = [
     pytest.param(key, name, id=f"{key}:{name}")
     for key in api_keys()
-    for name in model_components(api_ctx(key))
+    for name in load_case(key).model_components()
 ]
 
 
-def _model_class(ctx: ApiCtx, component: str) -> type[pydantic.BaseModel]:
+def _model_class(ctx: Case, component: str) -> type[pydantic.BaseModel]:
     return getattr(ctx.module("models"), ctx.class_names[component])  # type: ignore[no-any-return]
 
 
-def _reserved_names(ctx: ApiCtx) -> frozenset[str]:
+def _reserved_names(ctx: Case) -> frozenset[str]:
     """Every field name and alias of every model: unknown keys must not collide with them."""
     names: set[str] = set()
     for value in vars(ctx.module("models")).values():
@@ -103,7 +99,7 @@ def _reserved_names(ctx: ApiCtx) -> frozenset[str]:
     return frozenset(names)
 
 
-def _shadow_names(ctx: ApiCtx) -> frozenset[str]:
+def _shadow_names(ctx: Case) -> frozenset[str]:
     """Python names of aliased fields (``session_id`` for ``sessionId``): keys the spec does not
     know, but that ``populate_by_name`` makes the models read as the aliased field."""
     names: set[str] = set()
@@ -133,7 +129,7 @@ def _round_trip(model: type[pydantic.BaseModel], instance: Any) -> Any:
 def test_model_round_trip(key: str, component: str, data: Any) -> None:
     """A valid instance parses, dumps back unchanged and the dump validates against the schema."""
     _check_case(data, key, component)
-    ctx = api_ctx(key)
+    ctx = load_case(key)
     schema = ctx.component_schema(component)
     instance = data.draw(instances(schema), label=f"{component} instance")
     assume(not _keys(instance) & _shadow_names(ctx))  # see test_model_unknown_field_like_alias
@@ -150,7 +146,7 @@ def test_model_round_trip(key: str, component: str, data: Any) -> None:
 def test_model_lenient_reading(key: str, component: str, data: Any) -> None:
     """Unknown fields and unknown enum values are kept, not dropped and not refused."""
     _check_case(data, key, component)
-    ctx = api_ctx(key)
+    ctx = load_case(key)
     schema = ctx.component_schema(component)
     instance = data.draw(instances(schema), label=f"{component} instance")
     assume(not _keys(instance) & _shadow_names(ctx))  # see test_model_unknown_field_like_alias
@@ -177,8 +173,8 @@ SHADOW_BUG = (
 def _shadow_cases() -> list[Any]:
     cases = []
     for key in api_keys():
-        ctx = api_ctx(key)
-        for component in model_components(ctx):
+        ctx = load_case(key)
+        for component in ctx.model_components():
             schema = ctx.component_schema(component)
             fields = _model_class(ctx, component).model_fields
             props = properties_of(schema)
@@ -224,7 +220,7 @@ def test_model_unknown_field_like_alias(
     ``"sessionId": "x"``.
     """
     _check_case(data, key, component, python_name)
-    ctx = api_ctx(key)
+    ctx = load_case(key)
     schema = ctx.component_schema(component)
     instance = data.draw(instances(schema), label=f"{component} instance")
     assume(isinstance(instance, dict) and not _keys(instance) & _shadow_names(ctx))
@@ -246,7 +242,7 @@ def _is_date_time(schema: Any) -> bool:
 TIMESTAMP_CASES = [
     pytest.param(key, name, prop, id=f"{key}:{name}.{prop}")
     for key, name in ((c.values[0], c.values[1]) for c in MODEL_CASES)
-    for prop, schema in properties_of(api_ctx(key).component_schema(name)).items()
+    for prop, schema in properties_of(load_case(key).component_schema(name)).items()
     if _is_date_time(schema)
 ]
 
@@ -281,7 +277,7 @@ def test_timestamp_text_round_trips_exactly(key: str, component: str, prop: str,
     """A date-time field read from any RFC 3339 text (0-9 fractional digits, any offset) is a
     datetime, and dumps back to exactly that text."""
     _check_case(data, key, component, prop)
-    ctx = api_ctx(key)
+    ctx = load_case(key)
     instance = data.draw(instances(ctx.component_schema(component)), label="instance")
     assume(isinstance(instance, dict) and not _keys(instance) & _shadow_names(ctx))
     text = data.draw(rfc3339_text(), label="timestamp")
@@ -301,7 +297,7 @@ def test_timestamp_text_round_trips_exactly(key: str, component: str, prop: str,
 RECORDING_CASES = [
     pytest.param(key, recording.path.name, id=f"{key}:{recording.path.stem}")
     for key in api_keys()
-    for recording in load_recordings(api_ctx(key).api.recordings_dir)
+    for recording in load_case(key).recordings
 ]
 
 
@@ -313,9 +309,9 @@ def _is_json(content_type: str) -> bool:
 @pytest.mark.parametrize(("key", "name"), RECORDING_CASES)
 def test_recorded_response_round_trips(key: str, name: str) -> None:
     """Each recorded JSON body parses into the operation's declared type and dumps back."""
-    ctx = api_ctx(key)
-    recording = next(r for r in load_recordings(ctx.api.recordings_dir) if r.path.name == name)
-    op = ctx.operation(recording.operation)
+    ctx = load_case(key)
+    recording = next(r for r in ctx.recordings if r.path.name == name)
+    op = ctx.operation(recording.operation_id)
     spec = ctx.op_spec(op).response_for(recording.status)
     body = recording.response["body"]
     if spec is None or spec.kind != "json" or not _is_json(recording.content_type):
@@ -333,18 +329,18 @@ def test_recorded_response_round_trips(key: str, name: str) -> None:
 OPERATION_CASES = [
     pytest.param(key, op.operation_id, id=f"{key}:{op.operation_id}")
     for key in api_keys()
-    for op in api_ctx(key).ir.operations
+    for op in load_case(key).ir.operations
 ]
 PAGED_CASES = [
     pytest.param(key, op.operation_id, id=f"{key}:{op.operation_id}")
     for key in api_keys()
-    for op in api_ctx(key).ir.operations
+    for op in load_case(key).ir.operations
     if op.pagination is not None
 ]
 JSON_SUCCESS_CASES = [
     pytest.param(key, op.operation_id, id=f"{key}:{op.operation_id}")
     for key in api_keys()
-    for op in api_ctx(key).ir.operations
+    for op in load_case(key).ir.operations
     if op.success is not None and op.success.kind == "json"
 ]
 TOKEN_TEXT = st.text(
@@ -356,7 +352,7 @@ class Sent(Exception):
     """Raised by the capturing transport: the request left the client."""
 
 
-def _draw_args(data: Any, ctx: ApiCtx, op: Any, *, optional: bool) -> dict[str, Any]:
+def _draw_args(data: Any, ctx: Case, op: Any, *, optional: bool) -> dict[str, Any]:
     """Valid arguments: required parameters (and optional ones when ``optional``), with every
     ``x-require-any-of`` group satisfied."""
     schemas = ctx.param_schemas(op)
@@ -373,7 +369,7 @@ def _draw_args(data: Any, ctx: ApiCtx, op: Any, *, optional: bool) -> dict[str, 
     return args
 
 
-def _client(ctx: ApiCtx, handler: Any, *, asynchronous: bool = False, max_retries: int = 0) -> Any:
+def _client(ctx: Case, handler: Any, *, asynchronous: bool = False, max_retries: int = 0) -> Any:
     transport = httpx.MockTransport(handler)
     http: Any = (
         httpx.AsyncClient(transport=transport)
@@ -458,7 +454,7 @@ def _split(
 
 
 def _paged_setup(
-    ctx: ApiCtx, op: Any, data: Any, *, max_items: int = 8, min_items: int = 0
+    ctx: Case, op: Any, data: Any, *, max_items: int = 8, min_items: int = 0
 ) -> tuple[Any, Any, Any]:
     """(server, first-call args, first-call body) for a random walk of ``op``'s pages."""
     _, raw = ctx.raw(op)
@@ -534,7 +530,7 @@ def test_pagination_yields_every_item_once_and_resumes(
     """Every item once, in order; stopping after page k and resuming from ``position`` (page by
     page, or item by item at the end of a page) yields exactly the rest."""
     _check_case(data, key, operation_id)
-    ctx = api_ctx(key)
+    ctx = load_case(key)
     op = ctx.operation(operation_id)
     server, args, body = _paged_setup(ctx, op, data)
     handler = fakes.FaultyServer(server)
@@ -581,7 +577,7 @@ PAGED_END_CASES = [
         *case.values,
         id=case.id,
         marks=[pytest.mark.xfail(strict=True, reason=PAGE_END_BUG)]
-        if api_ctx(case.values[0]).operation(case.values[1]).pagination.style == "page"
+        if load_case(case.values[0]).operation(case.values[1]).pagination.style == "page"
         else [],
     )
     for case in PAGED_CASES
@@ -611,7 +607,7 @@ def test_pagination_resume_after_last_page_yields_nothing(
     and that page is yielded again.
     """
     _check_case(data, key, operation_id)
-    ctx = api_ctx(key)
+    ctx = load_case(key)
     op = ctx.operation(operation_id)
     server, args, body = _paged_setup(ctx, op, data, max_items=4, min_items=1)
     assert server.pages[-1]
@@ -632,7 +628,7 @@ LOOP_CASES = [
     for fault in ("repeat", "empty")
     if not (
         fault == "empty"
-        and api_ctx(case.values[0]).operation(case.values[1]).pagination.style == "offset"
+        and load_case(case.values[0]).operation(case.values[1]).pagination.style == "offset"
     )
 ]
 
@@ -648,7 +644,7 @@ def test_misbehaving_pagination_ends_in_pagination_error(
     ends the walk in ``PaginationError`` naming the operation, within a bounded number of
     requests, after every item served before it went wrong."""
     _check_case(data, key, operation_id, fault)
-    ctx = api_ctx(key)
+    ctx = load_case(key)
     op = ctx.operation(operation_id)
     server, args, body = _paged_setup(ctx, op, data, max_items=5, min_items=1)
     at = data.draw(st.integers(0, len(server.pages) - 1), label="goes wrong at page")
@@ -706,7 +702,7 @@ FAULTS = st.one_of(
 )
 
 
-def _error_class(ctx: ApiCtx, kind: str) -> type[Exception]:
+def _error_class(ctx: Case, kind: str) -> type[Exception]:
     errors = ctx.errors
     return {  # type: ignore[no-any-return]
         "429": errors.RateLimitError,
@@ -726,7 +722,7 @@ def test_faults_end_in_success_or_a_documented_error(
     """Retryable faults are retried up to ``max_retries`` (sleeping through the fake), then the
     call succeeds or raises the documented ``APIError`` subclass; items are never repeated."""
     _check_case(data, key, operation_id)
-    ctx = api_ctx(key)
+    ctx = load_case(key)
     op = ctx.operation(operation_id)
     asynchronous = data.draw(st.booleans(), label="async client")
     max_retries = data.draw(st.integers(0, 3), label="max_retries")
@@ -809,7 +805,7 @@ def _decode_param(p: Any, schema: Any, values: list[str]) -> Any:
 
 
 def _check_request(
-    ctx: ApiCtx, op: Any, request: httpx.Request, args: dict[str, Any], body: Any
+    ctx: Case, op: Any, request: httpx.Request, args: dict[str, Any], body: Any
 ) -> None:
     """The request validates against ``op``'s parameters and body and carries the arguments."""
     assert request.method == op.http_method
@@ -858,7 +854,7 @@ def _capture(request: httpx.Request) -> httpx.Response:
     raise Sent(request)
 
 
-def _send(ctx: ApiCtx, op: Any, args: dict[str, Any], body: Any) -> httpx.Request | None:
+def _send(ctx: Case, op: Any, args: dict[str, Any], body: Any) -> httpx.Request | None:
     handler = fakes.FaultyServer(_capture)
     client = _client(ctx, handler)
     with contextlib.suppress(Sent):
@@ -872,7 +868,7 @@ def _send(ctx: ApiCtx, op: Any, args: dict[str, Any], body: Any) -> httpx.Reques
 @given(data=st.data())
 def test_valid_arguments_make_a_valid_request(key: str, operation_id: str, data: Any) -> None:
     _check_case(data, key, operation_id)
-    ctx = api_ctx(key)
+    ctx = load_case(key)
     op = ctx.operation(operation_id)
     args = _draw_args(data, ctx, op, optional=True)
     body = None
@@ -944,7 +940,7 @@ def _body_members(schema: Any) -> list[Any]:
     return [schema]
 
 
-def _mutations(ctx: ApiCtx, op: Any) -> list[tuple[str, Any, st.SearchStrategy[Any]]]:
+def _mutations(ctx: Case, op: Any) -> list[tuple[str, Any, st.SearchStrategy[Any]]]:
     """(kind, target, invalid values) for every way the spec lets arguments be wrong."""
     schemas = ctx.param_schemas(op)
     out: list[tuple[str, Any, st.SearchStrategy[Any]]] = []
@@ -968,7 +964,7 @@ def _mutations(ctx: ApiCtx, op: Any) -> list[tuple[str, Any, st.SearchStrategy[A
     return out
 
 
-def _spec_accepts(ctx: ApiCtx, op: Any, args: dict[str, Any], body: Any) -> bool:
+def _spec_accepts(ctx: Case, op: Any, args: dict[str, Any], body: Any) -> bool:
     schemas = ctx.param_schemas(op)
     for p in op.parameters:
         value = args.get(p.python_name)
@@ -1002,7 +998,7 @@ def _opened(schema: Any) -> Any:
 MUTATION_CASES = [
     case
     for case in OPERATION_CASES
-    if _mutations(api_ctx(case.values[0]), api_ctx(case.values[0]).operation(case.values[1]))
+    if _mutations(load_case(case.values[0]), load_case(case.values[0]).operation(case.values[1]))
 ]
 
 
@@ -1013,7 +1009,7 @@ def test_invalid_arguments_are_refused_before_sending(
     key: str, operation_id: str, data: Any
 ) -> None:
     _check_case(data, key, operation_id)
-    ctx = api_ctx(key)
+    ctx = load_case(key)
     op = ctx.operation(operation_id)
     args = _draw_args(data, ctx, op, optional=True)
     body = data.draw(instances(ctx.body_schema(op)), label="body") if op.body else None
@@ -1040,8 +1036,8 @@ def test_invalid_arguments_are_refused_before_sending(
 CLOSED_BODY_CASES = [
     pytest.param(*case.values, id=case.id)
     for case in OPERATION_CASES
-    if (op := api_ctx(case.values[0]).operation(case.values[1])).body is not None
-    and any(closed(m) for m in _body_members(api_ctx(case.values[0]).body_schema(op)))
+    if (op := load_case(case.values[0]).operation(case.values[1])).body is not None
+    and any(closed(m) for m in _body_members(load_case(case.values[0]).body_schema(op)))
 ]
 
 
@@ -1054,7 +1050,7 @@ def test_unknown_field_in_closed_body_is_refused(key: str, operation_id: str, da
     ``{"zzz":0}``, which matches neither ``Cursor`` (no ``cursor``) nor ``ResetCursor``
     (``additionalProperties: false``)."""
     _check_case(data, key, operation_id)
-    ctx = api_ctx(key)
+    ctx = load_case(key)
     op = ctx.operation(operation_id)
     member = next(m for m in _body_members(ctx.body_schema(op)) if closed(m))
     body = data.draw(instances(member), label="body")

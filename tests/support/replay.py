@@ -9,14 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import functools
-import importlib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
@@ -24,169 +19,12 @@ import httpx
 import pydantic
 
 from generator import ir
-from generator.build import Target, build_api
 from generator.naming import snake
-from generator.project import Api, list_apis, load_api
-
-ROOT = Path(__file__).resolve().parents[2]
-SPECS = ROOT / "specs"
+from support.apis import Case, Recording
 
 MODES = ("sync", "async")
 DELIMITERS = {"form": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
 RETRYABLE = frozenset({408, 429})
-
-# Credentials per security scheme kind: the client keyword arguments that enable it.
-CREDENTIALS: dict[str, dict[str, str]] = {
-    "bearer": {"token": "test-token"},
-    "basic": {"username": "test-user", "password": "test-password"},
-    "api_key": {"api_key": "test-api-key"},
-    "oauth2_client_credentials": {"client_id": "test-client", "client_secret": "test-secret"},
-}
-
-
-# -- the APIs and their recordings ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Recording:
-    api_key: str
-    path: Path
-    data: Mapping[str, Any]
-
-    @property
-    def name(self) -> str:
-        return self.path.stem
-
-    @property
-    def operation_id(self) -> str:
-        return str(self.data["operation"])
-
-    @property
-    def request(self) -> Mapping[str, Any]:
-        return self.data["request"]  # type: ignore[no-any-return]
-
-    @property
-    def response(self) -> Mapping[str, Any]:
-        return self.data["response"]  # type: ignore[no-any-return]
-
-    @property
-    def status(self) -> int:
-        return int(self.response["status"])
-
-    @property
-    def sequence(self) -> tuple[str, int] | None:
-        seq = self.data.get("sequence")
-        return (str(seq["name"]), int(seq["step"])) if seq else None
-
-    @property
-    def id(self) -> str:
-        return f"{self.api_key}/{self.name}"
-
-
-@dataclass
-class Case:
-    """One API: its config, IR, imported package and recordings."""
-
-    key: str
-    project: Api
-    ir: ir.Api
-    package: ModuleType
-    models: ModuleType
-    errors: ModuleType
-    auth_module: ModuleType
-    sync_class: type[Any]
-    async_class: type[Any]
-    recordings: list[Recording] = field(default_factory=list)
-
-    def op(self, operation_id: str) -> ir.Operation:
-        for op in self.ir.operations:
-            if op.operation_id == operation_id:
-                return op
-        raise KeyError(f"{self.key}: no operation {operation_id!r}")
-
-    @property
-    def base_url(self) -> str:
-        return self.ir.servers[0].url.rstrip("/")
-
-    @property
-    def kinds(self) -> frozenset[str]:
-        return self.ir.auth_kinds
-
-    @property
-    def oauth(self) -> ir.SecurityScheme | None:
-        for scheme in self.ir.security_schemes:
-            if scheme.kind == "oauth2_client_credentials":
-                return scheme
-        return None
-
-    def credentials(self) -> dict[str, str]:
-        kwargs: dict[str, str] = {}
-        for kind in sorted(self.kinds):
-            kwargs.update(CREDENTIALS.get(kind, {}))
-        return kwargs
-
-    def token_urls(self) -> set[str]:
-        urls: set[str] = set()
-        for scheme in self.ir.security_schemes:
-            if scheme.token_url:
-                urls.add(scheme.token_url)
-            urls.update(url for _, url in scheme.token_urls)
-        return urls
-
-    def sequences(self) -> dict[tuple[str, str], list[Recording]]:
-        walks: dict[tuple[str, str], list[Recording]] = {}
-        for rec in self.recordings:
-            if rec.sequence is not None:
-                walks.setdefault((rec.operation_id, rec.sequence[0]), []).append(rec)
-        for steps in walks.values():
-            steps.sort(key=lambda r: r.sequence[1] if r.sequence else 0)
-        return walks
-
-    def success_recordings(self, operation_id: str | None = None) -> list[Recording]:
-        """Successful exchanges whose request the client accepts, for ``operation_id`` if given."""
-        found = []
-        for rec in self.recordings:
-            if rec.status >= 400 or (operation_id and rec.operation_id != operation_id):
-                continue
-            op = self.op(rec.operation_id)
-            if refusal(op, call_kwargs(op, rec.request)) is None:
-                found.append(rec)
-        return found
-
-
-def api_keys() -> list[str]:
-    return list_apis(SPECS)
-
-
-@functools.cache
-def load_case(key: str) -> Case:
-    project = load_api(SPECS, key)
-    config = project.config
-    built = build_api(
-        project.spec, str(project.source.path), Target(config.package, config.client_class)
-    )
-    package = importlib.import_module(config.package)
-    recordings = [
-        Recording(key, path, json.loads(path.read_text(encoding="utf-8")))
-        for path in sorted(project.recordings_dir.glob("*.json"))
-    ]
-    return Case(
-        key=key,
-        project=project,
-        ir=built.api,
-        package=package,
-        models=importlib.import_module(f"{config.package}.models"),
-        errors=importlib.import_module(f"{config.package}.errors"),
-        auth_module=importlib.import_module(f"{config.package}._auth"),
-        sync_class=getattr(package, config.client_class),
-        async_class=getattr(package, f"Async{config.client_class}"),
-        recordings=recordings,
-    )
-
-
-def all_cases() -> list[Case]:
-    return [load_case(key) for key in api_keys()]
-
 
 # -- from a recorded request back to call arguments ----------------------------------------------
 
@@ -329,6 +167,18 @@ def refusal(op: ir.Operation, kwargs: Mapping[str, Any]) -> str | None:
     if op.body is not None and op.body.required and kwargs.get("body") is None:
         return "body is required"
     return None
+
+
+def success_recordings(case: Case, operation_id: str | None = None) -> list[Recording]:
+    """Successful exchanges whose request the client accepts, for ``operation_id`` if given."""
+    found = []
+    for rec in case.recordings:
+        if rec.status >= 400 or (operation_id and rec.operation_id != operation_id):
+            continue
+        op = case.operation(rec.operation_id)
+        if refusal(op, call_kwargs(op, rec.request)) is None:
+            found.append(rec)
+    return found
 
 
 # -- the fake server -----------------------------------------------------------------------------

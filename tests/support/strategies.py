@@ -1,215 +1,26 @@
 """Spec-derived schemas, hypothesis strategies and comparisons for
 tests/properties/test_properties.py.
 
-Everything here is derived from what is under ``specs/`` and ``generated/``: a new API folder is
-picked up without code changes. Schemas are the effective (overlaid) spec's, converted to JSON
-Schema 2020-12 by ``generator.dialect.to_2020_12`` and with local ``$ref``s inlined (recursion
-bounded), so hypothesis-jsonschema and jsonschema both see plain self-contained schemas.
+The schemas come from ``support.apis.ApiCase`` (the effective spec's, in JSON Schema 2020-12
+with local ``$ref``s inlined); nothing here names an API.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import functools
-import importlib
-import sys
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from jsonschema import Draft202012Validator
 
-from generator import ir, naming
-from generator.build import Built, Target, build_api
-from generator.dialect import to_2020_12
 from generator.errors import parse_pointer
-from generator.extensions import operation_parameters
-from generator.project import Api, list_apis, load_api
-from generator.schemas import is_object_like, lenient
-
-ROOT = Path(__file__).resolve().parents[2]
-SPECS = ROOT / "specs"
-GENERATED = ROOT / "generated"
-
-_ANNOTATIONS = {
-    "description", "title", "example", "examples", "default", "deprecated", "readOnly",
-    "writeOnly", "xml", "externalDocs", "discriminator", "$comment",
-}  # fmt: skip
-MAX_REF_DEPTH = 2  # a schema may be entered this many times on one path before it is cut off
-
-
-# -- the APIs ----------------------------------------------------------------------------------
-
-
-@dataclass
-class ApiCtx:
-    """One API: its effective spec, the IR, the generated package and helpers over them."""
-
-    key: str
-    api: Api
-    built: Built
-    spec20: dict[str, Any]
-    class_names: dict[str, str]  # component schema name -> model class name
-
-    @property
-    def ir(self) -> ir.Api:
-        return self.built.api
-
-    @property
-    def package(self) -> str:
-        return self.api.config.package
-
-    def module(self, name: str = "") -> ModuleType:
-        folder = str(GENERATED / self.package)
-        if folder not in sys.path:
-            sys.path.insert(0, folder)
-        return importlib.import_module(f"{self.package}.{name}" if name else self.package)
-
-    @property
-    def errors(self) -> ModuleType:
-        return self.module("errors")
-
-    def client_class(self, *, asynchronous: bool = False) -> type[Any]:
-        name = self.api.config.client_class
-        return getattr(self.module(), f"Async{name}" if asynchronous else name)  # type: ignore[no-any-return]
-
-    def operation(self, operation_id: str) -> ir.Operation:
-        return next(op for op in self.ir.operations if op.operation_id == operation_id)
-
-    def op_spec(self, op: ir.Operation) -> Any:
-        """The ``OperationSpec`` constant of ``op`` in the generated ``_operations`` module."""
-        return getattr(self.module("_operations"), op.method_name.upper())
-
-    def raw(self, op: ir.Operation) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
-        """(path item, operation object) of ``op`` in the 2020-12 spec."""
-        item = self.spec20["paths"][op.path]
-        return item, item[op.http_method.lower()]
-
-    def inline(self, node: Any) -> Any:
-        return inline(self.spec20, node)
-
-    def component_schema(self, name: str) -> Any:
-        return self.inline(
-            {"$ref": "#/components/schemas/" + name.replace("~", "~0").replace("/", "~1")}
-        )
-
-    def param_schemas(self, op: ir.Operation) -> dict[str, dict[str, Any]]:
-        """Wire name -> (raw parameter object with an inlined ``schema``)."""
-        item, raw = self.raw(op)
-        result = {}
-        for param in operation_parameters(self.spec20, item, raw):
-            p = dict(param)
-            p["schema"] = self.inline(p.get("schema", {}))
-            result[str(p["name"])] = p
-        return result
-
-    def body_schema(self, op: ir.Operation) -> Any:
-        if op.body is None:
-            return None
-        _, raw = self.raw(op)
-        body = resolve_ref(self.spec20, raw["requestBody"])
-        return self.inline((body["content"][op.body.media_type] or {}).get("schema", {}))
-
-    def response_schema(self, op: ir.Operation, status: str) -> Any:
-        _, raw = self.raw(op)
-        responses = raw.get("responses") or {}
-        key = next(k for k in responses if str(k).upper() == status.upper())
-        response = resolve_ref(self.spec20, responses[key])
-        media = next(r.media_type for r in op.responses if r.status == status)
-        return self.inline((response.get("content") or {})[media].get("schema", {}))
-
-
-@functools.cache
-def api_keys() -> tuple[str, ...]:
-    return tuple(list_apis(SPECS))
-
-
-@functools.cache
-def api_ctx(key: str) -> ApiCtx:
-    api = load_api(SPECS, key)
-    target = Target(api.config.package, api.config.client_class, api.config.name)
-    built = build_api(api.spec, str(api.source.path), target)
-    components = dict((api.spec.get("components") or {}).get("schemas") or {})
-    # The builder's own naming rule (build_api): model_class of each name, made unique in order.
-    class_names = dict(
-        zip(components, naming.unique([naming.model_class(n) for n in components]), strict=True)
-    )
-    return ApiCtx(key, api, built, to_2020_12(api.spec), class_names)
-
-
-def model_components(ctx: ApiCtx) -> list[str]:
-    """Component schemas that become model classes (those in ``Api.model_names``)."""
-    schemas = (ctx.api.spec.get("components") or {}).get("schemas") or {}
-    return [
-        name
-        for name, schema in schemas.items()
-        if is_object_like(ctx.api.spec, schema) and ctx.class_names[name] in ctx.ir.model_names
-    ]
-
+from generator.schemas import lenient
 
 # -- schemas -----------------------------------------------------------------------------------
-
-
-def resolve_ref(spec: Mapping[str, Any], node: Any) -> Any:
-    seen: set[str] = set()
-    while (
-        isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and node["$ref"] not in seen
-    ):
-        seen.add(node["$ref"])
-        target: Any = spec
-        for token in parse_pointer(node["$ref"][1:]):
-            target = target[int(token)] if isinstance(target, list) else target[token]
-        node = target
-    return node
-
-
-def ecma_pattern(pattern: str) -> str:
-    """JSON Schema patterns are ECMA-262: a final ``$`` does not match before a trailing newline
-    (Python's does). ``\\Z`` says the same thing to Python's ``re``."""
-    if pattern.endswith("$") and not pattern.endswith("\\$"):
-        return pattern[:-1] + r"\Z"
-    return pattern
-
-
-def inline(spec: Mapping[str, Any], node: Any, stack: tuple[str, ...] = ()) -> Any:
-    """``node`` with every local ``$ref`` replaced by its target (a schema entered more than
-    ``MAX_REF_DEPTH`` times on one path becomes ``False``: recursion is bounded, not dropped)."""
-    if isinstance(node, list):
-        return [inline(spec, n, stack) for n in node]
-    if not isinstance(node, Mapping):
-        return node
-    if isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
-        ref = node["$ref"]
-        if stack.count(ref) >= MAX_REF_DEPTH:
-            return False
-        target = inline(spec, resolve_ref(spec, {"$ref": ref}), (*stack, ref))
-        siblings = {k: v for k, v in node.items() if k != "$ref" and k not in _ANNOTATIONS}
-        if not siblings:
-            return target
-        return {"allOf": [target, inline(spec, siblings, stack)]}
-    result: dict[str, Any] = {}
-    for key, value in node.items():
-        if key in ("properties", "patternProperties", "$defs", "dependentSchemas") and isinstance(
-            value, Mapping
-        ):
-            result[key] = {k: inline(spec, v, stack) for k, v in value.items()}
-        elif key in ("example", "examples", "default", "const", "enum"):
-            result[key] = copy.deepcopy(value)
-        elif key == "pattern" and isinstance(value, str):
-            result[key] = ecma_pattern(value)
-        else:
-            result[key] = inline(spec, value, stack)
-    if "properties" in result and "type" not in result:
-        # OpenAPI's reading (and the models'): a schema with properties describes an object,
-        # where plain JSON Schema would also accept any non-object.
-        result["type"] = "object"
-    return result
 
 
 def validator(schema: Any) -> Draft202012Validator:

@@ -5,9 +5,12 @@ costs one operation leaves behind."""
 from __future__ import annotations
 
 import copy
+import keyword
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator import ir
 from generator.build import Target, build_api
@@ -444,6 +447,42 @@ def test_operation_names_are_made_unique() -> None:
     }
 
 
+# Names a generated client class or method binds itself (``build.CLIENT_ATTRIBUTES``,
+# ``build.RESERVED_ARGUMENTS``): spec text must never take them.
+CLIENT_NAMES = {"close", "base_url", "timeout", "max_retries", "headers", "auth"}
+ARGUMENT_NAMES = {"self", "body", "extra_headers", "extra_query", "timeout", "max_retries"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.text(max_size=12) | st.sampled_from(sorted(CLIENT_NAMES)), min_size=1, max_size=6),
+    st.lists(st.text(max_size=12) | st.sampled_from(sorted(ARGUMENT_NAMES)), max_size=6),
+)
+def test_names_from_spec_text_are_distinct_python_names(
+    operation_ids: list[str], parameter_names: list[str]
+) -> None:
+    parameters = [
+        {"name": name, "in": "query", "schema": {"type": "string"}}
+        for name in dict.fromkeys(parameter_names)  # a spec's parameters differ by name
+    ]
+    paths = {
+        f"/p{i}": {"get": operation(operationId=op_id, parameters=parameters)}
+        for i, op_id in enumerate(operation_ids)
+    }
+    api, _ = build(spec(paths))
+    methods = [op.method_name for op in api.operations]
+    assert len(methods) == len(operation_ids)
+    assert len(set(methods)) == len(methods)
+    for name in methods:
+        assert name.isidentifier() and not keyword.iskeyword(name), name
+        assert name not in CLIENT_NAMES
+    arguments = [p.python_name for p in api.operations[0].parameters]
+    assert len(set(arguments)) == len(arguments) == len(parameters)
+    for name in arguments:
+        assert name.isidentifier() and not keyword.iskeyword(name), name
+        assert name not in ARGUMENT_NAMES
+
+
 def test_security_of_an_operation() -> None:
     schemes = {
         "token": {"type": "http", "scheme": "bearer"},
@@ -460,6 +499,22 @@ def test_security_of_an_operation() -> None:
     assert ops["/global"].security == (("token",),)
     assert ops["/either"].security == (("token",), ("key", "user"))
     assert ops["/open"].security == ()
+
+
+def test_tags_in_declared_order_with_unique_python_names() -> None:
+    """Tags the operations carry: the declared ones in the spec's order, then the others as they
+    first appear; a declared tag no operation carries is left out."""
+    paths = {
+        "/a": {"get": operation(operationId="a", tags=["user-admin", "Users"])},
+        "/b": {"get": operation(operationId="b", tags=["Users", "user_admin"])},
+    }
+    declared = [{"name": "unused"}, {"name": "Users", "description": " People "}]
+    api, _ = build(spec(paths, tags=declared))
+    assert api.tags == (
+        ir.Tag("Users", "users", "People", ("a", "b")),
+        ir.Tag("user-admin", "user_admin", "", ("a",)),
+        ir.Tag("user_admin", "user_admin_2", "", ("b",)),
+    )
 
 
 # -- security schemes and servers --------------------------------------------------------------

@@ -4,8 +4,9 @@
 to resume from and the arguments of the next request. The pagers only fetch.
 
 A polling job keeps ``position`` (an offset, cursor, watermark or start) and passes it back the
-next time (as the offset/watermark/start argument, or as ``body={"cursor": position}``) to
-continue exactly where it stopped.
+next time (as the offset/watermark/start argument, or as ``body={"cursor": position}``, or to
+``resume(position)`` of a new pager, which puts it in the right place) to continue exactly where
+it stopped.
 
 A server that makes a walk go round in circles ends it with ``errors.PaginationError`` instead
 of an endless loop: when it hands out a position the walk already requested (a repeated cursor,
@@ -19,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import pydantic
@@ -115,6 +116,20 @@ class PageWalk:
         if self._stuck is not None:
             raise self._stuck
         return not self.done
+
+    def resume(self, position: Any) -> None:
+        """Start from ``position``, one a pager exposed before (a saved ``position``), instead
+        of where the arguments point: the next request is the one that would have followed."""
+        if self.pages:
+            raise RuntimeError("a walk can only resume before its first page")
+        if position is None:
+            return
+        if self.spec.style == "cursor":
+            self.body = {self.spec.cursor_field: position}
+        else:
+            self.args[self.spec.position_param or ""] = position
+        self.position = position
+        self._requested = {_key(position)}
 
     def _initial_position(self) -> Any:
         if self.spec.style == "cursor":
@@ -254,6 +269,14 @@ class SyncPager(Generic[ItemT]):
         """True once the last page has been fetched."""
         return self._walk.done
 
+    def resume(self, position: Any) -> Self:
+        """Continue a walk from a ``position`` this kind of pager exposed before (saved by a
+        job that stopped): the first request is the one that would have come next. Call it
+        before iterating; ``None`` starts from the arguments as usual."""
+        self._walk.resume(position)
+        self.position = self._walk.position
+        return self
+
     def pages(self) -> Iterator[Page[ItemT]]:
         walk = self._walk
         while walk.more():
@@ -292,6 +315,12 @@ class AsyncPager(Generic[ItemT]):
     @property
     def finished(self) -> bool:
         return self._walk.done
+
+    def resume(self, position: Any) -> Self:
+        """As ``SyncPager.resume``: continue from a saved ``position``, before iterating."""
+        self._walk.resume(position)
+        self.position = self._walk.position
+        return self
 
     async def pages(self) -> AsyncIterator[Page[ItemT]]:
         walk = self._walk
