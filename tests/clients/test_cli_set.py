@@ -28,19 +28,17 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.apis import CREDENTIALS, Case, Recording, all_cases
 from support.replay import (
-    CREDENTIALS,
-    Case,
     Driver,
-    Recording,
     Server,
-    all_cases,
     call_kwargs,
     dump,
     pointer,
     recorded_key,
     refusal,
     request_key,
+    success_recordings,
 )
 
 from generator import ir
@@ -165,7 +163,7 @@ def _replayable() -> list[Any]:
     found = []
     for case in CASES:
         for rec in case.recordings:
-            op = case.op(rec.operation_id)
+            op = case.operation(rec.operation_id)
             kwargs = call_kwargs(op, rec.request)
             if rec.status < 400 and "extra_query" not in kwargs and refusal(op, kwargs) is None:
                 found.append(pytest.param(case, rec, id=rec.id))
@@ -184,7 +182,7 @@ def base_path(case: Case) -> str:
 @pytest.mark.parametrize(("case", "rec"), _replayable())
 def test_recorded_exchange_from_the_command_line(case: Case, rec: Recording) -> None:
     """The command line sends the recorded request and prints what the client returns."""
-    op = case.op(rec.operation_id)
+    op = case.operation(rec.operation_id)
     kwargs = call_kwargs(op, rec.request)
     expected = Driver(case, "sync", Server(case, fallback=rec)).call(rec.operation_id, **kwargs)
     run = Run(case, argv_for(case, op, kwargs), fallback=rec)
@@ -217,7 +215,7 @@ def first_page(case: Case, op: ir.Operation) -> Recording:
     assert op.pagination is not None
     return next(
         r
-        for r in case.success_recordings(op.operation_id)
+        for r in success_recordings(case, op.operation_id)
         if pointer(r.response["body"], op.pagination.items)
     )
 
@@ -387,7 +385,7 @@ def apiture() -> Case:
 
 def test_options_are_converted_and_checked_by_the_client() -> None:
     case = apiture()
-    page = first_page(case, case.op("listEventHistory"))
+    page = first_page(case, case.operation("listEventHistory"))
     run = Run(
         case,
         [
@@ -414,7 +412,7 @@ def test_options_are_converted_and_checked_by_the_client() -> None:
 
 def test_body_from_json_a_file_stdin_or_field_options(tmp_path: Path) -> None:
     case = onepassword()
-    page = first_page(case, case.op("getSignInAttempts"))
+    page = first_page(case, case.operation("getSignInAttempts"))
     body = {"limit": 5, "start_time": "2024-05-01T00:00:00Z"}
     (tmp_path / "body.json").write_text(json.dumps(body))
     for argv, stdin in [
@@ -443,8 +441,8 @@ def test_body_from_json_a_file_stdin_or_field_options(tmp_path: Path) -> None:
 def test_credentials_from_the_environment_reach_the_request(case: Case) -> None:
     _, tool = modules(case)
     assert tool.credentials, "every API of specs/ has credentials"
-    rec = case.success_recordings()[0]
-    op = case.op(rec.operation_id)
+    rec = success_recordings(case)[0]
+    op = case.operation(rec.operation_id)
     argv = argv_for(case, op, call_kwargs(op, rec.request))
     run = Run(case, argv, fallback=rec)
     assert run.status == 0, run.stderr
