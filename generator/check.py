@@ -12,7 +12,7 @@ from pathlib import Path
 
 from generator.bundle import report_for
 from generator.errors import Diagnostic, SpecgenError
-from generator.pipeline import generate_in_memory, sets_of, target_of
+from generator.pipeline import generate_in_memory, recorded_of, sets_of, target_of
 from generator.project import list_apis, load_api
 from generator.recordings import check_recordings, load_recordings
 from generator.template_sets import Templates
@@ -82,7 +82,12 @@ def run_check(
             api = load_api(specs_dir, name, check=False)  # checked by generating, as generate does
             found = report_for(api.source)
             files = generate_in_memory(
-                api.spec, api.source.name, target_of(api), sets_of(api, templates), found
+                api.spec,
+                api.source.name,
+                target_of(api),
+                sets_of(api, templates),
+                found,
+                recorded=recorded_of(api),
             ).files
             found.raise_for(strict=strict)
         except SpecgenError as exc:

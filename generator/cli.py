@@ -20,6 +20,7 @@ from generator.errors import Report, SpecgenError
 from generator.pipeline import (
     Generation,
     generate_in_memory,
+    recorded_of,
     sets_of,
     spec_file_target,
     target_of,
@@ -129,7 +130,9 @@ def validate(
             api = load_api(specs_dir, name, check=False)
             report = report_for(api.source)
             sets = sets_of(api, templates)
-            generation = generate_in_memory(api.spec, api.source.name, target_of(api), sets, report)
+            generation = generate_in_memory(
+                api.spec, api.source.name, target_of(api), sets, report, recorded=recorded_of(api)
+            )
             finish(report, strict)
         except SpecgenError as exc:
             failed += 1
@@ -218,7 +221,9 @@ def _generate_api(
     api = load_api(specs_dir, name, check=False)  # checked as generation goes, leniently or not
     report = report_for(api.source)
     sets = sets_of(api, templates)
-    generation = generate_in_memory(api.spec, api.source.name, target_of(api), sets, report)
+    generation = generate_in_memory(
+        api.spec, api.source.name, target_of(api), sets, report, recorded=recorded_of(api)
+    )
     finish(report, strict)
     folder = output_dir / api.config.package
     write_package(folder, generation.files)

@@ -394,8 +394,51 @@ class Api:
     models: tuple[Model, ...] = ()
     #: The OpenAPI version the models' schemas are read as (``3.0.3`` or ``3.1.0``).
     models_openapi: str = "3.0.3"
+    #: Recorded exchanges to show (per operation at most one success and one error), from the
+    #: API's recordings; none for a lone spec.
+    examples: tuple[Example, ...] = ()
 
     @property
     def auth_kinds(self) -> frozenset[str]:
         """The kinds of auth of the security schemes."""
         return frozenset(s.kind for s in self.security_schemes)
+
+
+@dataclass(frozen=True)
+class ExampleMessage:
+    """One side of a recorded exchange, ready to show: secrets are never in it."""
+
+    #: Header names (lower case) and values; credentials always read ``<redacted>``.
+    headers: tuple[tuple[str, str], ...]
+    #: The body's media type, None without a body.
+    media_type: str | None
+    #: The body: JSON pretty-printed, other media types as text; "" for none.
+    body: str
+    #: Whether the body was shortened (long arrays, strings or texts).
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class Example:
+    """A recorded request and its response for one operation (``specs/<api>/recordings``)."""
+
+    #: The operation's ``operation_id``.
+    operation_id: str
+    #: What the exchange shows (the recording's description).
+    title: str
+    #: ``success`` for a 1xx-3xx answer, else ``error``.
+    kind: Literal["success", "error"]
+    #: The HTTP method, upper case.
+    method: str
+    #: The path and query as sent, without the server's base URL.
+    url: str
+    #: The response's status.
+    status: int
+    #: The request as sent.
+    request: ExampleMessage
+    #: The response as received.
+    response: ExampleMessage
+    #: Whether the exchange was written from the vendor's docs rather than captured live.
+    synthetic: bool
+    #: The recording's file name.
+    source: str

@@ -14,6 +14,7 @@ from generator import naming
 from generator.build import Target, build_api
 from generator.bundle import load_spec
 from generator.errors import Report, SpecgenError
+from generator.examples import Recorded, examples_for, load_usable
 from generator.fmt import format_files
 from generator.load import Document, check_depth, load_document
 from generator.models import build_models
@@ -48,16 +49,22 @@ def generate_in_memory(
     target: Target,
     sets: Sequence[TemplateSet],
     report: Report,
+    *,
+    recorded: Recorded | None = None,
 ) -> Generation:
     """Check and generate ``spec`` in memory; what had to be left out is a warning in ``report``.
 
     The one rule set: ``validate``, ``generate``, ``check`` and ``update`` all come here. A spec
     that cannot be used at all raises; everything local is repaired or skipped with a warning.
+    ``recorded`` (an API's recordings, see ``recorded_of``) gives the IR its examples.
     """
     checked = check_spec(spec, report)
     if checked.spec is None:  # unusable: report holds the errors saying why
         raise SpecgenError(report.diagnostics)
     built = build_api(checked.spec, source, target, report)
+    api = built.api
+    if recorded is not None:
+        api = dataclasses.replace(api, examples=examples_for(api, recorded))
     degraded: list[str] = []
 
     def models_stage() -> str:  # run only when a set renders the models module
@@ -65,7 +72,7 @@ def generate_in_memory(
         degraded.extend(models.degraded)
         return models.code
 
-    rendered = render_sets(built.api, sets, {"models": models_stage})
+    rendered = render_sets(api, sets, {"models": models_stage})
     files = format_files(rendered.files, rendered.python)
     schemas = len(built.api.models)
     return Generation(
@@ -83,16 +90,23 @@ def generate_files(
     target: Target,
     sets: Sequence[TemplateSet],
     line_of: Callable[[str], int | None] | None = None,
+    *,
+    recorded: Recorded | None = None,
 ) -> dict[str, str]:
     """Every file of the generated package, or an error for anything that had to be left out."""
     report = Report(source, line_of) if line_of is not None else Report(source)
-    generation = generate_in_memory(spec, source, target, sets, report)
+    generation = generate_in_memory(spec, source, target, sets, report, recorded=recorded)
     report.raise_for(strict=True)
     return generation.files
 
 
 def target_of(api: Api) -> Target:
     return Target(api.config.package, api.config.client_class, api.config.name)
+
+
+def recorded_of(api: Api) -> Recorded:
+    """The recordings of a ``specs/`` API, for the examples of its docs."""
+    return load_usable(api.recordings_dir, api.config.redact)
 
 
 def sets_of(api: Api, templates: Templates) -> list[TemplateSet]:
@@ -107,7 +121,9 @@ def generate_api(
     """Generate ``api`` into ``output_dir/<package>`` unless ``report`` then holds errors
     (or, under ``strict``, warnings): then nothing is written and they are raised."""
     sets = sets_of(api, templates)
-    generation = generate_in_memory(api.spec, api.source.name, target_of(api), sets, report)
+    generation = generate_in_memory(
+        api.spec, api.source.name, target_of(api), sets, report, recorded=recorded_of(api)
+    )
     report.raise_for(strict=strict)
     folder = output_dir / api.config.package
     write_package(folder, generation.files)

@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 import jinja2.sandbox
 
-from generator import docs, ir
+from generator import docs, ir, markdown
 from generator.errors import SpecgenError
 from generator.paths import safe_filename
 from generator.pytext import (
@@ -61,6 +61,11 @@ FILTERS: Mapping[str, Callable[..., Any]] = {
     "sorted_all": sorted_all,
     "doctext": doctext,
     "filename": safe_filename,
+    # Markdown from spec text (generator/markdown.py): escaped, never interpreted.
+    "md": markdown.inline,
+    "md_paragraphs": markdown.paragraphs,
+    "md_code": markdown.code,
+    "md_fence": markdown.fence,
 }
 
 

@@ -18,7 +18,7 @@ from generator.diff import Change, diff_specs
 from generator.errors import Diagnostic, SpecgenError
 from generator.fetch import fetch_url
 from generator.load import parse_document
-from generator.pipeline import generate_in_memory, sets_of, target_of
+from generator.pipeline import generate_in_memory, recorded_of, sets_of, target_of
 from generator.project import effective_api, load_api
 from generator.recordings import check_recordings, load_recordings
 from generator.template_sets import Templates
@@ -67,6 +67,7 @@ def plan_update(
         target_of(updated),
         sets_of(updated, templates),
         report,
+        recorded=recorded_of(updated),
     )
     report.raise_for(strict=strict)
     changes = diff_specs(current.spec, updated.spec)

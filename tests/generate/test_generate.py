@@ -39,7 +39,7 @@ from generator.check import diff_package
 from generator.cli import main
 from generator.errors import SpecgenError
 from generator.load import load_document
-from generator.pipeline import generate_files, sets_of, target_of
+from generator.pipeline import generate_files, recorded_of, sets_of, target_of
 from generator.project import Api, list_apis, load_api
 from generator.template_sets import Templates
 from generator.write import MANIFEST, with_manifest, write_package
@@ -186,7 +186,13 @@ def apis() -> dict[str, Api]:
 def fresh_files(apis: dict[str, Api]) -> dict[str, dict[str, str]]:
     """Every committed API generated once in memory with the sets its specgen.yaml chooses."""
     return {
-        name: generate_files(api.spec, api.source.name, target_of(api), sets_of(api, Templates()))
+        name: generate_files(
+            api.spec,
+            api.source.name,
+            target_of(api),
+            sets_of(api, Templates()),
+            recorded=recorded_of(api),
+        )
         for name, api in apis.items()
     }
 
@@ -305,7 +311,13 @@ def test_generation_is_deterministic(
     name: str, apis: dict[str, Api], fresh_files: dict[str, dict[str, str]]
 ) -> None:
     api = apis[name]
-    again = generate_files(api.spec, api.source.name, target_of(api), sets_of(api, Templates()))
+    again = generate_files(
+        api.spec,
+        api.source.name,
+        target_of(api),
+        sets_of(api, Templates()),
+        recorded=recorded_of(api),
+    )
     first = fresh_files[name]
     assert sorted(again) == sorted(first)
     for path, text in first.items():
