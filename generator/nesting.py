@@ -3,7 +3,7 @@
 Left inline, an object schema inside a component becomes a class the models stage names after
 the field alone, numbered on a clash: 1Password's ``Error`` has a field ``Error`` whose object
 became ``Error1``. Hoisted first, it gets the name of its place instead: ``<Parent><Field>``
-(``ErrorError``), ``<Parent><Field>Item`` for array items, ``<Parent><Field>Value`` for the
+(``ErrorDetail`` when the field repeats the parent's name), ``<Parent><Field>Item`` for array items, ``<Parent><Field>Value`` for the
 values of a map, and for a member of a union the value that tells it apart (its discriminator
 value, or the property only it has), its position only as a last resort.
 
@@ -103,7 +103,10 @@ class _Hoister:
     def new_name(self, base: str, suffix: str) -> str:
         """``<base><suffix>``, a word the suffix repeats from the end of ``base`` said once
         (``Error`` + ``error_details``: ``ErrorDetails``) unless that name is taken."""
-        for candidate in (_joined(base, suffix), _joined(base, suffix, repeat=True)):
+        collapsed = _joined(base, suffix)
+        # A field named like its class (``Error.Error``) says nothing new: ``ErrorDetail``.
+        detail = f"{collapsed}Detail" if collapsed == naming.model_class(base) else collapsed
+        for candidate in (collapsed, detail, _joined(base, suffix, repeat=True)):
             if candidate not in self.taken:
                 self.taken.add(candidate)
                 return candidate

@@ -70,10 +70,10 @@ class Error(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    error: Annotated[ErrorError | None, Field(alias="Error")] = None
+    error: Annotated[ErrorDetail | None, Field(alias="Error")] = None
 
 
-class ErrorError(BaseModel):
+class ErrorDetail(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
