@@ -3,9 +3,10 @@
 Left inline, an object schema inside a component becomes a class the models stage names after
 the field alone, numbered on a clash: 1Password's ``Error`` has a field ``Error`` whose object
 became ``Error1``. Hoisted first, it gets the name of its place instead: ``<Parent><Field>``
-(``ErrorDetail`` when the field repeats the parent's name), ``<Parent><Field>Item`` for array items, ``<Parent><Field>Value`` for the
-values of a map, and for a member of a union the value that tells it apart (its discriminator
-value, or the property only it has), its position only as a last resort.
+(``ErrorDetail`` when the field repeats the parent's name), ``<Parent><Field>Item`` for array
+items, ``<Parent><Field>Value`` for the values of a map, and for a member of a union the value
+that tells it apart (its discriminator value, or the property only it has), its position only
+as a last resort.
 
 A pure function of the schemas mapping: no spec, no I/O, the input is not changed.
 """
