@@ -365,7 +365,7 @@ def test_nested_classes_are_named_from_their_place(project: Path) -> None:
     found = classes(project)
     numbered = sorted(name for name in found if name[-1].isdigit())
     assert numbered == []
-    assert "ProblemProblem" in annotation_of(found["Problem"], "problem")
+    assert "ProblemDetail | None" in annotation_of(found["Problem"], "problem")
     assert "ProblemDetails" in annotation_of(found["Problem"], "problem_details")
     assert "ProblemDetailsSource | None" in annotation_of(found["ProblemDetails"], "source")
     assert "PetOwner" in annotation_of(found["Pet"], "owner")
