@@ -40,6 +40,9 @@ def models_spec(
     _drop_model_defaults(document["components"]["schemas"])
     nested = hoist_nested(document["components"]["schemas"])
     document["components"]["schemas"] = nested.schemas
+    # An allOf member redefining a nested object is now a reference to another class: merged
+    # like any other conflicting override (else a subclass narrows an attribute's type).
+    _flatten_conflicting_overrides(document["components"]["schemas"])
     readable = _reachable(document, response_roots)
     document["components"]["schemas"] = {
         name: lenient(s, keep_closed=name not in readable) if isinstance(s, Mapping) else s

@@ -36,6 +36,9 @@ class Types:
     # the spec's node: a property inherited through ``allOf`` is the same node as in its owner.
     hoisting: bool = True
     named: dict[int, str] = field(default_factory=dict)  # id(node in ``spec``) -> class name
+    # Components whose type is being worked out: one that is not a class and refers back to
+    # itself (a recursive union or array alias) is any value there, not an endless recursion.
+    expanding: set[str] = field(default_factory=set)
 
     def error(self, pointer: str, message: str) -> SpecgenError:
         return SpecgenError.at(self.source, pointer, message)
@@ -49,9 +52,18 @@ class Types:
             target = resolve(self.spec, schema)
             if is_object_like(self.spec, target):
                 return TypeRef("model", self.class_names[name])
-            return self.type_of(
-                target, f"/components/schemas/{escape_token(name)}", hint, strict_enums=strict_enums
-            )
+            if name in self.expanding:
+                return ANY
+            self.expanding.add(name)
+            try:
+                return self.type_of(
+                    target,
+                    f"/components/schemas/{escape_token(name)}",
+                    hint,
+                    strict_enums=strict_enums,
+                )
+            finally:
+                self.expanding.discard(name)
         schema = resolve(self.spec, schema)
         if schema is True or schema == {} or schema is None:
             return ANY

@@ -54,6 +54,33 @@ PROBLEM = {
         },
     },
 }
+# A subclass redefining a nested object (icons8's CompactIconV3Item and IconV3Item), and a
+# field whose type is a union alias that refers to itself (Vercel's JSON values).
+OVERRIDES = {
+    "Icon": {
+        "type": "object",
+        "properties": {"features": {"type": "object", "properties": {"a": {"type": "string"}}}},
+    },
+    "FullIcon": {
+        "allOf": [
+            {"$ref": "#/components/schemas/Icon"},
+            {
+                "type": "object",
+                "properties": {  # the same object again: two places, two classes
+                    "features": {"type": "object", "properties": {"a": {"type": "string"}}},
+                    "size": {"type": "integer"},
+                },
+            },
+        ]
+    },
+    "Json": {
+        "oneOf": [
+            {"type": "string"},
+            {"type": "array", "items": {"$ref": "#/components/schemas/Json"}},
+        ]
+    },
+    "Holder": {"type": "object", "properties": {"value": {"$ref": "#/components/schemas/Json"}}},
+}
 LONG = " ".join(["A pet, described at length so that its docstring has to be wrapped."] * 4)
 PET = {
     "type": "object",
@@ -202,7 +229,7 @@ SPEC: dict[str, Any] = {
                 "schema": {"type": "integer"},
             }
         },
-        "schemas": {"Pet": PET, "Problem": PROBLEM},
+        "schemas": {"Pet": PET, "Problem": PROBLEM, **OVERRIDES},
     },
 }
 
@@ -515,3 +542,13 @@ def test_a_union_member_is_named_by_the_value_that_tells_it_apart() -> None:
     same = {"oneOf": [member("pet", "cats"), member("pet", "dogs")]}  # kind tells nothing apart
     assert [member_hint(same, same["oneOf"], i) for i in (0, 1)] == ["cats", "dogs"]
     assert member_hint(same, [{"$ref": "#/components/schemas/Cat"}], 0) == "Option 1"
+
+
+def test_a_redefined_nested_object_and_a_recursive_alias(project: Path) -> None:
+    """The subclass's nested object does not narrow its base's attribute (mypy above), and a
+    field typed by a union alias of itself is built (it looped in the builder before)."""
+    found = classes(project)
+    assert "FullIconFeatures" in annotation_of(found["FullIcon"], "features")
+    assert "IconFeatures" in annotation_of(found["Icon"], "features")
+    assert [ast.unparse(b) for b in found["FullIcon"].bases] == ["BaseModel"]
+    assert "Json" in annotation_of(found["Holder"], "value")
