@@ -151,6 +151,9 @@ def render_sets(
     for template_set in sets:
         env = environment(template_set)
         for rule in template_set.files:
+            with _reporting(template_set, rule, api, {}):  # compiled once, used per item
+                output_template = env.from_string(rule.output)
+                when = env.compile_expression(rule.when) if rule.when is not None else None
             for scope in _scopes(api, rule.each):
                 context = {
                     "api": api,
@@ -160,9 +163,9 @@ def render_sets(
                     **scope,
                 }
                 with _reporting(template_set, rule, api, scope):
-                    if rule.when is not None and not env.compile_expression(rule.when)(**context):
+                    if when is not None and not when(**context):
                         continue
-                    output = env.from_string(rule.output).render(**context)
+                    output = output_template.render(**context)
                     text = _produce(env, template_set, rule, context, stages)
                 _add(rendered, template_set, rule, output, text)
     return rendered
@@ -270,7 +273,8 @@ def _innermost_item(names: Mapping[str, Any]) -> str:
         if isinstance(value, ir.Operation):
             return f"operation {value.operation_id}"
     for value in names.values():
-        name = getattr(value, "name", None)
-        if type(value).__name__ in ("Tag", "Model") and isinstance(name, str):
-            return f"{type(value).__name__.lower()} {name}"
+        if isinstance(value, ir.Tag):
+            return f"tag {value.name}"
+        if isinstance(value, ir.Model):
+            return f"model {value.name}"
     return ""

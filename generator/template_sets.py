@@ -13,6 +13,7 @@ anything is written. Only a set's ``filters`` module runs as Python: a set with 
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -215,25 +216,11 @@ class Templates:
         for name in names:
             found = _named_set(name, api_folder)
             if self.overrides is not None and (self.overrides / found.name).is_dir():
-                found = _with_overrides(found, self.overrides / found.name)
+                found = dataclasses.replace(found, overrides=self.overrides / found.name)
             chosen = [s for s in chosen if s.name != found.name] + [found]
         if self.user_set is not None:
             chosen = [s for s in chosen if s.name != self.user_set.name] + [self.user_set]
         return chosen
-
-
-def _with_overrides(found: TemplateSet, folder: Path) -> TemplateSet:
-    return TemplateSet(
-        found.name,
-        found.version,
-        found.ir,
-        found.description,
-        found.folder,
-        found.files,
-        found.filters,
-        overrides=folder,
-        builtin=found.builtin,
-    )
 
 
 def _named_set(name: str, api_folder: Path | None) -> TemplateSet:
