@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from generator import __version__
+from generator.build.resources import RESOURCE_MODES, resource_mode
 from generator.bundle import load_spec, report_for
 from generator.check import run_check
 from generator.diff import diff_specs, exit_code, render_json, render_markdown, render_text
@@ -177,6 +178,12 @@ def bundle(specs_dir: Path, api: str) -> None:
 @click.option(
     "--client-name", default=None, help="Client class for --spec (default: from the title)."
 )
+@click.option(
+    "--resources",
+    type=click.Choice(RESOURCE_MODES),
+    default=None,
+    help="For --spec: group operations into resources by tag (default: auto, see docs/config.md).",
+)
 @click.argument("apis", nargs=-1)
 def generate(
     specs_dir: Path,
@@ -187,6 +194,7 @@ def generate(
     package: str | None,
     client_name: str | None,
     strict: bool,
+    resources: str | None,
     apis: tuple[str, ...],
 ) -> None:
     """Generate a typed client package per API into --output (all APIs when none are named).
@@ -196,12 +204,14 @@ def generate(
     """
     with reported_errors():
         templates = read_templates(templates_dir)
-        if spec_file is None and (overlay_file, package, client_name) != (None, None, None):
-            raise SpecgenError("--overlay, --package and --client-name go with --spec")
+        given = (overlay_file, package, client_name, resources)
+        if spec_file is None and given != (None, None, None, None):
+            raise SpecgenError("--overlay, --package, --client-name and --resources go with --spec")
         if spec_file is not None:
             if apis:
                 raise SpecgenError("give either --spec or API names, not both")
             source, target = spec_file_target(spec_file, package, client_name, overlay_file)
+            target = dataclasses.replace(target, resources=resource_mode(resources) or "auto")
             report = report_for(source)
             sets = templates.for_api(DEFAULT_SETS)
             generation = generate_in_memory(source.data, source.name, target, sets, report)

@@ -216,3 +216,16 @@ def pep440(version: str) -> str:
     """The spec's version when it is a plain release number, else 0.0.0."""
     parts = version.split(".")
     return version if version and all(p.isdigit() for p in parts) else "0.0.0"
+
+
+def resource_doc(resource: ir.Resource, api_name: str) -> str:
+    """The docstring of a resource class and of the client attribute returning it."""
+    parts = [
+        wrap(
+            f"The operations of {api_name} tagged `{resource.tag}`, as"
+            f" `client.{resource.attribute}` (loaded on first use)."
+        )
+    ]
+    if resource.description:
+        parts.append(wrap(resource.description))
+    return "\n\n".join(parts)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-IR_VERSION = (1, 0)
+IR_VERSION = (1, 1)
 """The IR's version (major, minor): a template set names the major version it is written for
 (``ir: 1``); a minor version only adds fields, a major version changes or removes some."""
 
@@ -272,8 +272,16 @@ class Operation:
     pager_name: str = ""
     #: The ``default`` response is the success (it is the only response declared).
     default_success: bool = False
-    #: The operation's constant in the package's ``_operations`` module (unique there).
+    #: The operation's constant in the ``_operations`` module of its resource, or of the
+    #: package when it is on the client (unique there).
     constant: str = ""
+    #: The client attribute of the operation's resource (``repos``); "" when the operation is a
+    #: method of the client itself. ``method_name`` and ``pager_name`` are names within it.
+    resource: str = ""
+    #: The call from a client: ``repos.get`` in a resource, else the method name.
+    call: str = ""
+    #: The pager's call from a client (``repos.iter_list_for_org``); "" when it does not page.
+    pager_call: str = ""
 
 
 @dataclass(frozen=True)
@@ -300,6 +308,28 @@ class Tag:
     description: str
     #: The ``operation_id`` of each operation carrying the tag; untagged operations are in none.
     operations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A group of operations by tag, an attribute of the clients (``client.repos``) whose class
+    lives in a module of its own, imported on first use (see ``Api.resources``)."""
+
+    #: The tag as the spec writes it.
+    tag: str
+    #: The attribute of both clients (unique among the client's attributes; not a keyword or
+    #: builtin).
+    attribute: str
+    #: The sync resource class (``ReposResource``).
+    class_name: str
+    #: The async resource class (``AsyncReposResource``).
+    async_class_name: str
+    #: The module under the package's ``resources`` package (``resources.repos``).
+    module: str
+    #: The tag's description from the spec's top-level ``tags`` (may be empty).
+    description: str
+    #: Its operations, in the spec's order (their ``resource`` is this ``attribute``).
+    operations: tuple[Operation, ...]
 
 
 ModelKind = Literal["object", "enum", "union", "alias"]
@@ -397,6 +427,14 @@ class Api:
     #: Recorded exchanges to show (per operation at most one success and one error), from the
     #: API's recordings; none for a lone spec.
     examples: tuple[Example, ...] = ()
+    #: The resources the operations are grouped into (``client.repos.get``), by the config's
+    #: ``resources`` rule; empty for a flat API, whose operations are all the client's methods.
+    resources: tuple[Resource, ...] = ()
+
+    @property
+    def client_operations(self) -> tuple[Operation, ...]:
+        """The operations that are methods of the client itself (all of a flat API's)."""
+        return tuple(op for op in self.operations if not op.resource)
 
     @property
     def auth_kinds(self) -> frozenset[str]:

@@ -101,7 +101,9 @@ def generate_files(
 
 
 def target_of(api: Api) -> Target:
-    return Target(api.config.package, api.config.client_class, api.config.name)
+    return Target(
+        api.config.package, api.config.client_class, api.config.name, api.config.resources
+    )
 
 
 def recorded_of(api: Api) -> Recorded:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import naming
+from generator.build.resources import RESOURCE_MODES, ResourceMode, resource_mode
 from generator.bundle import load_spec, relocate
 from generator.errors import SpecgenError
 from generator.load import Document, check_depth, load_document
@@ -36,6 +37,8 @@ class ApiConfig:
     redact: tuple[str, ...] = ()
     # Template sets: built-in names or folders relative to the API folder (docs/templates.md).
     templates: tuple[str, ...] = DEFAULT_SETS
+    # Grouping operations into resources by tag: auto, tags or flat (docs/config.md).
+    resources: ResourceMode = "auto"
 
 
 @dataclass
@@ -121,6 +124,7 @@ def read_config(doc: Document) -> ApiConfig:
         return value
 
     keys = {"name", "package", "client_class", "spec", "overlay", "record", "templates"}
+    keys |= {"resources"}
     unknown = set(data) - keys
     if unknown:
         raise doc.error(f"/{sorted(unknown)[0]}", f"unknown config key {sorted(unknown)[0]!r}")
@@ -145,6 +149,7 @@ def read_config(doc: Document) -> ApiConfig:
             "/templates", "'templates' must be a non-empty list of set names or folders"
         )
     return ApiConfig(
+        resources=_resources(doc),
         name=text("name") or "",
         package=text("package", identifier=True) or "",
         client_class=text("client_class", identifier=True) or "",
@@ -154,3 +159,13 @@ def read_config(doc: Document) -> ApiConfig:
         redact=tuple(redact),
         templates=tuple(templates),
     )
+
+
+def _resources(doc: Document) -> ResourceMode:
+    """The config's ``resources`` rule (``auto`` when not given)."""
+    value = doc.data.get("resources", "auto")
+    mode = resource_mode(value)
+    if mode is not None:
+        return mode
+    choices = ", ".join(RESOURCE_MODES)
+    raise doc.error("/resources", f"'resources' must be one of {choices}, not {value!r}")

@@ -8,6 +8,7 @@ written when the call cannot be made (no credentials, no network, bad arguments)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
 import json
 import os
@@ -113,7 +114,7 @@ def record(
         http_client=httpx.Client(transport=capture), max_retries=0, **config
     ) as client:
         try:
-            getattr(client, op.method_name)(**arguments)
+            functools.reduce(getattr, op.call.split("."), client)(**arguments)
         except errors.RequestValidationError as exc:
             raise SpecgenError(f"{operation_id}: {exc} (nothing written)") from None
         except errors.APIConnectionError as exc:

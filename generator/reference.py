@@ -57,7 +57,7 @@ def anchors(api: ir.Api) -> Anchors:
         if name == "Authentication":
             scheme = {s.key: slugger.slug(s.key) for s in api.security_schemes}
         elif name == "Operations":
-            operation = {op.operation_id: slugger.slug(op.method_name) for op in api.operations}
+            operation = {op.operation_id: slugger.slug(op.call) for op in api.operations}
         elif name == "Models":
             model = {n: slugger.slug(n) for n in model_names(api)}
     return Anchors(section, scheme, operation, model)
@@ -261,8 +261,8 @@ def pagination_text(op: ir.Operation) -> str:
     param = pg.cursor_field if pg.style == "cursor" else pg.position_param
     where = "body field" if pg.style == "cursor" else "argument"
     parts = [
-        f"{pg.style.capitalize()} pagination: `{op.pager_name}(...)` takes the arguments of"
-        f" `{op.method_name}` and {_WALK[pg.style]}, yielding the items at"
+        f"{pg.style.capitalize()} pagination: `{op.pager_call}(...)` takes the arguments of"
+        f" `{op.call}` and {_WALK[pg.style]}, yielding the items at"
         f" {markdown.code(pg.items)} of each page.",
     ]
     if param:
@@ -328,11 +328,11 @@ def example_call(op: ir.Operation, example: ir.Example | None) -> str:
 def python_call(op: ir.Operation, example: ir.Example | None) -> str:
     """The Python that calls ``op`` (with ``example``'s arguments when it can), formatted."""
     arguments = example_call(op, example)
-    lines = [f"result = client.{op.method_name}({arguments})"]
+    lines = [f"result = client.{op.call}({arguments})"]
     if op.pagination is not None:
         lines += [
             "# every item, across pages:",
-            f"for item in client.{op.pager_name}({arguments}):",
+            f"for item in client.{op.pager_call}({arguments}):",
             "    ...",
         ]
     return black.format_str("\n".join(lines) + "\n", mode=_SNIPPET).rstrip("\n")

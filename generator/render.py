@@ -54,6 +54,7 @@ FILTERS: Mapping[str, Callable[..., Any]] = {
     "iter_doc": docs.iter_doc,
     "form_doc": docs.form_doc,
     "client_doc": docs.client_doc,
+    "resource_doc": docs.resource_doc,
     "credentials_example": docs.credentials_example,
     "call_example": docs.call_example,
     "table_cell": docs.table_cell,
@@ -97,12 +98,22 @@ class Rendered:
     origin: dict[str, str] = field(default_factory=dict)  # output -> "set: rule" that made it
 
 
-def imports(api: ir.Api) -> dict[str, frozenset[str]]:
-    """Optional names each module imports, so generated modules import exactly what they use."""
+def imports(
+    api: ir.Api, methods: Sequence[ir.Operation] | None = None
+) -> dict[str, frozenset[str]]:
+    """Optional names each module imports, so generated modules import exactly what they use.
+
+    ``methods`` are the operations of the client module and its ``_operations`` (by default the
+    client's own; a resource's for the modules of that resource); ``forms`` covers them all.
+    """
     client: set[str] = set()
     operations: set[str] = {"OperationSpec", "ResponseSpec"}
     forms: set[str] = set()
+    wanted = {id(op) for op in (api.client_operations if methods is None else methods)}
     for op in api.operations:
+        forms |= _form_names(op)
+        if id(op) not in wanted:
+            continue
         for p in op.parameters:
             client |= type_names(p.type)
             operations |= type_names(p.type, constrained=True, exact=True) | {"ParamSpec"}
@@ -113,9 +124,6 @@ def imports(api: ir.Api) -> dict[str, frozenset[str]]:
                 operations |= {"FieldSpec"}
                 if not form_field.file:
                     operations |= type_names(form_field.type, constrained=True, exact=True)
-                    forms |= type_names(form_field.type)
-                forms |= {"FileContent"} if form_field.file else set()
-                forms |= {"Required"} if form_field.required else set()
         for response in op.responses:
             operations |= type_names(response.type, exact=True)
         if op.success is not None:
@@ -136,6 +144,17 @@ def imports(api: ir.Api) -> dict[str, frozenset[str]]:
         "operations": frozenset(operations),
         "forms": frozenset(forms),
     }
+
+
+def _form_names(op: ir.Operation) -> set[str]:
+    """What the ``forms`` module imports for the TypedDict of ``op``'s form body."""
+    names: set[str] = set()
+    for form_field in op.body.fields if op.body is not None else ():
+        if not form_field.file:
+            names |= type_names(form_field.type)
+        names |= {"FileContent"} if form_field.file else set()
+        names |= {"Required"} if form_field.required else set()
+    return names
 
 
 def render_sets(
@@ -181,6 +200,9 @@ def _scopes(api: ir.Api, each: str) -> Iterator[dict[str, Any]]:
     elif each == "operation":
         for op in api.operations:
             yield {"operation": op}
+    elif each == "resource":  # its modules import what its operations use
+        for resource in api.resources:
+            yield {"resource": resource, "uses": imports(api, resource.operations)}
     elif each == "tag":
         for tag in api.tags:
             yield {"tag": tag}
@@ -275,6 +297,8 @@ def _innermost_item(names: Mapping[str, Any]) -> str:
     for value in names.values():
         if isinstance(value, ir.Tag):
             return f"tag {value.name}"
+        if isinstance(value, ir.Resource):
+            return f"resource {value.attribute}"
         if isinstance(value, ir.Model):
             return f"model {value.name}"
     return ""

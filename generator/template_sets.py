@@ -36,7 +36,7 @@ BUILTIN_ROOT = Path(__file__).resolve().parent.parent / "templates"
 if not BUILTIN_ROOT.is_dir():  # installed without the repository: templates ship inside
     BUILTIN_ROOT = Path(__file__).resolve().parent / "templates"
 
-Each = Literal["api", "operation", "tag", "model"]
+Each = Literal["api", "operation", "tag", "model", "resource"]
 Kind = Literal["python", "text"]
 STAGES = ("models",)
 _NAME = r"^[a-z][a-z0-9_-]*$"
@@ -64,7 +64,7 @@ MANIFEST_SCHEMA: Mapping[str, Any] = {
                     "source": {"type": "string", "minLength": 1},
                     "stage": {"enum": list(STAGES)},
                     "output": {"type": "string", "minLength": 1},
-                    "each": {"enum": ["api", "operation", "tag", "model"]},
+                    "each": {"enum": ["api", "operation", "tag", "model", "resource"]},
                     "when": {"type": "string", "minLength": 1},
                     "kind": {"enum": ["python", "text"]},
                 },

@@ -16,6 +16,7 @@ from generator.build.context import Context, text
 from generator.build.models_input import models_openapi, models_spec
 from generator.build.models_ir import build_models_ir
 from generator.build.operations import build_operations
+from generator.build.resources import ResourceMode, build_resources
 from generator.build.security import security_schemes
 from generator.build.servers import servers
 from generator.build.types import Types
@@ -33,6 +34,7 @@ class Target:
     package: str
     client_class: str
     display_name: str = ""
+    resources: ResourceMode = "auto"  # grouping operations by tag (``build.resources``)
 
 
 @dataclass
@@ -63,7 +65,8 @@ def build_api(
     )
     types = Types(spec=dict(spec), source=source, class_names=class_names)
     built_operations, operations_total = build_operations(Context(types, report))
-    operations = tuple(built_operations)
+    tags = _tags(spec, built_operations)
+    operations, resources = build_resources(target.resources, built_operations, tags)
     info = spec.get("info") or {}
     object_names = {class_names[n] for n, s in components.items() if is_object_like(spec, s)}
     models, nested = _models(types, class_names, components, object_names, operations)
@@ -83,7 +86,7 @@ def build_api(
         model_names=model_names,
         spec_hash=_spec_hash(spec),
         generator_version=__version__,
-        tags=_tags(spec, operations),
+        tags=tags,
         async_client_class=package.async_client_class(target.client_class),
         exports=package.package_exports(target.client_class, api_servers, operations),
         client_exports=package.client_exports(target.client_class, api_servers),
@@ -91,6 +94,7 @@ def build_api(
         example=package.example(operations),
         models=models,
         models_openapi=models_openapi(str(spec.get("openapi", ""))),
+        resources=resources,
     )
     return Built(api, operations_total)
 

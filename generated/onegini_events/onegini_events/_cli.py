@@ -424,7 +424,7 @@ def _run(
             if args.get("all"):
                 _stream(client, command, kwargs, args.get("state"), out)
             else:
-                _print_result(command, getattr(client, command.method)(**kwargs), out)
+                _print_result(command, _member(client, command.method)(**kwargs), out)
     except CommandError:
         raise
     except RequestValidationError as exc:
@@ -600,7 +600,7 @@ def _stream(
     """Every item of every page as JSON lines; with a state file, resume from it and save the
     position after each page's items are written (so a rerun never skips or repeats one)."""
     assert command.pager is not None and command.operation.pagination is not None
-    pager = getattr(client, command.pager)(**kwargs)
+    pager = _member(client, command.pager)(**kwargs)
     path = Path(state_file) if state_file is not None else None
     if path is not None and path.exists():
         position, finished = read_state(path, command)
@@ -655,3 +655,10 @@ def write_state(path: Path, command: Command, position: Any, *, finished: bool) 
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise CommandError(f"--state {path}: cannot write it: {exc}", EXIT_LOCAL) from None
+
+
+def _member(client: Any, call: str) -> Any:
+    """The client's method ``call`` names: ``get`` or, in a resource, ``repos.get``."""
+    for name in call.split("."):
+        client = getattr(client, name)
+    return client
