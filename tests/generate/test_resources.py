@@ -1,0 +1,318 @@
+"""Resources by tag (issue 11): a large API's operations as ``client.<resource>.<method>``.
+
+A shop spec with two tags over the threshold (and one untagged operation) is generated once with
+the python, reference and cli sets, imported under a package name of its own and called through
+``httpx.MockTransport``; the rule's settings are checked both ways on the IR, and the resource
+modules for lazy loading in a fresh interpreter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from generator.build import Target, build_api
+from generator.build.resources import RESOURCE_THRESHOLD
+from generator.cli import main
+from generator.errors import Report, SpecgenError
+from generator.load import load_document
+from generator.pipeline import generate_in_memory
+from generator.project import read_config
+from generator.template_sets import Templates
+from generator.write import write_package
+from tests.support.apis import all_cases
+
+BASE = "https://shop.example.com"
+PACKAGE = "resource_shop"
+BIN = Path(sys.executable).parent
+
+
+def _op(op_id: str, tags: list[str] | None, *, params: tuple[str, ...] = ()) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "operationId": op_id,
+        "summary": f"Run {op_id}.",
+        "parameters": [
+            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+            for p in params
+        ],
+        "responses": {
+            "200": {
+                "description": "the pet",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}},
+            }
+        },
+    }
+    if tags is not None:
+        op["tags"] = tags
+    return op
+
+
+def shop_spec(extra: int = RESOURCE_THRESHOLD) -> dict[str, Any]:
+    """Pets and stores with GitHub-style operationIds, ``extra`` filler operations besides,
+    a tag named like a builtin and one operation without a tag."""
+    paths: dict[str, Any] = {
+        "/pets": {"get": _op("pets/list", ["pets"]), "post": _op("pets/create", ["pets", "x"])},
+        "/pets/{pet_id}": {"get": _op("pets/get", ["pets"], params=("pet_id",))},
+        "/stores/{store_id}": {"delete": _op("deleteStore", ["stores"], params=("store_id",))},
+        "/types": {"get": _op("type/list-all", ["type"])},
+        "/health": {"get": _op("health", None)},
+    }
+    for i in range(extra):
+        paths[f"/stores/filler/{i}"] = {"get": _op(f"stores/filler-{i}", ["stores"])}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Shop", "version": "1"},
+        "servers": [{"url": BASE}],
+        "tags": [{"name": "pets", "description": "Pets for sale."}, {"name": "stores"}],
+        "paths": paths,
+        "components": {
+            "schemas": {
+                "Pet": {
+                    "type": "object",
+                    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                }
+            }
+        },
+    }
+
+
+def built(spec: dict[str, Any], resources: Any = "auto") -> Any:
+    return build_api(spec, "shop.json", Target(PACKAGE, "Shop", resources=resources)).api
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shop package (python, reference and cli sets), written once."""
+    out = tmp_path_factory.mktemp("resources")
+    sets = Templates().for_api(("python", "reference", "cli"))
+    report = Report("shop.json")
+    generation = generate_in_memory(shop_spec(), "shop.json", Target(PACKAGE, "Shop"), sets, report)
+    report.raise_for(strict=True)
+    write_package(out / PACKAGE, generation.files)
+    return out / PACKAGE
+
+
+@pytest.fixture(scope="module")
+def package(folder: Path) -> ModuleType:
+    sys.path.insert(0, str(folder))
+    try:
+        return importlib.import_module(PACKAGE)
+    finally:
+        sys.path.remove(str(folder))
+
+
+def pet_server(seen: list[httpx.Request]) -> httpx.MockTransport:
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"id": 7, "name": "Rex"})
+
+    return httpx.MockTransport(answer)
+
+
+# 1. The rule, decided once in the builder
+
+
+def test_auto_groups_a_multi_tag_api_over_the_threshold() -> None:
+    api = built(shop_spec())
+    assert [r.attribute for r in api.resources] == ["pets", "stores", "type_"]
+    pets = api.resources[0]
+    assert (pets.class_name, pets.async_class_name) == ("PetsResource", "AsyncPetsResource")
+    assert pets.description == "Pets for sale."
+    assert [op.method_name for op in pets.operations] == ["list_", "create", "get"]
+    assert [op.call for op in pets.operations] == ["pets.list_", "pets.create", "pets.get"]
+    # An operationId without the tag's words keeps them all; the one untagged stays on the client.
+    stores = {op.operation_id: op for op in api.resources[1].operations}
+    assert stores["deleteStore"].call == "stores.delete_store"
+    assert [op.call for op in api.client_operations] == ["health"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "mode", "expected"),
+    [
+        (shop_spec(), "flat", []),  # forced flat over the threshold
+        (shop_spec(extra=0), "auto", []),  # under the threshold
+        (shop_spec(extra=0), "tags", ["pets", "stores", "type_"]),  # forced under it
+    ],
+)
+def test_the_rule_can_be_forced_either_way(spec: Any, mode: str, expected: list[str]) -> None:
+    api = built(spec, mode)
+    assert [r.attribute for r in api.resources] == expected
+    if not expected:
+        assert api.client_operations == api.operations
+        assert all(op.call == op.method_name and not op.resource for op in api.operations)
+
+
+def test_a_single_tag_stays_flat_under_auto() -> None:
+    spec = shop_spec()
+    for path_item in spec["paths"].values():
+        for op in path_item.values():
+            op["tags"] = ["stores"]
+    assert built(spec).resources == ()
+
+
+def test_the_four_apis_stay_flat() -> None:
+    for case in all_cases():
+        assert case.ir.resources == (), case.key
+
+
+# 2. The generated package
+
+
+def test_calls_through_a_resource_reach_their_urls(package: ModuleType) -> None:
+    seen: list[httpx.Request] = []
+    client = package.Shop(http_client=httpx.Client(transport=pet_server(seen)))
+    pet = client.pets.get(pet_id="7")
+    assert (pet.id, pet.name) == (7, "Rex")
+    client.stores.delete_store(store_id="s 1")
+    client.type_.list_all()
+    client.health()
+    assert [(r.method, str(r.url)) for r in seen] == [
+        ("GET", f"{BASE}/pets/7"),
+        ("DELETE", f"{BASE}/stores/s%201"),
+        ("GET", f"{BASE}/types"),
+        ("GET", f"{BASE}/health"),
+    ]
+    assert client.pets is client.pets  # one resource object per client
+
+
+def test_async_calls_through_a_resource_reach_their_urls(package: ModuleType) -> None:
+    seen: list[httpx.Request] = []
+
+    async def run() -> Any:
+        transport = pet_server(seen)
+        async with package.AsyncShop(http_client=httpx.AsyncClient(transport=transport)) as c:
+            return await c.pets.get(pet_id="9"), await c.pets.create()
+
+    got, created = asyncio.run(run())
+    assert got.id == 7 and created.name == "Rex"
+    assert [(r.method, str(r.url)) for r in seen] == [
+        ("GET", f"{BASE}/pets/9"),
+        ("POST", f"{BASE}/pets"),
+    ]
+
+
+def test_a_resource_module_is_imported_on_first_use_only(folder: Path) -> None:
+    script = f"""
+import sys
+import {PACKAGE}
+loaded = sorted(m for m in sys.modules if m.startswith("{PACKAGE}.resources"))
+assert not loaded, loaded
+client = {PACKAGE}.Shop()
+client.pets
+assert "{PACKAGE}.resources.pets" in sys.modules
+assert "{PACKAGE}.resources.pets._operations" in sys.modules
+assert "{PACKAGE}.resources.stores" not in sys.modules
+print("ok")
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", script], cwd=folder, capture_output=True, text=True, check=False
+    )
+    assert run.stdout.strip() == "ok", run.stderr
+
+
+def test_the_package_has_one_module_per_resource(folder: Path) -> None:
+    found = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("resources/**/*.py"))
+    assert found == [
+        f"{PACKAGE}/resources/__init__.py",
+        f"{PACKAGE}/resources/pets/__init__.py",
+        f"{PACKAGE}/resources/pets/_operations.py",
+        f"{PACKAGE}/resources/stores/__init__.py",
+        f"{PACKAGE}/resources/stores/_operations.py",
+        f"{PACKAGE}/resources/type_/__init__.py",
+        f"{PACKAGE}/resources/type_/_operations.py",
+    ]
+    descriptors = (folder / PACKAGE / "_operations.py").read_text()
+    assert "HEALTH" in descriptors and "pets/get" not in descriptors
+
+
+def test_mypy_strict_and_ruff_pass_on_the_package(folder: Path) -> None:
+    mypy = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", PACKAGE],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert mypy.returncode == 0, mypy.stdout + mypy.stderr
+    ruff = subprocess.run(
+        [str(BIN / "ruff"), "check", "--isolated", PACKAGE],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+
+
+def test_the_cli_calls_a_resource_method(package: ModuleType) -> None:
+    seen: list[httpx.Request] = []
+    commands = importlib.import_module(f"{PACKAGE}._commands")
+    cli = importlib.import_module(f"{PACKAGE}._cli")
+    out = io.StringIO()
+    status = cli.main(
+        commands.TOOL,
+        ["pets-get", "--pet-id", "3"],
+        environ={},
+        http_client=httpx.Client(transport=pet_server(seen)),
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    assert status in (None, 0)
+    assert [str(r.url) for r in seen] == [f"{BASE}/pets/3"]
+    assert json.loads(out.getvalue()) == {"id": 7, "name": "Rex"}
+
+
+def test_the_reference_and_readme_show_resource_calls(folder: Path) -> None:
+    reference = (folder / "REFERENCE.md").read_text()
+    assert "### pets.get" in reference
+    assert 'result = client.pets.get(pet_id="...")' in reference
+    assert "client.pets.list_()" in (folder / "README.md").read_text()
+    assert "`pets-get`" in (folder / "CLI.md").read_text()
+
+
+# 3. The settings: specgen.yaml and the command line
+
+
+@pytest.mark.parametrize(("line", "expected"), [("", "auto"), ("resources: tags\n", "tags")])
+def test_the_config_chooses_the_rule(tmp_path: Path, line: str, expected: str) -> None:
+    config = tmp_path / "specgen.yaml"
+    config.write_text(f"name: Shop\npackage: shop\nclient_class: Shop\nspec: s.json\n{line}")
+    assert read_config(load_document(config)).resources == expected
+
+
+def test_a_bad_rule_in_the_config_is_one_clear_error(tmp_path: Path) -> None:
+    config = tmp_path / "specgen.yaml"
+    config.write_text("name: S\npackage: shop\nclient_class: Shop\nspec: s.json\nresources: yes\n")
+    with pytest.raises(SpecgenError) as caught:
+        read_config(load_document(config))
+    message = str(caught.value)
+    assert "specgen.yaml" in message and "/resources" in message
+    assert "'resources' must be one of auto, tags, flat, not True" in message
+
+
+def test_the_command_line_forces_the_rule_for_a_spec(tmp_path: Path) -> None:
+    spec = tmp_path / "shop.json"
+    spec.write_text(json.dumps(shop_spec(extra=0)))
+    runner = CliRunner()
+    for mode, grouped in (("tags", True), ("flat", False)):
+        out = tmp_path / mode
+        argv = ["generate", "--spec", str(spec), "--package", "shop", "--resources", mode]
+        result = runner.invoke(main, [*argv, "--output", str(out)])
+        assert result.exit_code == 0, result.output
+        assert (out / "shop" / "shop" / "resources").is_dir() is grouped
+    wrong = runner.invoke(main, ["generate", "--spec", str(spec), "--resources", "some"])
+    assert wrong.exit_code == 2
+    alone = runner.invoke(main, ["generate", "--resources", "tags"])
+    assert alone.exit_code == 1
+    assert "go with --spec" in alone.output
