@@ -277,7 +277,9 @@ def test_the_reference_and_readme_show_resource_calls(folder: Path) -> None:
     reference = (folder / "REFERENCE.md").read_text()
     assert "### pets.get" in reference
     assert 'result = client.pets.get(pet_id="...")' in reference
-    assert "client.pets.list_()" in (folder / "README.md").read_text()
+    readme = (folder / "README.md").read_text()
+    assert "client.pets.list_()" in readme
+    assert "grouped by tag into 3 resources" in readme
     assert "`pets-get`" in (folder / "CLI.md").read_text()
 
 
