@@ -66,7 +66,8 @@ def build_api(
     types = Types(spec=dict(spec), source=source, class_names=class_names)
     built_operations, operations_total = build_operations(Context(types, report))
     tags = _tags(spec, built_operations)
-    operations, resources = build_resources(target.resources, built_operations, tags)
+    clients = (target.client_class, package.async_client_class(target.client_class))
+    operations, resources = build_resources(target.resources, built_operations, tags, clients)
     info = spec.get("info") or {}
     object_names = {class_names[n] for n, s in components.items() if is_object_like(spec, s)}
     models, nested = _models(types, class_names, components, object_names, operations)

@@ -10,7 +10,7 @@ words where its operationId starts with them (``repos/get`` -> ``client.repos.ge
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import Literal
 
@@ -23,6 +23,8 @@ _MODES: dict[str, ResourceMode] = {"auto": "auto", "tags": "tags", "flat": "flat
 RESOURCE_MODES = tuple(_MODES)
 # The fewest operations an API has for ``auto`` to group it: below, one class reads better.
 RESOURCE_THRESHOLD = 100
+# The classes a resource module imports by name (its own are named apart from them).
+_BASES = {"SyncResource", "AsyncResource", "SyncPager", "AsyncPager", "CallOptions"}
 # Names a resource module binds that annotations use (``list[...]``, ``models.Pet``): a method
 # of the same name would hide them inside its class, so it takes a trailing underscore.
 _SHADOWING = {
@@ -45,9 +47,15 @@ def grouped(mode: ResourceMode, operations: Sequence[Operation]) -> bool:
 
 
 def build_resources(
-    mode: ResourceMode, operations: Sequence[Operation], tags: Sequence[Tag]
+    mode: ResourceMode,
+    operations: Sequence[Operation],
+    tags: Sequence[Tag],
+    client_classes: Collection[str] = (),
 ) -> tuple[tuple[Operation, ...], tuple[Resource, ...]]:
-    """The operations (renamed within their resource) and the resources, in the tags' order."""
+    """The operations (renamed within their resource) and the resources, in the tags' order.
+
+    Resource classes are named apart from ``client_classes``, which the client module binds
+    beside them."""
     if not grouped(mode, operations):
         return tuple(_on_client(op) for op in operations), ()
     on_client = [op for op in operations if not op.tags]
@@ -55,9 +63,10 @@ def build_resources(
     taken |= {op.pager_name for op in on_client if op.pager_name}
     used = [t for t in tags if any(op.tags and op.tags[0] == t.name for op in operations)]
     attributes = naming.unique([_attribute(t.name) for t in used], taken)
+    classes = _class_names(attributes, client_classes)
     renamed: dict[str, Operation] = {}
     resources = []
-    for tag, attribute in zip(used, attributes, strict=True):
+    for tag, attribute, class_name in zip(used, attributes, classes, strict=True):
         of_tag = [op for op in operations if op.tags[:1] == (tag.name,)]
         members = _members(attribute, tag.name, of_tag)
         renamed.update((id_of(op), op) for op in members)
@@ -65,8 +74,8 @@ def build_resources(
             Resource(
                 tag=tag.name,
                 attribute=attribute,
-                class_name=naming.pascal(attribute) + "Resource",
-                async_class_name="Async" + naming.pascal(attribute) + "Resource",
+                class_name=class_name,
+                async_class_name="Async" + class_name,
                 module=attribute,
                 description=tag.description,
                 operations=tuple(members),
@@ -89,6 +98,21 @@ def _attribute(tag: str) -> str:
     """The client attribute of a tag's resource: snake case, never a builtin's name."""
     name = naming.snake(tag)
     return name + "_" if hasattr(builtins, name) else name
+
+
+def _class_names(attributes: Sequence[str], client_classes: Collection[str]) -> list[str]:
+    """``ReposResource`` per attribute: its ``Async`` twin too distinct from every other class
+    name, from the bases the resource modules import and from the client classes."""
+    seen = {*_BASES, *client_classes}
+    names = []
+    for attribute in attributes:
+        base, n = naming.pascal(attribute) + "Resource", 2
+        name = base
+        while name in seen or "Async" + name in seen:
+            name, n = f"{base}{n}", n + 1
+        seen |= {name, "Async" + name}
+        names.append(name)
+    return names
 
 
 def _members(attribute: str, tag: str, operations: list[Operation]) -> list[Operation]:

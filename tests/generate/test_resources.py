@@ -62,8 +62,11 @@ def shop_spec(extra: int = RESOURCE_THRESHOLD) -> dict[str, Any]:
     """Pets and stores with GitHub-style operationIds, ``extra`` filler operations besides,
     a tag named like a builtin and one operation without a tag."""
     paths: dict[str, Any] = {
-        "/pets": {"get": _op("pets/list", ["pets"]), "post": _op("pets/create", ["pets", "x"])},
-        "/pets/{pet_id}": {"get": _op("pets/get", ["pets"], params=("pet_id",))},
+        "/animals": {
+            "get": _op("animals/list", ["animals"]),
+            "post": _op("animals/create", ["animals", "x"]),
+        },
+        "/animals/{pet_id}": {"get": _op("animals/get", ["animals"], params=("pet_id",))},
         "/stores/{store_id}": {"delete": _op("deleteStore", ["stores"], params=("store_id",))},
         "/types": {"get": _op("type/list-all", ["type"])},
         "/health": {"get": _op("health", None)},
@@ -74,7 +77,7 @@ def shop_spec(extra: int = RESOURCE_THRESHOLD) -> dict[str, Any]:
         "openapi": "3.0.3",
         "info": {"title": "Shop", "version": "1"},
         "servers": [{"url": BASE}],
-        "tags": [{"name": "pets", "description": "Pets for sale."}, {"name": "stores"}],
+        "tags": [{"name": "animals", "description": "Pets for sale."}, {"name": "stores"}],
         "paths": paths,
         "components": {
             "schemas": {
@@ -125,12 +128,19 @@ def pet_server(seen: list[httpx.Request]) -> httpx.MockTransport:
 
 def test_auto_groups_a_multi_tag_api_over_the_threshold() -> None:
     api = built(shop_spec())
-    assert [r.attribute for r in api.resources] == ["pets", "stores", "type_"]
-    pets = api.resources[0]
-    assert (pets.class_name, pets.async_class_name) == ("PetsResource", "AsyncPetsResource")
-    assert pets.description == "Pets for sale."
-    assert [op.method_name for op in pets.operations] == ["list_", "create", "get"]
-    assert [op.call for op in pets.operations] == ["pets.list_", "pets.create", "pets.get"]
+    assert [r.attribute for r in api.resources] == ["animals", "stores", "type_"]
+    animals = api.resources[0]
+    assert (animals.class_name, animals.async_class_name) == (
+        "AnimalsResource",
+        "AsyncAnimalsResource",
+    )
+    assert animals.description == "Pets for sale."
+    assert [op.method_name for op in animals.operations] == ["list_", "create", "get"]
+    assert [op.call for op in animals.operations] == [
+        "animals.list_",
+        "animals.create",
+        "animals.get",
+    ]
     # An operationId without the tag's words keeps them all; the one untagged stays on the client.
     stores = {op.operation_id: op for op in api.resources[1].operations}
     assert stores["deleteStore"].call == "stores.delete_store"
@@ -142,7 +152,7 @@ def test_auto_groups_a_multi_tag_api_over_the_threshold() -> None:
     [
         (shop_spec(), "flat", []),  # forced flat over the threshold
         (shop_spec(extra=0), "auto", []),  # under the threshold
-        (shop_spec(extra=0), "tags", ["pets", "stores", "type_"]),  # forced under it
+        (shop_spec(extra=0), "tags", ["animals", "stores", "type_"]),  # forced under it
     ],
 )
 def test_the_rule_can_be_forced_either_way(spec: Any, mode: str, expected: list[str]) -> None:
@@ -172,18 +182,18 @@ def test_the_four_apis_stay_flat() -> None:
 def test_calls_through_a_resource_reach_their_urls(package: ModuleType) -> None:
     seen: list[httpx.Request] = []
     client = package.Shop(http_client=httpx.Client(transport=pet_server(seen)))
-    pet = client.pets.get(pet_id="7")
+    pet = client.animals.get(pet_id="7")
     assert (pet.id, pet.name) == (7, "Rex")
     client.stores.delete_store(store_id="s 1")
     client.type_.list_all()
     client.health()
     assert [(r.method, str(r.url)) for r in seen] == [
-        ("GET", f"{BASE}/pets/7"),
+        ("GET", f"{BASE}/animals/7"),
         ("DELETE", f"{BASE}/stores/s%201"),
         ("GET", f"{BASE}/types"),
         ("GET", f"{BASE}/health"),
     ]
-    assert client.pets is client.pets  # one resource object per client
+    assert client.animals is client.animals  # one resource object per client
 
 
 def test_async_calls_through_a_resource_reach_their_urls(package: ModuleType) -> None:
@@ -192,13 +202,13 @@ def test_async_calls_through_a_resource_reach_their_urls(package: ModuleType) ->
     async def run() -> Any:
         transport = pet_server(seen)
         async with package.AsyncShop(http_client=httpx.AsyncClient(transport=transport)) as c:
-            return await c.pets.get(pet_id="9"), await c.pets.create()
+            return await c.animals.get(pet_id="9"), await c.animals.create()
 
     got, created = asyncio.run(run())
     assert got.id == 7 and created.name == "Rex"
     assert [(r.method, str(r.url)) for r in seen] == [
-        ("GET", f"{BASE}/pets/9"),
-        ("POST", f"{BASE}/pets"),
+        ("GET", f"{BASE}/animals/9"),
+        ("POST", f"{BASE}/animals"),
     ]
 
 
@@ -209,9 +219,9 @@ import {PACKAGE}
 loaded = sorted(m for m in sys.modules if m.startswith("{PACKAGE}.resources"))
 assert not loaded, loaded
 client = {PACKAGE}.Shop()
-client.pets
-assert "{PACKAGE}.resources.pets" in sys.modules
-assert "{PACKAGE}.resources.pets._operations" in sys.modules
+client.animals
+assert "{PACKAGE}.resources.animals" in sys.modules
+assert "{PACKAGE}.resources.animals._operations" in sys.modules
 assert "{PACKAGE}.resources.stores" not in sys.modules
 print("ok")
 """
@@ -225,15 +235,15 @@ def test_the_package_has_one_module_per_resource(folder: Path) -> None:
     found = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("resources/**/*.py"))
     assert found == [
         f"{PACKAGE}/resources/__init__.py",
-        f"{PACKAGE}/resources/pets/__init__.py",
-        f"{PACKAGE}/resources/pets/_operations.py",
+        f"{PACKAGE}/resources/animals/__init__.py",
+        f"{PACKAGE}/resources/animals/_operations.py",
         f"{PACKAGE}/resources/stores/__init__.py",
         f"{PACKAGE}/resources/stores/_operations.py",
         f"{PACKAGE}/resources/type_/__init__.py",
         f"{PACKAGE}/resources/type_/_operations.py",
     ]
     descriptors = (folder / PACKAGE / "_operations.py").read_text()
-    assert "HEALTH" in descriptors and "pets/get" not in descriptors
+    assert "HEALTH" in descriptors and "animals/get" not in descriptors
 
 
 def test_mypy_strict_and_ruff_pass_on_the_package(folder: Path) -> None:
@@ -262,25 +272,25 @@ def test_the_cli_calls_a_resource_method(package: ModuleType) -> None:
     out = io.StringIO()
     status = cli.main(
         commands.TOOL,
-        ["pets-get", "--pet-id", "3"],
+        ["animals-get", "--pet-id", "3"],
         environ={},
         http_client=httpx.Client(transport=pet_server(seen)),
         stdout=out,
         stderr=io.StringIO(),
     )
     assert status in (None, 0)
-    assert [str(r.url) for r in seen] == [f"{BASE}/pets/3"]
+    assert [str(r.url) for r in seen] == [f"{BASE}/animals/3"]
     assert json.loads(out.getvalue()) == {"id": 7, "name": "Rex"}
 
 
 def test_the_reference_and_readme_show_resource_calls(folder: Path) -> None:
     reference = (folder / "REFERENCE.md").read_text()
-    assert "### pets.get" in reference
-    assert 'result = client.pets.get(pet_id="...")' in reference
+    assert "### animals.get" in reference
+    assert 'result = client.animals.get(pet_id="...")' in reference
     readme = (folder / "README.md").read_text()
-    assert "client.pets.list_()" in readme
+    assert "client.animals.list_()" in readme
     assert "grouped by tag into 3 resources" in readme
-    assert "`pets-get`" in (folder / "CLI.md").read_text()
+    assert "`animals-get`" in (folder / "CLI.md").read_text()
 
 
 # 3. The settings: specgen.yaml and the command line

@@ -15,6 +15,7 @@ from generator.ir import Operation, Pagination, Tag, TypeRef
 from generator.naming import snake
 
 _PAGED = Pagination(style="page", items="/items", item_type=TypeRef("any"))
+_CLASS_TAGS = ["sync", "async", "async foo", "foo"]  # class names that would meet
 _ANNOTATION_NAMES = {"list", "dict", "str", "int", "bool", "datetime", "models", "forms"}
 
 names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
@@ -51,9 +52,14 @@ def operations_of(spec: list[tuple[str, list[str], bool]]) -> tuple[list[Operati
 @given(specs)
 @example([("repos/get", ["repos"], False), ("list", ["close"], True), ("x", [], False)])
 @example([("type/list", ["type"], True), ("type/list-2", ["type"], False)])
+@example([(op_id, [tag], False) for op_id, tag in zip("abcd", _CLASS_TAGS, strict=True)])
 def test_resource_names_are_safe_and_unique(spec: list[tuple[str, list[str], bool]]) -> None:
     ops, tags = operations_of(spec)
-    grouped, resources = build_resources("tags", ops, tags)
+    grouped, resources = build_resources("tags", ops, tags, ("ShopResource", "AsyncShopResource"))
+    classes = [c for r in resources for c in (r.class_name, r.async_class_name)]
+    assert len(set(classes)) == len(classes)
+    assert not set(classes) & {"SyncResource", "AsyncResource", "ShopResource", "AsyncShopResource"}
+    assert all(c.isidentifier() for c in classes)
     on_client = [op for op in grouped if not op.resource]
     client_names = {op.method_name for op in on_client} | {op.pager_name for op in on_client}
     attributes = [r.attribute for r in resources]
