@@ -220,12 +220,12 @@ def pep440(version: str) -> str:
 
 def resource_doc(resource: ir.Resource, api_name: str) -> str:
     """The docstring of a resource class and of the client attribute returning it."""
-    parts = [
-        wrap(
-            f"The operations of {api_name} tagged `{resource.tag}`, as"
-            f" `client.{resource.attribute}` (loaded on first use)."
-        )
-    ]
-    if resource.description:
-        parts.append(wrap(resource.description))
-    return "\n\n".join(parts)
+    # Tags are often kebab-case: a line is never broken inside one.
+    first = textwrap.fill(
+        f"The operations of {api_name} tagged `{resource.tag}`, as"
+        f" `client.{resource.attribute}` (loaded on first use).",
+        88,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+    return "\n\n".join([first, wrap(resource.description)] if resource.description else [first])

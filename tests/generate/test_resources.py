@@ -12,6 +12,7 @@ import asyncio
 import importlib
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,9 +27,11 @@ from generator.build import Target, build_api
 from generator.build.resources import RESOURCE_THRESHOLD
 from generator.cli import main
 from generator.errors import Report, SpecgenError
+from generator.fmt import format_python
 from generator.load import load_document
 from generator.pipeline import generate_in_memory
 from generator.project import read_config
+from generator.render import render_sets
 from generator.template_sets import Templates
 from generator.write import write_package
 from tests.support.apis import all_cases
@@ -328,3 +331,33 @@ def test_the_command_line_forces_the_rule_for_a_spec(tmp_path: Path) -> None:
     alone = runner.invoke(main, ["generate", "--resources", "tags"])
     assert alone.exit_code == 1
     assert "go with --spec" in alone.output
+
+
+# 4. Black's style: what the resource templates write, black leaves as it is
+
+
+def test_what_the_resource_templates_write_black_leaves_unchanged() -> None:
+    """The module header and classes of a resource, the resources package and the client's
+    resource attributes and imports (a long tag's wrapped as isort wraps them). The methods'
+    bodies come from ``_method.j2``'s macros, whose own style is theirs to keep."""
+    spec = shop_spec(extra=3)
+    tag = "enterprise-team-organizations"
+    spec["paths"]["/teams"] = {"get": _op(f"{tag}/list", [tag])}
+    spec["tags"].append({"name": tag, "description": "A tag " + "very " * 30 + "long."})
+    api = build_api(spec, "shop.json", Target(PACKAGE, "Shop", resources="tags")).api
+    files = render_sets(api, Templates().for_api(("python",)), {"models": lambda: ""}).files
+    package = f"{PACKAGE}/resources/__init__.py"
+    assert format_python(package, files[package]) == files[package]
+    for resource in api.resources:
+        name = f"{PACKAGE}/resources/{resource.module}/__init__.py"
+        raw = files[name]
+        header = raw[: raw.index("\n    def ")]
+        assert format_python(name, raw).startswith(header), name
+    raw = files[f"{PACKAGE}/_client.py"]
+    formatted = format_python("_client.py", raw)
+    blocks = re.findall(r"\nif TYPE_CHECKING:\n(?:    .*\n)+", raw)
+    blocks += re.findall(r"    @cached_property\n.*?return \w+\(self\)\n", raw, re.DOTALL)
+    assert len(blocks) == 1 + 2 * len(api.resources)
+    assert "    from .resources.enterprise_team_organizations import (\n" in raw
+    for block in blocks:
+        assert block in formatted, block
