@@ -25,11 +25,12 @@ RESOURCE_MODES = tuple(_MODES)
 RESOURCE_THRESHOLD = 100
 # The classes a resource module imports by name (its own are named apart from them).
 _BASES = {"SyncResource", "AsyncResource", "SyncPager", "AsyncPager", "CallOptions"}
-# Names a resource module binds that annotations use (``list[...]``, ``models.Pet``): a method
-# of the same name would hide them inside its class, so it takes a trailing underscore.
+# Names the client and resource modules bind that annotations and decorators use
+# (``list[...]``, ``models.Pet``, ``httpx.Timeout``): a method or resource attribute of the same
+# name would hide them inside its class, so it takes a trailing underscore.
 _SHADOWING = {
     "list", "dict", "set", "tuple", "str", "int", "float", "bool", "bytes", "type", "object",
-    "datetime", "httpx", "models", "forms",
+    "datetime", "httpx", "models", "forms", "cached_property",
 }  # fmt: skip
 
 
@@ -95,9 +96,10 @@ def id_of(op: Operation) -> str:
 
 
 def _attribute(tag: str) -> str:
-    """The client attribute of a tag's resource: snake case, never a builtin's name."""
+    """The client attribute of a tag's resource: snake case, never a builtin's name nor one the
+    client module's annotations use."""
     name = naming.snake(tag)
-    return name + "_" if hasattr(builtins, name) else name
+    return name + "_" if hasattr(builtins, name) or name in _SHADOWING else name
 
 
 def _class_names(attributes: Sequence[str], client_classes: Collection[str]) -> list[str]:

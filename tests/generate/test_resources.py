@@ -63,7 +63,7 @@ def _op(op_id: str, tags: list[str] | None, *, params: tuple[str, ...] = ()) -> 
 
 def shop_spec(extra: int = RESOURCE_THRESHOLD) -> dict[str, Any]:
     """Pets and stores with GitHub-style operationIds, ``extra`` filler operations besides,
-    a tag named like a builtin and one operation without a tag."""
+    tags named like a builtin and like the models module, and one operation without a tag."""
     paths: dict[str, Any] = {
         "/animals": {
             "get": _op("animals/list", ["animals"]),
@@ -72,6 +72,7 @@ def shop_spec(extra: int = RESOURCE_THRESHOLD) -> dict[str, Any]:
         "/animals/{pet_id}": {"get": _op("animals/get", ["animals"], params=("pet_id",))},
         "/stores/{store_id}": {"delete": _op("deleteStore", ["stores"], params=("store_id",))},
         "/types": {"get": _op("type/list-all", ["type"])},
+        "/models": {"get": _op("models/get", ["models"])},  # client.models_: models.Pet stays
         "/health": {"get": _op("health", None)},
     }
     for i in range(extra):
@@ -131,7 +132,7 @@ def pet_server(seen: list[httpx.Request]) -> httpx.MockTransport:
 
 def test_auto_groups_a_multi_tag_api_over_the_threshold() -> None:
     api = built(shop_spec())
-    assert [r.attribute for r in api.resources] == ["animals", "stores", "type_"]
+    assert [r.attribute for r in api.resources] == ["animals", "stores", "type_", "models_"]
     animals = api.resources[0]
     assert (animals.class_name, animals.async_class_name) == (
         "AnimalsResource",
@@ -155,7 +156,7 @@ def test_auto_groups_a_multi_tag_api_over_the_threshold() -> None:
     [
         (shop_spec(), "flat", []),  # forced flat over the threshold
         (shop_spec(extra=0), "auto", []),  # under the threshold
-        (shop_spec(extra=0), "tags", ["animals", "stores", "type_"]),  # forced under it
+        (shop_spec(extra=0), "tags", ["animals", "stores", "type_", "models_"]),  # forced under it
     ],
 )
 def test_the_rule_can_be_forced_either_way(spec: Any, mode: str, expected: list[str]) -> None:
@@ -240,6 +241,8 @@ def test_the_package_has_one_module_per_resource(folder: Path) -> None:
         f"{PACKAGE}/resources/__init__.py",
         f"{PACKAGE}/resources/animals/__init__.py",
         f"{PACKAGE}/resources/animals/_operations.py",
+        f"{PACKAGE}/resources/models_/__init__.py",
+        f"{PACKAGE}/resources/models_/_operations.py",
         f"{PACKAGE}/resources/stores/__init__.py",
         f"{PACKAGE}/resources/stores/_operations.py",
         f"{PACKAGE}/resources/type_/__init__.py",
@@ -292,7 +295,7 @@ def test_the_reference_and_readme_show_resource_calls(folder: Path) -> None:
     assert 'result = client.animals.get(pet_id="...")' in reference
     readme = (folder / "README.md").read_text()
     assert "client.animals.list_()" in readme
-    assert "grouped by tag into 3 resources" in readme
+    assert "grouped by tag into 4 resources" in readme
     assert "`animals-get`" in (folder / "CLI.md").read_text()
 
 

@@ -15,8 +15,9 @@ from generator.ir import Operation, Pagination, Tag, TypeRef
 from generator.naming import snake
 
 _PAGED = Pagination(style="page", items="/items", item_type=TypeRef("any"))
-_CLASS_TAGS = ["sync", "async", "async foo", "foo"]  # class names that would meet
-_ANNOTATION_NAMES = {"list", "dict", "str", "int", "bool", "datetime", "models", "forms"}
+# Tags whose classes or attributes would meet names the modules bind.
+_CLASS_TAGS = ["sync", "async", "async foo", "foo", "models", "httpx"]
+_ANNOTATION_NAMES = {"list", "dict", "str", "int", "bool", "datetime", "models", "forms", "httpx"}
 
 names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
 specs = st.lists(
@@ -52,7 +53,7 @@ def operations_of(spec: list[tuple[str, list[str], bool]]) -> tuple[list[Operati
 @given(specs)
 @example([("repos/get", ["repos"], False), ("list", ["close"], True), ("x", [], False)])
 @example([("type/list", ["type"], True), ("type/list-2", ["type"], False)])
-@example([(op_id, [tag], False) for op_id, tag in zip("abcd", _CLASS_TAGS, strict=True)])
+@example([(op_id, [tag], False) for op_id, tag in zip("abcdef", _CLASS_TAGS, strict=True)])
 def test_resource_names_are_safe_and_unique(spec: list[tuple[str, list[str], bool]]) -> None:
     ops, tags = operations_of(spec)
     grouped, resources = build_resources("tags", ops, tags, ("ShopResource", "AsyncShopResource"))
@@ -67,7 +68,7 @@ def test_resource_names_are_safe_and_unique(spec: list[tuple[str, list[str], boo
     for attribute in attributes:
         assert attribute.isidentifier() and not keyword.iskeyword(attribute)
         assert not hasattr(builtins, attribute)
-        assert attribute not in CLIENT_ATTRIBUTES | client_names
+        assert attribute not in CLIENT_ATTRIBUTES | client_names | _ANNOTATION_NAMES
     for resource in resources:
         members = [*(op.method_name for op in resource.operations)]
         members += [op.pager_name for op in resource.operations if op.pager_name]
