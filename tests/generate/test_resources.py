@@ -61,6 +61,34 @@ def _op(op_id: str, tags: list[str] | None, *, params: tuple[str, ...] = ()) -> 
     return op
 
 
+def _paged(op_id: str, tags: list[str]) -> dict[str, Any]:
+    """An offset-paged list of pets (``x-pagination``)."""
+    page = {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Pet"}},
+            "total": {"type": "integer"},
+        },
+    }
+    return {
+        "operationId": op_id,
+        "tags": tags,
+        "parameters": [
+            {"name": n, "in": "query", "schema": {"type": "integer"}} for n in ("offset", "limit")
+        ],
+        "x-pagination": {
+            "style": "offset",
+            "offsetParam": "offset",
+            "limitParam": "limit",
+            "items": "/items",
+            "total": "/total",
+        },
+        "responses": {
+            "200": {"description": "a page", "content": {"application/json": {"schema": page}}}
+        },
+    }
+
+
 def shop_spec(extra: int = RESOURCE_THRESHOLD) -> dict[str, Any]:
     """Pets and stores with GitHub-style operationIds, ``extra`` filler operations besides,
     tags named like a builtin and like the models module, and one operation without a tag."""
@@ -73,6 +101,7 @@ def shop_spec(extra: int = RESOURCE_THRESHOLD) -> dict[str, Any]:
         "/stores/{store_id}": {"delete": _op("deleteStore", ["stores"], params=("store_id",))},
         "/types": {"get": _op("type/list-all", ["type"])},
         "/models": {"get": _op("models/get", ["models"])},  # client.models_: models.Pet stays
+        "/animals/pages": {"get": _paged("animals/list-pages", ["animals"])},
         "/health": {"get": _op("health", None)},
     }
     for i in range(extra):
@@ -139,12 +168,10 @@ def test_auto_groups_a_multi_tag_api_over_the_threshold() -> None:
         "AsyncAnimalsResource",
     )
     assert animals.description == "Pets for sale."
-    assert [op.method_name for op in animals.operations] == ["list_", "create", "get"]
-    assert [op.call for op in animals.operations] == [
-        "animals.list_",
-        "animals.create",
-        "animals.get",
-    ]
+    assert [op.method_name for op in animals.operations] == ["list_", "create", "get", "list_pages"]
+    calls = ["animals.list_", "animals.create", "animals.get", "animals.list_pages"]
+    assert [op.call for op in animals.operations] == calls
+    assert animals.operations[-1].pager_call == "animals.iter_list_pages"
     # An operationId without the tag's words keeps them all; the one untagged stays on the client.
     stores = {op.operation_id: op for op in api.resources[1].operations}
     assert stores["deleteStore"].call == "stores.delete_store"
@@ -364,3 +391,45 @@ def test_what_the_resource_templates_write_black_leaves_unchanged() -> None:
     assert "    from .resources.enterprise_team_organizations import (\n" in raw
     for block in blocks:
         assert block in formatted, block
+
+
+def test_a_resource_pages_sync_and_async(package: ModuleType) -> None:
+    pets = [{"id": i, "name": f"pet {i}"} for i in range(5)]
+    offsets: list[str | None] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params.get("offset") or 0)
+        offsets.append(request.url.params.get("offset"))
+        return httpx.Response(200, json={"items": pets[offset : offset + 2], "total": 5})
+
+    client = package.Shop(http_client=httpx.Client(transport=httpx.MockTransport(answer)))
+    assert [p.id for p in client.animals.iter_list_pages(limit=2)] == [0, 1, 2, 3, 4]
+
+    async def walk() -> list[int]:
+        transport = httpx.MockTransport(answer)
+        async with package.AsyncShop(http_client=httpx.AsyncClient(transport=transport)) as c:
+            return [p.id async for p in c.animals.iter_list_pages(limit=2)]
+
+    assert asyncio.run(walk()) == [0, 1, 2, 3, 4]
+    assert offsets == [None, "2", "4"] * 2
+
+
+def test_the_cli_walks_a_resource_pager(package: ModuleType) -> None:
+    commands = importlib.import_module(f"{PACKAGE}._commands")
+    cli = importlib.import_module(f"{PACKAGE}._cli")
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params.get("offset") or 0)
+        items = [{"id": i, "name": "x"} for i in range(offset, min(offset + 2, 3))]
+        return httpx.Response(200, json={"items": items, "total": 3})
+
+    out = io.StringIO()
+    cli.main(
+        commands.TOOL,
+        ["animals-list-pages", "--limit", "2", "--all"],
+        environ={},
+        http_client=httpx.Client(transport=httpx.MockTransport(answer)),
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    assert [json.loads(line)["id"] for line in out.getvalue().splitlines()] == [0, 1, 2]
