@@ -279,7 +279,27 @@ def test_the_package_has_one_module_per_resource(folder: Path) -> None:
     assert "HEALTH" in descriptors and "animals/get" not in descriptors
 
 
-def test_mypy_strict_and_ruff_pass_on_the_package(folder: Path) -> None:
+@pytest.fixture(scope="module")
+def all_in_resources(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A package whose every operation is in a resource: the client has no methods."""
+    spec = shop_spec(extra=0)
+    del spec["paths"]["/health"]
+    out = tmp_path_factory.mktemp("all-in-resources")
+    report = Report("shop.json")
+    target = Target(PACKAGE, "Shop", resources="tags")
+    sets = Templates().for_api(("python", "reference", "cli"))
+    generation = generate_in_memory(spec, "shop.json", target, sets, report)
+    report.raise_for(strict=True)
+    write_package(out / PACKAGE, generation.files)
+    assert not (out / PACKAGE / PACKAGE / "_operations.py").exists()
+    return out / PACKAGE
+
+
+@pytest.mark.parametrize("which", ["folder", "all_in_resources"])
+def test_mypy_strict_and_ruff_pass_on_the_package(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    folder = request.getfixturevalue(which)
     mypy = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", PACKAGE],
         cwd=folder,
