@@ -9,7 +9,6 @@ copy (``repair.Repairs``) and reported as a warning, which ``--strict`` turns in
 from __future__ import annotations
 
 import contextvars
-import copy
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -41,6 +40,7 @@ from generator.load import Document
 from generator.patterns_validation import engine_patterns
 from generator.rawspec import (
     MISSING,
+    copy_tree,
     is_local_reference,
     iter_operations,
     iter_references,
@@ -82,7 +82,7 @@ def check_spec(spec: Any, report: Report) -> Checked:
         report.error(*refusal)
         return Checked(None)
     version = str(spec["openapi"])
-    repairs = Repairs(copy.deepcopy(dict(spec)), report)
+    repairs = Repairs(copy_tree(dict(spec)), report)
     repairs.normalise()
     for _ in range(MAX_PASSES):
         if report.errors or not _repair_pass(repairs, version):
@@ -149,7 +149,7 @@ def check_spec_speculatively(spec: Any, report: Report) -> Speculation:
     if not _worth_a_process(spec):
         return Speculation(check_spec(spec, scratch), scratch)
     version = str(spec["openapi"])
-    repairs = Repairs(copy.deepcopy(dict(spec)), scratch)
+    repairs = Repairs(copy_tree(dict(spec)), scratch)
     repairs.normalise()
     if scratch.errors or next(iter(_reference_problems(repairs.spec)), None) is not None:
         scratch = Report(report.file, report.line_of)  # repairs needed: the ordinary way
