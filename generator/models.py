@@ -230,7 +230,8 @@ def _generate_checked(models_spec: Mapping[str, Any], expected: Sequence[str], s
         )
     code = rebuild_deep_chains(code, tree)
     code = exact_timestamps(code, ast.parse(code))
-    return tidy_docstrings(code, ast.parse(code))
+    code = tidy_docstrings(code, ast.parse(code))
+    return defer_model_builds(code, ast.parse(code))
 
 
 # How deep models may nest before the module defines them leaves first. pydantic builds a model
@@ -275,6 +276,56 @@ def rebuild_deep_chains(code: str, tree: ast.Module) -> str:
     classes_text = "\n\n\n".join(segments[name] for name in order)
     calls = "".join(f"{name}.model_rebuild()\n" for name in pending)
     return head + classes_text + "\n" + ("\n\n" + calls if calls else "")
+
+
+def defer_model_builds(code: str, tree: ast.Module) -> str:
+    """``code`` with every class that does not inherit its config from a class of the module
+    given ``defer_build=True`` (a class keyword, merged into its ``model_config``), and without
+    the ``model_rebuild()`` calls that completed recursive models at import.
+
+    Importing the models then costs only the classes' definition: pydantic builds a model's
+    validators on its first use (validation, a ``TypeAdapter`` of it, ``model_json_schema``),
+    resolving its forward references then from the module. GitHub's 3,500 models took seconds to
+    build at import. Models nesting deeper than ``MAX_LAZY_DEPTH`` stay eager, defined leaves
+    first by ``rebuild_deep_chains``: a deferred build of the deepest would recurse down the
+    whole chain at once.
+    """
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    uses = {
+        name: sorted(
+            {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in classes} - {name}
+        )
+        for name, node in classes.items()
+    }
+    if max(_post_order(uses)[1].values(), default=0) > MAX_LAZY_DEPTH:
+        return code
+    roots = [
+        node
+        for node in classes.values()
+        if any(_is_pydantic_base(b) for b in node.bases)
+        and not node.keywords
+        and not any(isinstance(b, ast.Name) and b.id in classes for b in node.bases)
+    ]
+    rebuilds = [node for node in tree.body if _is_rebuild_call(node)]
+    lines = code.splitlines(keepends=True)
+    # From the end, so earlier positions stay right.
+    for node in sorted([*roots, *rebuilds], key=lambda n: n.lineno, reverse=True):
+        if isinstance(node, ast.ClassDef):
+            last = node.bases[-1]
+            assert last.end_lineno is not None and last.end_col_offset is not None
+            line = lines[last.end_lineno - 1]
+            column = len(line.encode()[: last.end_col_offset].decode())  # offsets in UTF-8 bytes
+            lines[last.end_lineno - 1] = line[:column] + ", defer_build=True" + line[column:]
+        else:
+            del lines[node.lineno - 1 : node.end_lineno]
+    return "".join(lines).rstrip() + "\n"
+
+
+def _is_pydantic_base(base: ast.expr) -> bool:
+    """Whether ``base`` is pydantic's ``BaseModel`` or a ``RootModel[...]``."""
+    if isinstance(base, ast.Subscript):
+        base = base.value
+    return isinstance(base, ast.Name) and base.id in ("BaseModel", "RootModel")
 
 
 def _names_itself_or_later(node: ast.ClassDef, name: str, position: dict[str, int]) -> bool:

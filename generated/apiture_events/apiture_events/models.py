@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 from ._types import DateTime as datetime
 
 
-class EventHistory(BaseModel):
+class EventHistory(BaseModel, defer_build=True):
     """One page of the event messages that occurred in the requested range."""
 
     model_config = ConfigDict(
@@ -30,7 +30,7 @@ class EventHistory(BaseModel):
     """The opaque cursor of this page, as given in the request's `start`. Absent on the first page."""
 
 
-class EventMessage(BaseModel):
+class EventMessage(BaseModel, defer_build=True):
     """One stored digital banking event: top-level metadata common to every event type and a
     `data` object whose schema depends on `type`. The structure is that of the event
     messages of Apiture's Flat File Delivery ("General Structure" in Apiture's
@@ -95,7 +95,7 @@ class EventMessage(BaseModel):
     """
 
 
-class EventType(BaseModel):
+class EventType(BaseModel, defer_build=True):
     """One event type and where to find the JSON schema of its `data`."""
 
     model_config = ConfigDict(
@@ -118,7 +118,7 @@ class EventType(BaseModel):
     """The event type name, as in an event message's `type`."""
 
 
-class EventTypes(BaseModel):
+class EventTypes(BaseModel, defer_build=True):
     """All event types, and whether events are enabled."""
 
     model_config = ConfigDict(
@@ -133,7 +133,7 @@ class EventTypes(BaseModel):
     """The event types."""
 
 
-class EventTypesJsonSchema(RootModel[dict[str, dict[str, Any]]]):
+class EventTypesJsonSchema(RootModel[dict[str, dict[str, Any]]], defer_build=True):
     """The JSON schema of every event type's `data` object, keyed by event type name. Each value
     is a JSON Schema document (dialect not documented). The shape of this response is
     *assumed*.
@@ -142,7 +142,7 @@ class EventTypesJsonSchema(RootModel[dict[str, dict[str, Any]]]):
     root: dict[str, dict[str, Any]]
 
 
-class ProblemResponse(BaseModel):
+class ProblemResponse(BaseModel, defer_build=True):
     """An error, as an RFC 9457 problem details object (`application/problem+json`) with
     Apiture's extra members `id` and `occurredAt`. More members may appear.
     """
@@ -169,7 +169,7 @@ class ProblemResponse(BaseModel):
     """
 
 
-class RecentEventHistory(BaseModel):
+class RecentEventHistory(BaseModel, defer_build=True):
     """The event messages recorded since the request's watermark, in ascending order, and the
     watermark to send on the next poll.
     """

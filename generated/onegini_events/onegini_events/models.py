@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(BaseModel, defer_build=True):
     """An error. Codes documented for `GET /api/events`: 4002 (invalid limit), 4003 (invalid
     offset), 4004 (both user ID and actor ID are missing). The reference's generic example is
     1001, "Requested feature is currently not available".
@@ -23,7 +23,7 @@ class ErrorResponse(BaseModel):
     """Human-readable error message."""
 
 
-class EventInfo(BaseModel):
+class EventInfo(BaseModel, defer_build=True):
     """One event. Every field is optional; `partition_id`, `event_agent_user` and `reason` are
     absent in older releases, and `reason` is only present when a reason was given.
     """
@@ -61,7 +61,7 @@ class EventInfo(BaseModel):
     """The full User-Agent header coming from the browser of the end-user."""
 
 
-class Pagination(BaseModel):
+class Pagination(BaseModel, defer_build=True):
     """Position of a page in the matching events. Named `pagination` in the reference, whose
     example response only shows the placeholder `"object"`; the fields come from its definitions
     table and are not confirmed against live traffic.
@@ -79,7 +79,7 @@ class Pagination(BaseModel):
     """Number of events matching the query, over all pages."""
 
 
-class ResultSet(BaseModel):
+class ResultSet(BaseModel, defer_build=True):
     """One page of events."""
 
     model_config = ConfigDict(

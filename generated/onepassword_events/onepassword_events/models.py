@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ._types import DateTime as datetime
 
 
-class Client(BaseModel):
+class Client(BaseModel, defer_build=True):
     """Metadata gathered about the client"""
 
     model_config = ConfigDict(
@@ -29,7 +29,7 @@ class Client(BaseModel):
     """
 
 
-class Cursor(BaseModel):
+class Cursor(BaseModel, defer_build=True):
     """Cursor"""
 
     model_config = ConfigDict(
@@ -52,7 +52,7 @@ class CursorCollection(Cursor):
     """
 
 
-class Details(BaseModel):
+class Details(BaseModel, defer_build=True):
     """Additional information about the sign-in attempt"""
 
     model_config = ConfigDict(
@@ -65,7 +65,7 @@ class Details(BaseModel):
     """
 
 
-class Error(BaseModel):
+class Error(BaseModel, defer_build=True):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -73,7 +73,7 @@ class Error(BaseModel):
     error: Annotated[ErrorDetail | None, Field(alias="Error")] = None
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(BaseModel, defer_build=True):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -82,7 +82,7 @@ class ErrorDetail(BaseModel):
     """The error message."""
 
 
-class Introspection(BaseModel):
+class Introspection(BaseModel, defer_build=True):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -96,7 +96,7 @@ class Introspection(BaseModel):
     uuid: Annotated[str | None, Field(alias="UUID")] = None
 
 
-class ItemUsage(BaseModel):
+class ItemUsage(BaseModel, defer_build=True):
     """A single item usage object"""
 
     model_config = ConfigDict(
@@ -151,7 +151,7 @@ class ItemUsageItems(CursorCollection):
     items: list[ItemUsage] | None = None
 
 
-class ResetCursor(BaseModel):
+class ResetCursor(BaseModel, defer_build=True):
     """Starts (or restarts) a walk: `limit` items per page (1 to 1000), events from `start_time` to
     `end_time`. Only the last 120 days are served.
     """
@@ -174,7 +174,7 @@ class ResetCursor(BaseModel):
     """
 
 
-class SignInAttempt(BaseModel):
+class SignInAttempt(BaseModel, defer_build=True):
     """A single sign-in attempt object"""
 
     model_config = ConfigDict(
@@ -259,7 +259,7 @@ class SignInAttemptItems(CursorCollection):
     items: list[SignInAttempt] | None = None
 
 
-class User(BaseModel):
+class User(BaseModel, defer_build=True):
     """User object"""
 
     model_config = ConfigDict(

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from ._types import DateTime as datetime
 
 
-class Error(BaseModel):
+class Error(BaseModel, defer_build=True):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -22,7 +22,7 @@ class Error(BaseModel):
     """Arbitrary key value pairs to provide more context for certain errors"""
 
 
-class ErrorDetails(BaseModel):
+class ErrorDetails(BaseModel, defer_build=True):
     """Arbitrary key value pairs to provide more context for certain errors"""
 
     model_config = ConfigDict(
@@ -33,7 +33,7 @@ class ErrorDetails(BaseModel):
     """Additional human-readable explanation as to the cause of the error"""
 
 
-class TrackedEventResponse(BaseModel):
+class TrackedEventResponse(BaseModel, defer_build=True):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -74,7 +74,7 @@ class TrackedEventResponse(BaseModel):
     """
 
 
-class TrackedEvents(BaseModel):
+class TrackedEvents(BaseModel, defer_build=True):
     """The events of one auth journey, in the order they happened."""
 
     model_config = ConfigDict(
