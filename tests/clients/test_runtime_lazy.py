@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.build import Target
-from generator.models import MAX_LAZY_DEPTH, defer_model_builds
+from generator.models import MAX_LAZY_DEPTH, annotations_evaluated, defer_model_builds
 from generator.pipeline import generate_files
 from generator.template_sets import default_sets
 from generator.write import write_package
@@ -120,6 +120,38 @@ def test_rebuild_calls_go_and_deep_chains_stay_eager() -> None:
         for n in range(MAX_LAZY_DEPTH + 1)
     )
     assert defer_model_builds(chain, ast.parse(chain)) == chain
+
+
+def test_only_types_python_cannot_evaluate_yet_stay_strings() -> None:
+    code = (
+        '"""Models."""\n\n'
+        "from __future__ import annotations\n\n"
+        "from typing import Annotated, Literal\n\n"
+        "from pydantic import BaseModel, Field\n\n\n"
+        "class A(BaseModel):\n"
+        "    b: B | None = None\n"
+        '    kind: Literal["x"] = "x"\n'
+        "    again: list[A]\n"
+        '    later: Annotated[list[B], Field(description="B")]\n\n\n'
+        "class B(BaseModel):\n"
+        "    a: A\n"
+        '    str: str = "s"\n'
+        "    name: str\n"
+    )
+    assert annotations_evaluated(code, ast.parse(code)) == (
+        '"""Models."""\n\n'
+        "from typing import Annotated, Literal\n\n"
+        "from pydantic import BaseModel, Field\n\n\n"
+        "class A(BaseModel):\n"
+        '    b: "B | None" = None\n'
+        '    kind: Literal["x"] = "x"\n'
+        '    again: "list[A]"\n'
+        '    later: Annotated["list[B]", Field(description="B")]\n\n\n'
+        "class B(BaseModel):\n"
+        "    a: A\n"
+        '    str: "str" = "s"\n'  # the value is bound before the annotation is read
+        '    name: "str"\n'
+    )
 
 
 def test_a_model_is_built_on_first_use_not_at_import() -> None:
