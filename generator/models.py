@@ -406,8 +406,10 @@ def _field_type(annotation: ast.expr) -> ast.expr:
 
 
 def _quoted(text: str) -> str:
-    """``text`` as a string literal in the quotes black keeps (double, unless it holds some)."""
-    return f'"{text}"' if '"' not in text else repr(text)
+    """``text`` (one line of code) as a string literal in the quotes black keeps: double, unless
+    the text holds some and no single ones."""
+    quote = "'" if '"' in text and "'" not in text else '"'
+    return quote + text.replace("\\", "\\\\").replace(quote, "\\" + quote) + quote
 
 
 def _is_pydantic_base(base: ast.expr) -> bool:

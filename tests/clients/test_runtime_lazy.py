@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.build import Target
-from generator.models import MAX_LAZY_DEPTH, annotations_evaluated, defer_model_builds
+from generator.models import MAX_LAZY_DEPTH, _quoted, annotations_evaluated, defer_model_builds
 from generator.pipeline import generate_files
 from generator.template_sets import default_sets
 from generator.write import write_package
@@ -152,6 +152,19 @@ def test_only_types_python_cannot_evaluate_yet_stay_strings() -> None:
         '    str: "str" = "s"\n'  # the value is bound before the annotation is read
         '    name: "str"\n'
     )
+
+
+@given(values=st.lists(st.text(), min_size=1, max_size=3))
+def test_a_type_written_as_a_string_reads_back_as_itself(values: list[str]) -> None:
+    """Enum values from a spec (any text: quotes, backslashes, newlines) in a quoted type."""
+    literal = ast.Subscript(
+        ast.Name("Literal"),
+        ast.Tuple([ast.Constant(v) for v in values])
+        if len(values) > 1
+        else ast.Constant(values[0]),
+    )
+    text = ast.unparse(ast.BinOp(literal, ast.BitOr(), ast.Name("B")))
+    assert ast.literal_eval(_quoted(text)) == text
 
 
 def test_a_model_is_built_on_first_use_not_at_import() -> None:
