@@ -340,8 +340,14 @@ def annotations_evaluated(code: str, tree: ast.Module) -> str:
         and node.module == "__future__"
         and [a.name for a in node.names] == ["annotations"]
     ]
-    if not future or any(isinstance(n, ast.FunctionDef | ast.Lambda) for n in ast.walk(tree)):
-        return code  # a function's annotations would be evaluated too: not worth the care
+    top = {id(node) for node in tree.body}
+    if not future or any(
+        isinstance(n, ast.FunctionDef | ast.Lambda)
+        or (isinstance(n, ast.ClassDef) and id(n) not in top)
+        or (isinstance(n, ast.AnnAssign) and id(n) in top)
+        for n in ast.walk(tree)
+    ):
+        return code  # annotations outside the classes' fields: not worth the care
     defined_at: dict[str, int] = {}
     for index, node in enumerate(tree.body):
         for name in _bound_names(node):

@@ -154,6 +154,23 @@ def test_only_types_python_cannot_evaluate_yet_stay_strings() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "def f(x: B) -> B:\n    return x\n",
+        "class C(BaseModel):\n    class Inner(BaseModel):\n        b: B\n",
+        "X: TypeAlias = B\n",
+    ],
+)
+def test_annotations_outside_fields_keep_the_module_as_it_was(extra: str) -> None:
+    code = (
+        "from __future__ import annotations\n\nfrom pydantic import BaseModel\n\n\n"
+        + extra
+        + "\n\nclass B(BaseModel):\n    b: B | None = None\n"
+    )
+    assert annotations_evaluated(code, ast.parse(code)) == code
+
+
 @given(values=st.lists(st.text(), min_size=1, max_size=3))
 def test_a_type_written_as_a_string_reads_back_as_itself(values: list[str]) -> None:
     """Enum values from a spec (any text: quotes, backslashes, newlines) in a quoted type."""
