@@ -8,6 +8,7 @@ literal), ``docstring`` (escaped so it cannot end the string) or a name already 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
 from typing import Any
 
 from generator import ir
@@ -28,7 +29,7 @@ def annotation(ref: ir.TypeRef, *, constrained: bool = False, exact: bool = Fals
     elif ref.kind == "model":
         text = f"models.{ref.name}"
     elif ref.kind == "literal":
-        text = f"Literal[{', '.join(repr(v) for v in ref.values)}]"
+        text = f"Literal[{', '.join(pyrepr(v) for v in ref.values)}]"
     elif ref.kind in ("list", "sequence"):
         item = annotation(ref.args[0], constrained=constrained, exact=exact)
         text = f"{'list' if ref.kind == 'list' else 'Sequence'}[{item}]"
@@ -42,7 +43,7 @@ def annotation(ref: ir.TypeRef, *, constrained: bool = False, exact: bool = Fals
     else:
         text = "Any"
     if constrained and ref.constraints:
-        limits = ", ".join(f"{key}={value!r}" for key, value in ref.constraints)
+        limits = ", ".join(f"{key}={pyrepr(value)}" for key, value in ref.constraints)
         text = f"Annotated[{text}, Field({limits})]"
     return text
 
@@ -126,13 +127,56 @@ def wrap(text: str, width: int = 88, indent: int = 0) -> str:
 
 
 def pyrepr(value: Any) -> str:
-    """A Python literal for a plain value from the spec (str, number, bool, None, tuples)."""
-    if isinstance(value, str | int | float | bool) or value is None:
+    """A Python literal for a plain value from the spec (str, number, bool, None, tuples),
+    strings quoted as black quotes them."""
+    if isinstance(value, str):
+        return string_literal(value)
+    if isinstance(value, int | float | bool) or value is None:
         return repr(value)
     if isinstance(value, tuple | list):
         inner = ", ".join(pyrepr(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     raise TypeError(f"no literal for {type(value).__name__}")
+
+
+def string_literal(text: str) -> str:
+    """``repr(text)`` with black's choice of quotes: double, unless that needs more escaped
+    quotes than single quotes do (black's ``normalize_string_quotes``)."""
+    literal = repr(text)
+    doubles, singles = text.count('"'), text.count("'")
+    if doubles > singles or literal.startswith('"'):
+        return literal  # repr chose double quotes, or single quotes need fewer escapes
+    if not doubles:  # then no single quote either: the same body between double quotes
+        return f'"{literal[1:-1]}"'
+    body = "".join(
+        '\\"' if ch == '"' else "'" if ch == "'" else repr(ch)[1:-1] for ch in text
+    )  # both quotes in the text: rare, so char by char
+    return f'"{body}"'
+
+
+# isort's line length for imports (``fmt.IMPORT_LINE_LENGTH``; not imported: fmt loads black).
+IMPORT_WIDTH = 88
+
+
+def import_sorted(names: Iterable[str]) -> list[str]:
+    """``names`` in the order isort (profile black) gives the names of a ``from`` import:
+    CONSTANTS, then Classes, then the rest, each group ignoring case."""
+
+    def key(name: str) -> str:
+        group = "A" if name.isupper() and len(name) > 1 else "B" if name[:1].isupper() else "C"
+        return group + name.lower()
+
+    return sorted(names, key=key)
+
+
+def from_import(names: Iterable[str], module: str) -> str:
+    """``from module import names`` as isort writes it: sorted, and one name a line (with a
+    trailing comma) when one line would be longer than ``IMPORT_WIDTH``."""
+    ordered = import_sorted(set(names))
+    line = f"from {module} import {', '.join(ordered)}"
+    if len(line) <= IMPORT_WIDTH:
+        return line
+    return f"from {module} import (\n" + "".join(f"    {name},\n" for name in ordered) + ")"
 
 
 def sorted_all(names: list[str]) -> list[str]:

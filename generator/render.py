@@ -28,6 +28,7 @@ from generator.pytext import (
     docstring,
     doctext,
     field_annotation,
+    from_import,
     optional,
     pyrepr,
     result_annotation,
@@ -59,6 +60,7 @@ FILTERS: Mapping[str, Callable[..., Any]] = {
     "table_cell": docs.table_cell,
     "pep440": docs.pep440,
     "sorted_all": sorted_all,
+    "from_import": from_import,
     "doctext": doctext,
     "filename": safe_filename,
     # Markdown from spec text (generator/markdown.py): escaped, never interpreted.

@@ -52,6 +52,7 @@ MANIFEST_SCHEMA: Mapping[str, Any] = {
         "ir": {"type": "integer", "minimum": 1},
         "description": {"type": "string"},
         "filters": {"type": "string", "pattern": r"^[A-Za-z0-9_]+\.py$"},
+        "formatted": {"type": "boolean"},
         "files": {
             "type": "array",
             "minItems": 1,
