@@ -8,7 +8,7 @@ literal), ``docstring`` (escaped so it cannot end the string) or a name already 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from generator import ir
@@ -95,7 +95,19 @@ def result_annotation(op: ir.Operation) -> str:
 def _escape_doc(text: str) -> str:
     """``text`` made safe inside a triple-quoted string: nothing in it can end the string."""
     safe = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').replace("\r", "")
-    return "".join(ch if ch.isprintable() or ch in "\n\t" else f"\\x{ord(ch):02x}" for ch in safe)
+    return "".join(ch if ch.isprintable() or ch in "\n\t" else _escaped(ch) for ch in safe)
+
+
+def _escaped(ch: str) -> str:
+    """The escape sequence of one character (lowercase hex, as black writes it)."""
+    code = ord(ch)
+    return (
+        f"\\x{code:02x}"
+        if code < 0x100
+        else f"\\u{code:04x}"
+        if code < 0x10000
+        else f"\\U{code:08x}"
+    )
 
 
 def doctext(text: str) -> str:
@@ -105,16 +117,30 @@ def doctext(text: str) -> str:
 
 
 def docstring(text: str, indent: int = 4) -> str:
-    """A triple-quoted docstring of ``text`` that no content can close early."""
-    safe = _escape_doc(text)
-    if safe.endswith('"'):
-        safe += " "
-    lines = safe.strip("\n").splitlines() or [""]
-    pad = " " * indent
+    """A triple-quoted docstring of ``text`` that no content can close early, laid out as black
+    lays docstrings out (first line stripped, the others re-indented, no quote touching the
+    quotes), so black leaves it as it is."""
+    lines = _escape_doc(text).strip("\n").split("\n")
+    first = lines[0].strip()
+    if first.startswith('"'):
+        first = " " + first
     if len(lines) == 1:
-        return f'"""{lines[0]}"""'
-    body = "\n".join((pad + line).rstrip() for line in lines[1:])
-    return f'"""{lines[0]}\n{body}\n{pad}"""'
+        if first.endswith('"') or not first:
+            first += " "
+        return f'"""{first}"""'
+    pad = " " * indent
+    body = "\n".join(pad + line if line else "" for line in _dedented(lines[1:]))
+    return f'"""{first}\n{body}\n{pad}"""'
+
+
+def _dedented(lines: list[str]) -> list[str]:
+    """``lines`` with leading tabs expanded, their common indentation removed and trailing
+    whitespace stripped (what black does to the lines after a docstring's first)."""
+    expanded = [
+        line[: len(line) - len(line.lstrip())].expandtabs(4) + line.lstrip() for line in lines
+    ]
+    common = min((len(x) - len(x.lstrip()) for x in expanded if x.strip()), default=0)
+    return [x[common:].rstrip() for x in expanded]
 
 
 def wrap(text: str, width: int = 88, indent: int = 0) -> str:
@@ -177,6 +203,20 @@ def from_import(names: Iterable[str], module: str) -> str:
     if len(line) <= IMPORT_WIDTH:
         return line
     return f"from {module} import (\n" + "".join(f"    {name},\n" for name in ordered) + ")"
+
+
+LINE_WIDTH = 100  # black's (``fmt.MODE``)
+
+
+def call_lines(head: str, args: Sequence[str], indent: int) -> str:
+    """``head(args)`` at ``indent`` (followed by a comma) as black leaves it: on one line when
+    that fits, else one argument a line with a trailing comma (which black keeps)."""
+    pad = " " * indent
+    line = f"{pad}{head}({', '.join(args)})"
+    if len(line) + 1 <= LINE_WIDTH:
+        return line
+    inner = "".join(f"{pad}    {arg},\n" for arg in args)
+    return f"{pad}{head}(\n{inner}{pad})"
 
 
 def sorted_all(names: list[str]) -> list[str]:

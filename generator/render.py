@@ -25,6 +25,7 @@ from generator.pytext import (
     annotation,
     body_annotation,
     body_type_names,
+    call_lines,
     docstring,
     doctext,
     field_annotation,
@@ -61,6 +62,7 @@ FILTERS: Mapping[str, Callable[..., Any]] = {
     "pep440": docs.pep440,
     "sorted_all": sorted_all,
     "from_import": from_import,
+    "call_lines": call_lines,
     "doctext": doctext,
     "filename": safe_filename,
     # Markdown from spec text (generator/markdown.py): escaped, never interpreted.

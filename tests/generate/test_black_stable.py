@@ -27,7 +27,7 @@ from generator.build import Target
 from generator.fmt import IMPORT_LINE_LENGTH, MODE
 from generator.pipeline import spec_file_target, target_of
 from generator.project import list_apis, load_api
-from generator.pytext import IMPORT_WIDTH, from_import, pyrepr
+from generator.pytext import IMPORT_WIDTH, call_lines, docstring, from_import, pyrepr
 from generator.template_sets import BUILTIN_ROOT, MANIFEST_NAME, Templates, load_set
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -251,6 +251,27 @@ def test_from_import_is_what_isort_writes(imported: list[str]) -> None:
     line = from_import(imported, "._module") + "\n"
     assert IMPORT_WIDTH == IMPORT_LINE_LENGTH
     assert isort.code(line, profile="black", line_length=IMPORT_LINE_LENGTH) == line
+
+
+@given(st.lists(names, min_size=1, max_size=4), names, st.lists(names, min_size=1, max_size=5))
+def test_call_lines_are_what_black_leaves(nesting: list[str], head: str, args: list[str]) -> None:
+    """A call wrapped by ``call_lines`` inside a dict nested in calls is black's style."""
+    depth = len(nesting)
+    opening = "".join(f"{'    ' * n}{name}(\n" for n, name in enumerate(nesting))
+    closing = "".join(f"{'    ' * n})\n" for n in reversed(range(depth)))
+    code = f"{opening}{'    ' * depth}{{\n{call_lines(head, args, 4 * depth + 4)},\n"
+    code += f"{'    ' * depth}}},\n{closing}".replace("    )\n", "    ),\n")
+    code = "x = " + code
+    assert black.format_str(code, mode=MODE) == code
+
+
+@given(st.text(), st.sampled_from([0, 4, 8]))
+def test_docstrings_are_laid_out_as_black_does(text: str, indent: int) -> None:
+    pad = " " * indent
+    code = f"{pad}{docstring(text, indent)}\n"
+    if indent:  # a docstring is the first statement of a function
+        code = "".join(f"{' ' * n}def f():\n" for n in range(0, indent, 4)) + code
+    assert black.format_str(code, mode=MODE) == code
 
 
 words = st.text(st.sampled_from("abcxyz _'\"\\`é"), min_size=1, max_size=150)
