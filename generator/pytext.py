@@ -101,13 +101,9 @@ def _escape_doc(text: str) -> str:
 def _escaped(ch: str) -> str:
     """The escape sequence of one character (lowercase hex, as black writes it)."""
     code = ord(ch)
-    return (
-        f"\\x{code:02x}"
-        if code < 0x100
-        else f"\\u{code:04x}"
-        if code < 0x10000
-        else f"\\U{code:08x}"
-    )
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def doctext(text: str) -> str:
