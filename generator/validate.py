@@ -95,6 +95,97 @@ def check_spec(spec: Any, report: Report) -> Checked:
     return Checked(None if report.errors else repairs.spec, repairs.operations_removed)
 
 
+# A spec at least this large is validated in a child process while generation goes on (see
+# ``check_spec_speculatively``); below it a process costs more than it saves.
+SPECULATE_MIN_PATHS = 100
+
+
+@dataclass
+class Speculation:
+    """A check whose validator pass may still be running in a child process.
+
+    ``checked`` is the result that holds when the validator finds nothing to repair (the usual
+    case for a published spec) and ``report`` what that check reported; ``confirm`` waits for the
+    validator and says whether they stand.
+    """
+
+    checked: Checked
+    report: Report
+    _child: Any = None  # (process, connection) while the validator runs
+
+    def confirm(self) -> bool:
+        """True when ``checked`` stands; False when the validator found something to repair:
+        then ``check_spec`` must be run again, in order (``report`` is then worthless)."""
+        if self._child is None:
+            return True
+        process, connection = self._child
+        self._child = None
+        try:
+            found, crash = connection.recv()
+        except (EOFError, OSError):  # the child died: check again here, where errors show
+            return False
+        finally:
+            connection.close()
+            process.join()
+        if found:
+            return False
+        if crash is not None:
+            self.report.warn(
+                "", f"OpenAPI validation could not complete ({crash}): read without it"
+            )
+        return True
+
+
+def check_spec_speculatively(spec: Any, report: Report) -> Speculation:
+    """``check_spec`` for a large spec, its validator pass (seconds on a large spec) run in a
+    child process while the caller builds and renders with the result that holds if it finds
+    nothing. Diagnostics go to the speculation's own report; the caller merges them once
+    ``confirm`` says they stand. Small specs, and systems without ``fork``, are checked here."""
+    scratch = Report(report.file, report.line_of)
+    if not _worth_a_process(spec):
+        return Speculation(check_spec(spec, scratch), scratch)
+    version = str(spec["openapi"])
+    repairs = Repairs(copy.deepcopy(dict(spec)), scratch)
+    repairs.normalise()
+    if scratch.errors or next(iter(_reference_problems(repairs.spec)), None) is not None:
+        scratch = Report(report.file, report.line_of)  # repairs needed: the ordinary way
+        return Speculation(check_spec(spec, scratch), scratch)
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_validate_in_child, args=(sender, repairs.spec, version))
+    process.start()
+    sender.close()
+    for pointer, message in _operation_id_problems(repairs.spec):
+        scratch.warn(pointer, message)
+    for pointer, message in check_extensions(repairs.spec):
+        if not repairs.extension(pointer, message):
+            scratch.error(pointer, message)
+    checked = Checked(None if scratch.errors else repairs.spec, repairs.operations_removed)
+    return Speculation(checked, scratch, (process, receiver))
+
+
+def _worth_a_process(spec: Any) -> bool:
+    import multiprocessing
+
+    if unusable(spec) is not None or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    paths = spec.get("paths")
+    return isinstance(paths, Mapping) and len(paths) >= SPECULATE_MIN_PATHS
+
+
+def _validate_in_child(connection: Any, spec: Mapping[str, Any], version: str) -> None:
+    """In the child: whether the validator finds anything, and why it crashed if it did."""
+    try:
+        errors, crash = _validator_errors(spec, version)
+        connection.send((bool(errors), crash))
+    except BaseException:  # the parent checks again itself and reports properly
+        connection.send((True, None))
+    finally:
+        connection.close()
+
+
 def unusable(spec: Any) -> tuple[str, str] | None:
     """Why ``spec`` cannot be read as OpenAPI at all, as ``(pointer, message)``, or None."""
     if not isinstance(spec, Mapping):
