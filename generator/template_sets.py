@@ -53,7 +53,6 @@ MANIFEST_SCHEMA: Mapping[str, Any] = {
         "description": {"type": "string"},
         "formatted": {"type": "boolean"},
         "filters": {"type": "string", "pattern": r"^[A-Za-z0-9_]+\.py$"},
-        "formatted": {"type": "boolean"},
         "files": {
             "type": "array",
             "minItems": 1,

@@ -11,24 +11,24 @@ black and isort directly.
 from __future__ import annotations
 
 import keyword
+import textwrap
 from pathlib import Path
 from typing import Any
 
 import black
 import isort
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.apis import SPECS
 from support.black_stable import chunks, render_raw, unstable
 
 from generator.build import Target
-from generator.fmt import IMPORT_LINE_LENGTH, MODE
+from generator.fmt import IMPORT_LINE_LENGTH, MODE, SPLIT_CLASS_CHARS, format_files
 from generator.pipeline import spec_file_target, target_of
 from generator.project import list_apis, load_api
 from generator.pytext import IMPORT_WIDTH, call_lines, docstring, from_import, pyrepr
-from generator.template_sets import BUILTIN_ROOT, MANIFEST_NAME, Templates, load_set
+from generator.template_sets import BUILTIN_ROOT, Templates, load_set
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SETS = ["python", "cli"]  # the sets with Python templates
@@ -220,9 +220,7 @@ def test_long_names_and_texts_are_black_stable() -> None:
 
 def test_the_sets_say_they_are_formatted() -> None:
     for name in SETS:
-        load_set(BUILTIN_ROOT / name, builtin=True)  # the manifest schema allows the key
-        manifest = yaml.safe_load((BUILTIN_ROOT / name / MANIFEST_NAME).read_text())
-        assert manifest["formatted"] is True
+        assert load_set(BUILTIN_ROOT / name, builtin=True).formatted
 
 
 def test_a_chunk_black_changes_is_found() -> None:
@@ -230,6 +228,17 @@ def test_a_chunk_black_changes_is_found() -> None:
     text = 'import os\n\nX = {"a": 1, }\n\n\nY = "' + "y" * 100 + "'\"\n"
     found = unstable(text)
     assert [item.where for item in found] == ["statement 1"]
+
+
+def test_a_large_stable_class_keeps_its_blank_lines() -> None:
+    """``fmt`` cuts a large class of a ``formatted`` set at its members: what it does not send
+    to black comes back as written, blank lines in docstrings included."""
+    method = 'def m{n}(self) -> None:\n    """Summary.\n\n    More.\n    """\n    return None\n'
+    members = "\n".join(textwrap.indent(method.format(n=n), "    ") for n in range(400))
+    text = f'class C:\n    """A class."""\n\n{members}'
+    assert len(text) > SPLIT_CLASS_CHARS
+    assert not unstable(text)
+    assert format_files({"m.py": text}, stable={"m.py"}) == {"m.py": text}
 
 
 # -- the helpers the templates use, against black and isort themselves --------------------------
