@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import bisect
 import builtins
 import copy
 import inspect
@@ -492,15 +493,25 @@ def black_quotes(code: str, tree: ast.Module) -> str:
         for stmt in node.body
         if isinstance(stmt, ast.Expr)
     }
+    lines = code.splitlines(keepends=True)
+    # Only statements with a single quote on one of their lines are walked: most have none, and
+    # walking every node of a large module costs more than the rest of this.
+    quoted = [n for n, line in enumerate(lines, 1) if "'" in line]
+    statements = [
+        stmt
+        for node in tree.body
+        for stmt in (node.body if isinstance(node, ast.ClassDef) else [node])
+        if _holds_line(stmt, quoted)
+    ]
     found = [
         node
-        for node in ast.walk(tree)
+        for stmt in statements
+        for node in ast.walk(stmt)
         if isinstance(node, ast.Constant)
         and isinstance(node.value, str)
         and id(node) not in docstrings
         and node.lineno == node.end_lineno
     ]
-    lines = code.splitlines(keepends=True)
     # from the end of each line, so the columns of earlier literals on it stay right
     for node in sorted(found, key=lambda n: (n.lineno, n.col_offset), reverse=True):
         line = lines[node.lineno - 1].encode()  # ast columns count UTF-8 bytes
@@ -509,6 +520,12 @@ def black_quotes(code: str, tree: ast.Module) -> str:
         if requoted is not None:
             lines[node.lineno - 1] = (line[:start] + requoted.encode() + line[end:]).decode()
     return "".join(lines)
+
+
+def _holds_line(stmt: ast.stmt, numbers: list[int]) -> bool:
+    """Whether one of the (sorted) line ``numbers`` is a line of ``stmt``."""
+    at = bisect.bisect_left(numbers, stmt.lineno)
+    return at < len(numbers) and numbers[at] <= (stmt.end_lineno or stmt.lineno)
 
 
 # A double quote no backslash escapes: a raw string holding one cannot be double-quoted.
