@@ -215,6 +215,21 @@ def call_lines(head: str, args: Sequence[str], indent: int) -> str:
     return f"{pad}{head}(\n{inner}{pad})"
 
 
+def annotated_assignment(name: str, annotation: str, value: str) -> str:
+    """``name: annotation = value`` as black lays it out when the first line is too long: the
+    value (a call exploded over several lines) in parentheses when the rest fits, else the
+    annotation's subscript (``Generic[...]``) split."""
+    head = f"{name}: {annotation} = "
+    first = value.partition("\n")[0]
+    if len(head) + len(first) <= LINE_WIDTH:
+        return head + value
+    if len(head) + 1 <= LINE_WIDTH:
+        indented = "\n".join("    " + line if line else line for line in value.split("\n"))
+        return f"{head}(\n{indented}\n)"
+    outer, _, inner = annotation.partition("[")
+    return f"{name}: {outer}[\n    {inner.removesuffix(']')}\n] = {value}"
+
+
 def sorted_all(names: list[str]) -> list[str]:
     """``__all__`` order as ruff's RUF022 expects: CONSTANTS, then Classes, then the rest."""
 

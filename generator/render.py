@@ -22,6 +22,7 @@ from generator import docs, ir, markdown
 from generator.errors import SpecgenError
 from generator.paths import safe_filename
 from generator.pytext import (
+    annotated_assignment,
     annotation,
     body_annotation,
     body_type_names,
@@ -63,6 +64,7 @@ FILTERS: Mapping[str, Callable[..., Any]] = {
     "sorted_all": sorted_all,
     "from_import": from_import,
     "call_lines": call_lines,
+    "annotated_assignment": annotated_assignment,
     "doctext": doctext,
     "filename": safe_filename,
     # Markdown from spec text (generator/markdown.py): escaped, never interpreted.

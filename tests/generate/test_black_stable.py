@@ -27,7 +27,14 @@ from generator.build import Target
 from generator.fmt import IMPORT_LINE_LENGTH, MODE, SPLIT_CLASS_CHARS, format_files
 from generator.pipeline import spec_file_target, target_of
 from generator.project import list_apis, load_api
-from generator.pytext import IMPORT_WIDTH, call_lines, docstring, from_import, pyrepr
+from generator.pytext import (
+    IMPORT_WIDTH,
+    annotated_assignment,
+    call_lines,
+    docstring,
+    from_import,
+    pyrepr,
+)
 from generator.template_sets import BUILTIN_ROOT, Templates, load_set
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -56,6 +63,8 @@ LONG = (
 )
 
 
+LONG_NAME = "AnExtremelyLongSchemaNameThatGoesOnAndOnForQuiteSomeTimeIndeedYesReally"
+LONG_REF = {"application/json": {"schema": {"$ref": f"#/components/schemas/{LONG_NAME}"}}}
 ENUM = {"type": "string", "enum": ["x", "y"]}
 
 
@@ -148,6 +157,10 @@ INLINE: dict[str, Any] = {
                     },
                     "404": {"description": "Not found."},
                 },
+            },
+            "put": {  # a long name and a long result type: the annotation is split
+                "operationId": "replaceTheThingWithAnotherThingOfTheSameKind",
+                "responses": {"200": {"description": "The thing.", "content": LONG_REF}},
             },
             "get": {
                 "operationId": "one",
@@ -281,6 +294,23 @@ def test_docstrings_are_laid_out_as_black_does(text: str, indent: int) -> None:
     if indent:  # a docstring is the first statement of a function
         code = "".join(f"{' ' * n}def f():\n" for n in range(0, indent, 4)) + code
     assert black.format_str(code, mode=MODE) == code
+
+
+@given(
+    st.integers(1, 90),
+    st.integers(1, 100),
+    st.lists(st.integers(1, 60), min_size=1, max_size=4),
+)
+def test_annotated_assignments_are_what_black_leaves(
+    name_length: int, type_length: int, arg_lengths: list[int]
+) -> None:
+    """``NAME: Generic[T] = Call(...)`` with names and types of any length, as black has it
+    (unless a line stays too long, which black formats anyway)."""
+    args = "".join(f"    a{n}={'x' * length},\n" for n, length in enumerate(arg_lengths))
+    value = f"Call(\n{args})"
+    code = annotated_assignment("N" * name_length, f"Generic[{'T' * type_length}]", value) + "\n"
+    if all(len(line) <= 100 for line in code.splitlines()):
+        assert black.format_str(code, mode=MODE) == code
 
 
 words = st.text(st.sampled_from("abcxyz _'\"\\`é"), min_size=1, max_size=150)
