@@ -60,7 +60,8 @@ def chunks(text: str) -> list[Chunk]:
     first = imports[-1] + 1 if imports else 0
     starts.append((1, "header"))
     for index, node in enumerate(tree.body[first:], first):
-        name = getattr(node, "name", None) or f"statement {index}"
+        # counted after the imports: isort merging two imports does not shift the names
+        name = getattr(node, "name", None) or f"statement {index - first + 1}"
         starts.append((_first_line(node), name))
         if isinstance(node, ast.ClassDef):
             for inner in node.body:
