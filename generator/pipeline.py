@@ -305,10 +305,38 @@ def _models(api: ir.Api, source: str, report: Report, cache: Cache) -> Models:
             report.extend(_replayed(diagnostics, report))
             return models  # type: ignore[no-any-return]
     first = len(report.diagnostics)
-    models = build_models(api, source, report)
+    if len(api.models) >= MODELS_APART_MIN:
+        models, diagnostics = _models_in_a_process(api, source)
+        report.extend(diagnostics)
+    else:
+        models = build_models(api, source, report)
     if key is not None:
         cache.put_object("models", key, (models, _kept(report.diagnostics[first:], report)))
     return models
+
+
+# From this many schemas the models stage runs in a fresh process of its own: the library
+# holds hundreds of megabytes on a large spec (GitHub's: ~500 MB), which a process gives back
+# when it ends, so the peak of any one process stays far lower.
+MODELS_APART_MIN = 300
+
+
+def _models_in_a_process(api: ir.Api, source: str) -> tuple[Models, list[Diagnostic]]:
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    # spawn, not fork: a forked child would start with (and count) all this process's memory.
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(_models_apart, api, source).result()
+
+
+def _models_apart(api: ir.Api, source: str) -> tuple[Models, list[Diagnostic]]:
+    """In the models process: the models and the diagnostics (lines are added by the caller,
+    whose report knows the source document)."""
+    from generator.models import build_models
+
+    report = Report(source)
+    return build_models(api, source, report), report.diagnostics
 
 
 def generate_files(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-PARTS = ("client",)
+PARTS = ("generation", "client")
 
 
 def main(argv: list[str]) -> None:

@@ -102,3 +102,26 @@ def test_a_cached_check_replays_its_warnings_with_lines(tmp_path: Path) -> None:
     assert again.files == first.files
     assert warnings_of(again_report) == warnings_of(first_report)
     assert all(d.line is not None for d in again_report.warnings if d.pointer)
+
+
+@pytest.mark.parametrize("spec_file", [CLEAN, SLIPS], ids=["clean", "slips"])
+def test_models_made_in_a_process_of_their_own_are_the_same(
+    spec_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator import pipeline
+
+    in_process, in_process_report = generate(spec_file)
+    monkeypatch.setattr(pipeline, "MODELS_APART_MIN", 1)  # every spec counts as large
+    apart, apart_report = generate(spec_file)
+    assert apart.files == in_process.files
+    assert warnings_of(apart_report) == warnings_of(in_process_report)
+
+
+def test_an_error_from_a_worker_keeps_its_diagnostics() -> None:
+    import pickle
+
+    from generator.errors import SpecgenError
+
+    error = SpecgenError.at("spec.yaml", "/components/schemas/A", "cannot generate", 12)
+    again = pickle.loads(pickle.dumps(error))
+    assert again.diagnostics == error.diagnostics and str(again) == str(error)
