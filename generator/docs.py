@@ -17,7 +17,8 @@ _POSITION = {
 
 def method_doc(op: ir.Operation) -> str:
     """Google-style docstring: summary, description, Args, Returns, Raises."""
-    parts = [op.summary or f"{op.http_method} {op.path}"]
+    # wrapped as the description is (the summary line also holds the opening quotes)
+    parts = [wrap(op.summary or f"{op.http_method} {op.path}", 85)]
     if op.description and op.description != op.summary:
         parts.append(wrap(op.description))
     if op.deprecated:
@@ -25,9 +26,11 @@ def method_doc(op: ir.Operation) -> str:
     parts.append(args_section(op))
     if not op.idempotent:
         parts.append(
-            f"Not retried by default: {op.http_method} is not idempotent and the spec does not"
-            " declare this operation safe to repeat (`x-idempotent`); an explicit `max_retries`"
-            " retries it anyway."
+            wrap(
+                f"Not retried by default: {op.http_method} is not idempotent and the spec does"
+                " not declare this operation safe to repeat (`x-idempotent`); an explicit"
+                " `max_retries` retries it anyway."
+            )
         )
     if op.success is not None:
         returns = op.success.description or "The parsed response."
@@ -124,7 +127,7 @@ def iter_doc(op: ir.Operation, is_async: bool) -> str:
 
 def client_doc(api: ir.Api, is_async: bool) -> str:
     kind = "Async client" if is_async else "Client"
-    parts = [f"{kind} for {api.display_name} ({api.title} {api.version})."]
+    parts = [wrap(f"{kind} for {api.display_name} ({api.title} {api.version}).", 85)]
     if api.description:
         parts.append(wrap(api.description))
     servers = "\n".join(

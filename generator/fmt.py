@@ -224,8 +224,11 @@ def _indent_of(line: str) -> int:
 
 def _chunk_text(plan: _Plan, chunk: Chunk) -> str:
     text = "".join(plan.lines[chunk.start : chunk.end])
-    if chunk.indent:
-        text = "".join(line[chunk.indent :] for line in text.splitlines(keepends=True))
+    if chunk.indent:  # a blank line (in a docstring, say) stays a line
+        text = "".join(
+            line[chunk.indent :] if line.strip() else line.lstrip(" ")
+            for line in text.splitlines(keepends=True)
+        )
     return text
 
 

@@ -8,6 +8,7 @@ literal), ``docstring`` (escaped so it cannot end the string) or a name already 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from generator import ir
@@ -28,7 +29,7 @@ def annotation(ref: ir.TypeRef, *, constrained: bool = False, exact: bool = Fals
     elif ref.kind == "model":
         text = f"models.{ref.name}"
     elif ref.kind == "literal":
-        text = f"Literal[{', '.join(repr(v) for v in ref.values)}]"
+        text = f"Literal[{', '.join(pyrepr(v) for v in ref.values)}]"
     elif ref.kind in ("list", "sequence"):
         item = annotation(ref.args[0], constrained=constrained, exact=exact)
         text = f"{'list' if ref.kind == 'list' else 'Sequence'}[{item}]"
@@ -42,7 +43,7 @@ def annotation(ref: ir.TypeRef, *, constrained: bool = False, exact: bool = Fals
     else:
         text = "Any"
     if constrained and ref.constraints:
-        limits = ", ".join(f"{key}={value!r}" for key, value in ref.constraints)
+        limits = ", ".join(f"{key}={pyrepr(value)}" for key, value in ref.constraints)
         text = f"Annotated[{text}, Field({limits})]"
     return text
 
@@ -94,7 +95,15 @@ def result_annotation(op: ir.Operation) -> str:
 def _escape_doc(text: str) -> str:
     """``text`` made safe inside a triple-quoted string: nothing in it can end the string."""
     safe = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').replace("\r", "")
-    return "".join(ch if ch.isprintable() or ch in "\n\t" else f"\\x{ord(ch):02x}" for ch in safe)
+    return "".join(ch if ch.isprintable() or ch in "\n\t" else _escaped(ch) for ch in safe)
+
+
+def _escaped(ch: str) -> str:
+    """The escape sequence of one character (lowercase hex, as black writes it)."""
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def doctext(text: str) -> str:
@@ -104,16 +113,30 @@ def doctext(text: str) -> str:
 
 
 def docstring(text: str, indent: int = 4) -> str:
-    """A triple-quoted docstring of ``text`` that no content can close early."""
-    safe = _escape_doc(text)
-    if safe.endswith('"'):
-        safe += " "
-    lines = safe.strip("\n").splitlines() or [""]
-    pad = " " * indent
+    """A triple-quoted docstring of ``text`` that no content can close early, laid out as black
+    lays docstrings out (first line stripped, the others re-indented, no quote touching the
+    quotes), so black leaves it as it is."""
+    lines = _escape_doc(text).strip("\n").split("\n")
+    first = lines[0].strip()
+    if first.startswith('"'):
+        first = " " + first
     if len(lines) == 1:
-        return f'"""{lines[0]}"""'
-    body = "\n".join((pad + line).rstrip() for line in lines[1:])
-    return f'"""{lines[0]}\n{body}\n{pad}"""'
+        if first.endswith('"') or not first:
+            first += " "
+        return f'"""{first}"""'
+    pad = " " * indent
+    body = "\n".join(pad + line if line else "" for line in _dedented(lines[1:]))
+    return f'"""{first}\n{body}\n{pad}"""'
+
+
+def _dedented(lines: list[str]) -> list[str]:
+    """``lines`` with leading tabs expanded, their common indentation removed and trailing
+    whitespace stripped (what black does to the lines after a docstring's first)."""
+    expanded = [
+        line[: len(line) - len(line.lstrip())].expandtabs(4) + line.lstrip() for line in lines
+    ]
+    common = min((len(x) - len(x.lstrip()) for x in expanded if x.strip()), default=0)
+    return [x[common:].rstrip() for x in expanded]
 
 
 def wrap(text: str, width: int = 88, indent: int = 0) -> str:
@@ -126,13 +149,85 @@ def wrap(text: str, width: int = 88, indent: int = 0) -> str:
 
 
 def pyrepr(value: Any) -> str:
-    """A Python literal for a plain value from the spec (str, number, bool, None, tuples)."""
-    if isinstance(value, str | int | float | bool) or value is None:
+    """A Python literal for a plain value from the spec (str, number, bool, None, tuples),
+    strings quoted as black quotes them."""
+    if isinstance(value, str):
+        return string_literal(value)
+    if isinstance(value, int | float | bool) or value is None:
         return repr(value)
     if isinstance(value, tuple | list):
         inner = ", ".join(pyrepr(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     raise TypeError(f"no literal for {type(value).__name__}")
+
+
+def string_literal(text: str) -> str:
+    """``repr(text)`` with black's choice of quotes: double, unless that needs more escaped
+    quotes than single quotes do (black's ``normalize_string_quotes``)."""
+    literal = repr(text)
+    doubles, singles = text.count('"'), text.count("'")
+    if doubles > singles or literal.startswith('"'):
+        return literal  # repr chose double quotes, or single quotes need fewer escapes
+    if not doubles:  # then no single quote either: the same body between double quotes
+        return f'"{literal[1:-1]}"'
+    body = "".join(
+        '\\"' if ch == '"' else "'" if ch == "'" else repr(ch)[1:-1] for ch in text
+    )  # both quotes in the text: rare, so char by char
+    return f'"{body}"'
+
+
+# isort's line length for imports (``fmt.IMPORT_LINE_LENGTH``; not imported: fmt loads black).
+IMPORT_WIDTH = 88
+
+
+def import_sorted(names: Iterable[str]) -> list[str]:
+    """``names`` in the order isort (profile black) gives the names of a ``from`` import:
+    CONSTANTS, then Classes, then the rest, each group ignoring case."""
+
+    def key(name: str) -> str:
+        group = "A" if name.isupper() and len(name) > 1 else "B" if name[:1].isupper() else "C"
+        return group + name.lower()
+
+    return sorted(names, key=key)
+
+
+def from_import(names: Iterable[str], module: str) -> str:
+    """``from module import names`` as isort writes it: sorted, and one name a line (with a
+    trailing comma) when one line would be longer than ``IMPORT_WIDTH``."""
+    ordered = import_sorted(set(names))
+    line = f"from {module} import {', '.join(ordered)}"
+    if len(line) <= IMPORT_WIDTH:
+        return line
+    return f"from {module} import (\n" + "".join(f"    {name},\n" for name in ordered) + ")"
+
+
+LINE_WIDTH = 100  # black's (``fmt.MODE``)
+
+
+def call_lines(head: str, args: Sequence[str], indent: int) -> str:
+    """``head(args)`` at ``indent`` (followed by a comma) as black leaves it: on one line when
+    that fits, else one argument a line with a trailing comma (which black keeps)."""
+    pad = " " * indent
+    line = f"{pad}{head}({', '.join(args)})"
+    if len(line) + 1 <= LINE_WIDTH:
+        return line
+    inner = "".join(f"{pad}    {arg},\n" for arg in args)
+    return f"{pad}{head}(\n{inner}{pad})"
+
+
+def annotated_assignment(name: str, annotation: str, value: str) -> str:
+    """``name: annotation = value`` as black lays it out when the first line is too long: the
+    value (a call exploded over several lines) in parentheses when the rest fits, else the
+    annotation's subscript (``Generic[...]``) split."""
+    head = f"{name}: {annotation} = "
+    first = value.partition("\n")[0]
+    if len(head) + len(first) <= LINE_WIDTH:
+        return head + value
+    if len(head) + 1 <= LINE_WIDTH:
+        indented = "\n".join("    " + line if line else line for line in value.split("\n"))
+        return f"{head}(\n{indented}\n)"
+    outer, _, inner = annotation.partition("[")
+    return f"{name}: {outer}[\n    {inner.removesuffix(']')}\n] = {value}"
 
 
 def sorted_all(names: list[str]) -> list[str]:

@@ -22,12 +22,15 @@ from generator import docs, ir, markdown
 from generator.errors import SpecgenError
 from generator.paths import safe_filename
 from generator.pytext import (
+    annotated_assignment,
     annotation,
     body_annotation,
     body_type_names,
+    call_lines,
     docstring,
     doctext,
     field_annotation,
+    from_import,
     optional,
     pyrepr,
     result_annotation,
@@ -60,6 +63,9 @@ FILTERS: Mapping[str, Callable[..., Any]] = {
     "table_cell": docs.table_cell,
     "pep440": docs.pep440,
     "sorted_all": sorted_all,
+    "from_import": from_import,
+    "call_lines": call_lines,
+    "annotated_assignment": annotated_assignment,
     "doctext": doctext,
     "filename": safe_filename,
     # Markdown from spec text (generator/markdown.py): escaped, never interpreted.

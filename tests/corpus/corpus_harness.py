@@ -32,6 +32,10 @@ BIN = Path(sys.executable).parent
 SPECGEN = BIN / "specgen"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MYPY_MAX_OPERATIONS = 300
+# SPECGEN_CORPUS_BLACK=1: the black-stability check too (a second rendering of the spec and black
+# over all of it, so about the generation's cost again: off by default, to keep the time budget).
+BLACK_CHECK = os.environ.get("SPECGEN_CORPUS_BLACK") == "1"
+BLACK_MAX_OPERATIONS = 300
 GENERATE_TIMEOUT = 600
 SUMMARY = re.compile(r"^generated (?P<dir>.+): (?P<done>\d+) of (?P<total>\d+) operations, ")
 WARNING = re.compile(r"^warning: (?P<where>.*?)(?: at (?P<pointer>/\S*))?: (?P<message>.*)$")
@@ -237,6 +241,34 @@ def _check(
         result.imported = True
     if mypy and result.operations <= MYPY_MAX_OPERATIONS:
         _mypy(result, package_dir, out, cache, runtime)
+    if BLACK_CHECK and result.operations <= BLACK_MAX_OPERATIONS:
+        _black_stable(result, spec)
+
+
+def _black_stable(result: Result, spec: Path) -> None:
+    """The python and cli sets and the models stage write black's style for this spec: black
+    (after isort) changes no chunk without a line over 100 characters (``support.black_stable``,
+    as ``tests/generate/test_black_stable.py`` checks the fixtures)."""
+    from support.black_stable import render_raw, unstable
+
+    from generator.pipeline import spec_file_target
+    from generator.template_sets import Templates
+
+    try:
+        document, target = spec_file_target(spec, None, None)
+        rendered = render_raw(
+            document.data, spec.name, target, Templates().for_api(["python", "cli"])
+        )
+    except Exception:  # a spec specgen refuses is the generate stage's to report
+        return
+    found = [
+        f"{name}: {item}"
+        for name in sorted(rendered.python)
+        for item in unstable(rendered.files[name])
+    ]
+    if found:
+        result.errors = found
+        result.fail("black", f"black changes {len(found)} chunks, first: {one_line(found[0])}")
 
 
 def _check_operations(

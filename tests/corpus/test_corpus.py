@@ -4,7 +4,8 @@ and ``mypy --strict`` passes (specs up to 300 operations).
 
 Not part of ``make test``: it downloads pinned archives into ``.cache/corpus/`` and takes
 minutes, so it runs only with ``SPECGEN_CORPUS=1``. ``-k`` selects specs (only those run);
-``SPECGEN_CORPUS_JOBS`` sets the number of parallel workers (default: the CPU count). A known
+``SPECGEN_CORPUS_JOBS`` sets the number of parallel workers (default: the CPU count);
+``SPECGEN_CORPUS_BLACK=1`` adds the black-stability check (specs up to 300 operations). A known
 failure is a strict xfail for one stage, so a fix shows up as XPASS and any other failure fails.
 """
 
@@ -45,11 +46,16 @@ class MypyFailed(AssertionError):
     """``mypy --strict`` reports errors on the generated package."""
 
 
+class BlackUnstable(AssertionError):
+    """Black would change a chunk of the rendering without a long line (SPECGEN_CORPUS_BLACK=1)."""
+
+
 STAGES: dict[str, type[AssertionError]] = {
     "generate": GenerateFailed,
     "operations": OperationsMissing,
     "import": ImportFailed,
     "mypy": MypyFailed,
+    "black": BlackUnstable,
 }
 
 
