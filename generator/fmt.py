@@ -144,11 +144,12 @@ def _isorted(text: str, cache: Cache) -> str:
 
 def _chunks(tree: ast.Module, lines: list[str], stable: bool) -> list[Chunk]:
     """The file's chunks: the header (everything before the first def or class), then each
-    top-level def or class with the statements after it up to the next one. In a ``stable``
-    file, a large class is cut further at its members (their separators are kept as written)."""
+    top-level def or class with the statements after it up to the next one. A ``stable`` file
+    is cut at every top-level statement (a module of constants is then not one chunk), and a
+    large class further at its members; separators are kept as written there."""
     if not lines:
         return []
-    starts = [_first_line(node, lines) for node in tree.body if _is_block(node)]
+    starts = [_first_line(node, lines) for node in tree.body if stable or _is_block(node)]
     bounds = sorted({0, *starts} - {len(lines)})
     chunks = [
         Chunk(start, _last_line(Chunk(start, end), lines))

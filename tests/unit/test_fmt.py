@@ -139,3 +139,14 @@ def test_code_that_does_not_parse_is_shown_with_line_numbers() -> None:
         fmt.format_python("pkg/m.py", "def f(:\n    pass\n")
     message = str(raised.value)
     assert "pkg/m.py" in message and "does not parse" in message and "   1 def f(:" in message
+
+
+def test_a_stable_module_of_statements_is_cut_at_each_one() -> None:
+    """A module with no def or class (operation descriptors) is not one chunk: a long line in
+    one statement sends that statement alone to black."""
+    kept = "".join(f"NAME_{n} = call(  'as written'  )\n" for n in range(50))
+    long_args = ", ".join(f"argument_{n}=1" for n in range(12))
+    text = f"{kept}LONG = call({long_args})\n"
+    out = fmt.format_files({"m.py": text}, stable={"m.py"})["m.py"]
+    assert out.startswith(kept)
+    assert out[len(kept) :] == black.format_str(f"LONG = call({long_args})\n", mode=fmt.mode())
