@@ -1,4 +1,4 @@
-"""``make bench``: how long generation takes per stage, its peak memory, and client throughput.
+"""``make bench``: client throughput (generation figures are in ``apis``).
 
 Figures are printed, never asserted: timing belongs in a benchmark, not in a test that flakes.
 """
@@ -16,14 +16,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-
-from generator.build import build_api
-from generator.fmt import format_files
-from generator.models import generate_models
-from generator.pipeline import generate_files, sets_of, target_of
-from generator.project import list_apis, load_api
-from generator.render import render_sets
-from generator.template_sets import Templates
 
 T = TypeVar("T")
 ROUNDS = 3
@@ -46,30 +38,6 @@ def peak_memory_mb(action: Callable[[], Any]) -> float:
         return tracemalloc.get_traced_memory()[1] / 2**20
     finally:
         tracemalloc.stop()
-
-
-def bench_generation(specs: Path) -> None:
-    print(f"generation (median of {ROUNDS} runs, ms)")
-    columns = ("load", "build", "models", "render", "format", "total", "peak MB")
-    print(f"{'API':22}" + "".join(f"{c:>9}" for c in columns))
-    for name in list_apis(specs):
-        figures = bench_api(specs, name)
-        print(f"{name:22}" + "".join(f"{f:9.1f}" for f in figures))
-
-
-def bench_api(specs: Path, name: str) -> list[float]:
-    """Stage times (ms), the whole generation's time and its peak memory (MB) for one API."""
-    load_ms, api = timed(lambda: load_api(specs, name))
-    target = target_of(api)
-    sets = sets_of(api, Templates())
-    build_ms, built = timed(lambda: build_api(api.spec, api.source.name, target))
-    models_ms, _ = timed(lambda: generate_models(built.api, ""))
-    models_code = {"models": lambda: ""}  # the models stage is timed on its own above
-    render_ms, rendered = timed(lambda: render_sets(built.api, sets, models_code))
-    format_ms, _ = timed(lambda: format_files(rendered.files, rendered.python))
-    total_ms, _ = timed(lambda: generate_files(api.spec, api.source.name, target, sets))
-    peak = peak_memory_mb(lambda: generate_files(api.spec, api.source.name, target, sets))
-    return [load_ms, build_ms, models_ms, render_ms, format_ms, load_ms + total_ms, peak]
 
 
 def bench_client(generated: Path, specs: Path, items: int = 10_000) -> None:
@@ -127,7 +95,6 @@ def bench_client(generated: Path, specs: Path, items: int = 10_000) -> None:
 
 def main() -> None:
     specs, generated = Path("specs"), Path("generated")
-    bench_generation(specs)
     bench_client(generated, specs)
 
 
