@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openapi_spec_validator import validate
 
-from generator.bench.curve import KINDS, synthetic_spec
+from generator.bench.curve import KINDS, projected_seconds, synthetic_spec
 from generator.build import Target, build_api
 from generator.errors import Report
 
@@ -49,3 +49,10 @@ def test_every_operation_and_schema_is_built_without_warnings() -> None:
     paged = [op for op in built.api.operations if op.pagination is not None]
     assert len(paged) == 5
     assert {"Widget0", "Widget0Input", "Widget0Page"} <= {model.name for model in built.api.models}
+
+
+def test_a_step_is_projected_from_the_cost_of_one_operation_more() -> None:
+    assert projected_seconds([], 50) == 0.0
+    assert projected_seconds([(50, 10.0)], 100) == 20.0  # one size: proportional
+    # Two sizes: the fixed start-up cost (5 s here) is not multiplied.
+    assert projected_seconds([(50, 10.0), (100, 15.0)], 500) == 55.0
