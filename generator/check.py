@@ -9,10 +9,13 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from generator.bundle import report_for
+from generator.cache import Cache, stage_key, value_digest
 from generator.errors import Diagnostic, SpecgenError
 from generator.pipeline import generate_in_memory, recorded_of, sets_of, target_of
+from generator.progress import Progress
 from generator.project import list_apis, load_api
 from generator.recordings import check_recordings, load_recordings
 from generator.template_sets import Templates
@@ -72,12 +75,18 @@ def run_check(
     echo: Callable[[str], None] = print,
     *,
     strict: bool = False,
+    cache: Cache | None = None,
+    progress: Progress | None = None,
+    quiet: bool = False,
 ) -> CheckReport:
-    """Check every API; under ``strict`` a warning (something generation left out) fails it."""
+    """Check every API; under ``strict`` a warning (something generation left out) fails it.
+    ``quiet`` leaves out the line saying an API is fine."""
     report = CheckReport()
+    progress = progress if progress is not None else Progress()
     names = apis or list_apis(specs_dir)
     for name in names:
         report.apis += 1
+        progress.api = name
         try:
             api = load_api(specs_dir, name, check=False)  # checked by generating, as generate does
             found = report_for(api.source)
@@ -88,9 +97,13 @@ def run_check(
                 sets_of(api, templates),
                 found,
                 recorded=recorded_of(api),
+                cache=cache,
+                progress=progress,
             ).files
+            progress.clear()
             found.raise_for(strict=strict)
         except SpecgenError as exc:
+            progress.clear()
             report.specs_invalid += 1
             _echo_all(echo, exc.diagnostics)
             continue
@@ -108,12 +121,27 @@ def run_check(
             _echo_all(echo, exc.diagnostics)
             continue
         report.recordings += len(recordings)
-        problems = list(check_recordings(api.spec, recordings))
+        problems = _recording_problems(api.spec, recordings, cache or Cache(None))
         report.recording_problems += len(problems)
         _echo_all(echo, problems)
-        echo(f"{name}: {'ok' if not diffs and not problems else 'problems found'}")
+        if diffs or problems or not quiet:
+            echo(f"{name}: {'ok' if not diffs and not problems else 'problems found'}")
     echo(report.summary())
     return report
+
+
+def _recording_problems(spec: Any, recordings: Any, cache: Cache) -> list[Diagnostic]:
+    """``check_recordings``, cached by the spec and the recordings it checked."""
+    key = ""
+    if cache.root is not None:
+        key = stage_key("recordings", ("jsonschema",), value_digest(spec), value_digest(recordings))
+        found = cache.get_object("recordings", key)
+        if isinstance(found, list):
+            return found
+    problems = list(check_recordings(spec, recordings))
+    if key:
+        cache.put_object("recordings", key, problems)
+    return problems
 
 
 def _echo_all(echo: Callable[[str], None], diagnostics: list[Diagnostic]) -> None:

@@ -14,8 +14,8 @@ import click
 
 from generator import __version__
 from generator.bundle import load_spec, report_for
+from generator.cache import Cache, use
 from generator.check import run_check
-from generator.diff import diff_specs, exit_code, render_json, render_markdown, render_text
 from generator.errors import Report, SpecgenError
 from generator.pipeline import (
     Generation,
@@ -25,12 +25,10 @@ from generator.pipeline import (
     spec_file_target,
     target_of,
 )
+from generator.progress import Progress
 from generator.project import effective_api, list_apis, load_api
-from generator.record import record
 from generator.template_sets import DEFAULT_SETS, Templates
 from generator.template_sets import templates_option as read_templates
-from generator.update import apply_update, plan_update
-from generator.validate import validate_spec
 from generator.write import write_package
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,6 +66,34 @@ templates_option = click.option(
         "folder overriding single files of the built-in sets (DIR/<set>/<relative path>)."
     ),
 )
+
+
+def run_options(command: F) -> F:
+    """``--quiet``, ``--progress`` and ``--no-cache``, for the commands that generate."""
+    command = click.option(
+        "--no-cache",
+        is_flag=True,
+        help="Neither read nor write the cache (.cache/specgen, or $SPECGEN_CACHE_DIR).",
+    )(command)
+    command = click.option(
+        "--progress",
+        "show_progress",
+        is_flag=True,
+        help="Show progress on stderr even when it is not a terminal.",
+    )(command)
+    return click.option(
+        "--quiet",
+        "-q",
+        is_flag=True,
+        help="No progress and no per-API lines; warnings, errors and the summary still show.",
+    )(command)
+
+
+def run_context(quiet: bool, show_progress: bool, no_cache: bool) -> tuple[Cache, Progress]:
+    """The run's cache (also made the one documents are parsed with) and progress display."""
+    cache = Cache.default(enabled=not no_cache)
+    use(cache)
+    return cache, Progress.choose(quiet=quiet, forced=show_progress)
 
 
 @contextmanager
@@ -112,9 +138,16 @@ def main() -> None:
 @specs_option
 @templates_option
 @strict_option
+@run_options
 @click.argument("apis", nargs=-1)
 def validate(
-    specs_dir: Path, templates_dir: Path | None, strict: bool, apis: tuple[str, ...]
+    specs_dir: Path,
+    templates_dir: Path | None,
+    strict: bool,
+    quiet: bool,
+    show_progress: bool,
+    no_cache: bool,
+    apis: tuple[str, ...],
 ) -> None:
     """Check each API's spec as generate does, writing nothing (all APIs when none are named).
 
@@ -122,23 +155,36 @@ def validate(
     what generate would refuse or leave out is reported here, warnings included.
     """
     failed = 0
+    cache, progress = run_context(quiet, show_progress, no_cache)
     with reported_errors():
         templates = read_templates(templates_dir)
         names = selected_apis(specs_dir, apis)
     for name in names:
+        progress.api = name
         try:
             api = load_api(specs_dir, name, check=False)
             report = report_for(api.source)
             sets = sets_of(api, templates)
             generation = generate_in_memory(
-                api.spec, api.source.name, target_of(api), sets, report, recorded=recorded_of(api)
+                api.spec,
+                api.source.name,
+                target_of(api),
+                sets,
+                report,
+                recorded=recorded_of(api),
+                cache=cache,
+                progress=progress,
             )
+            progress.clear()
             finish(report, strict)
         except SpecgenError as exc:
+            progress.clear()
             failed += 1
             echo_diagnostics(exc)
             continue
-        click.echo(f"ok: {name}" + (f" ({generation.summary(report)})" if report.warnings else ""))
+        if not quiet or report.warnings:
+            summary = f" ({generation.summary(report)})" if report.warnings else ""
+            click.echo(f"ok: {name}{summary}")
     if failed:
         click.echo(f"{failed} of {len(names)} specs invalid", err=True)
         sys.exit(1)
@@ -177,6 +223,7 @@ def bundle(specs_dir: Path, api: str) -> None:
 @click.option(
     "--client-name", default=None, help="Client class for --spec (default: from the title)."
 )
+@run_options
 @click.argument("apis", nargs=-1)
 def generate(
     specs_dir: Path,
@@ -187,6 +234,9 @@ def generate(
     package: str | None,
     client_name: str | None,
     strict: bool,
+    quiet: bool,
+    show_progress: bool,
+    no_cache: bool,
     apis: tuple[str, ...],
 ) -> None:
     """Generate a typed client package per API into --output (all APIs when none are named).
@@ -194,6 +244,7 @@ def generate(
     What cannot be generated (one operation, one schema) is left out with a warning naming its
     place; --strict makes every warning an error, and then nothing is written.
     """
+    cache, progress = run_context(quiet, show_progress, no_cache)
     with reported_errors():
         templates = read_templates(templates_dir)
         if spec_file is None and (overlay_file, package, client_name) != (None, None, None):
@@ -201,29 +252,57 @@ def generate(
         if spec_file is not None:
             if apis:
                 raise SpecgenError("give either --spec or API names, not both")
+            progress.stage("reading the spec")
             source, target = spec_file_target(spec_file, package, client_name, overlay_file)
+            progress.api = target.package
             report = report_for(source)
             sets = templates.for_api(DEFAULT_SETS)
-            generation = generate_in_memory(source.data, source.name, target, sets, report)
+            generation = generate_in_memory(
+                source.data, source.name, target, sets, report, cache=cache, progress=progress
+            )
+            progress.stage("writing")
+            progress.clear()
             finish(report, strict)
             write_package(output_dir / target.package, generation.files)
-            click.echo(f"generated {output_dir / target.package}: {generation.summary(report)}")
+            if not quiet:
+                click.echo(f"generated {output_dir / target.package}: {generation.summary(report)}")
             return
         names = selected_apis(specs_dir, apis)
         for index, name in enumerate(names, 1):
-            folder, done, report = _generate_api(specs_dir, name, output_dir, templates, strict)
-            click.echo(f"[{index}/{len(names)}] {name}: wrote {folder}: {done.summary(report)}")
+            progress.api = name
+            folder, done, report = _generate_api(
+                specs_dir, name, output_dir, templates, strict, cache, progress
+            )
+            if not quiet:
+                click.echo(f"[{index}/{len(names)}] {name}: wrote {folder}: {done.summary(report)}")
 
 
 def _generate_api(
-    specs_dir: Path, name: str, output_dir: Path, templates: Templates, strict: bool
+    specs_dir: Path,
+    name: str,
+    output_dir: Path,
+    templates: Templates,
+    strict: bool,
+    cache: Cache,
+    progress: Progress,
 ) -> tuple[Path, Generation, Report]:
+    progress.stage("reading the spec")
     api = load_api(specs_dir, name, check=False)  # checked as generation goes, leniently or not
     report = report_for(api.source)
     sets = sets_of(api, templates)
-    generation = generate_in_memory(
-        api.spec, api.source.name, target_of(api), sets, report, recorded=recorded_of(api)
-    )
+    try:
+        generation = generate_in_memory(
+            api.spec,
+            api.source.name,
+            target_of(api),
+            sets,
+            report,
+            recorded=recorded_of(api),
+            cache=cache,
+            progress=progress,
+        )
+    finally:
+        progress.clear()
     finish(report, strict)
     folder = output_dir / api.config.package
     write_package(folder, generation.files)
@@ -243,15 +322,20 @@ def finish(report: Report, strict: bool) -> None:
 @output_option
 @templates_option
 @strict_option
+@run_options
 @click.argument("apis", nargs=-1)
 def check(
     specs_dir: Path,
     output_dir: Path,
     templates_dir: Path | None,
     strict: bool,
+    quiet: bool,
+    show_progress: bool,
+    no_cache: bool,
     apis: tuple[str, ...],
 ) -> None:
     """The CI drift check: specs valid, generated/ current, recordings fit (writes nothing)."""
+    cache, progress = run_context(quiet, show_progress, no_cache)
     with reported_errors():
         report = run_check(
             specs_dir,
@@ -260,6 +344,9 @@ def check(
             list(apis) or None,
             click.echo,
             strict=strict,
+            cache=cache,
+            progress=progress,
+            quiet=quiet,
         )
     sys.exit(0 if report.ok else 1)
 
@@ -275,6 +362,8 @@ def _spec_for_diff(specs_dir: Path, argument: str, overlay_from: str | None) -> 
         return load_api(specs_dir, argument).spec
     source = load_spec(path)  # with the files it refers to in its folder, bundled
     if overlay_from is None:
+        from generator.validate import validate_spec
+
         problems = validate_spec(source.data, source)
         if problems:  # strictly: a diff of a repaired copy would show changes nobody made
             raise SpecgenError([dataclasses.replace(d, severity="error") for d in problems])
@@ -311,6 +400,8 @@ def diff(specs_dir: Path, output_format: str, fail_on: str, old: str, new: str) 
         old_is_api = not Path(old).is_file()
         old_spec = _spec_for_diff(specs_dir, old, None)
         new_spec = _spec_for_diff(specs_dir, new, old if old_is_api else None)
+    from generator.diff import diff_specs, exit_code, render_json, render_markdown, render_text
+
     changes = diff_specs(old_spec, new_spec)
     render = {"text": render_text, "json": render_json, "markdown": render_markdown}[output_format]
     click.echo(render(changes).rstrip("\n"))
@@ -338,6 +429,8 @@ def record_command(
 
     The exchange is written to specs/<api>/recordings/ with secrets replaced by <redacted>.
     """
+    from generator.record import record  # the commands below load what they need when run
+
     with reported_errors():
         path = record(load_api(specs_dir, api), operation, params, body_file, output_dir, name)
     click.echo(f"recorded {path}")
@@ -370,6 +463,9 @@ def update(
 
     Nothing is changed unless every step succeeds.
     """
+    from generator.diff import exit_code, render_text
+    from generator.update import apply_update, plan_update
+
     with reported_errors():
         templates = read_templates(templates_dir)
         plan = plan_update(specs_dir, api, source, templates, strict=strict)

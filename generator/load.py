@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from generator.cache import active, stage_key
 from generator.errors import SpecgenError
 from generator.rawspec import escape_token, parse_pointer, to_pointer
 
@@ -82,8 +83,22 @@ def parse_document(path: Path, text: str, label: str | None = None) -> Document:
     """Parse ``text`` as the format ``path`` names; diagnostics call it ``label`` or ``path``."""
     where = label or str(path)
     json_format = path.suffix.lower() == ".json"
+    cache = active()
+    key = stage_key("parse", (), "json" if json_format else "yaml", text) if cache.root else ""
+    found = cache.get_object("parse", key) if key else None
+    if isinstance(found, _Parsed):  # a text parsed before: the same data (and it was accepted)
+        return Document(path=path, text=text, data=found.data, label=label)
     data = _parse_json(where, text) if json_format else _parse_yaml(where, text)
+    if key:
+        cache.put_object("parse", key, _Parsed(data))
     return Document(path=path, text=text, data=data, label=label)
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A parsed text, as cached (only texts that parsed are)."""
+
+    data: Any
 
 
 def check_depth(data: Any, document: Document, what: str) -> None:

@@ -8,22 +8,36 @@ import keyword
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator import naming
-from generator.build import Target, build_api
+from generator.build import Target
 from generator.bundle import load_spec
-from generator.errors import Report, SpecgenError
-from generator.examples import Recorded, examples_for, load_usable
-from generator.fmt import format_files
+from generator.cache import Cache, stage_key, value_digest
+from generator.errors import Diagnostic, Report, SpecgenError
+from generator.examples import Recorded, load_usable
 from generator.load import Document, check_depth, load_document
-from generator.models import build_models
 from generator.overlay import apply_overlay
+from generator.progress import Progress
 from generator.project import Api
-from generator.render import render_sets
 from generator.template_sets import Templates, TemplateSet, set_records
-from generator.validate import check_spec, unusable
 from generator.write import with_manifest, write_package
+
+if TYPE_CHECKING:
+    from generator import ir
+    from generator.models import Models
+    from generator.validate import Checked
+
+# What the stages run, for cache keys: a new version of any of them is a miss.
+LIBRARIES = (
+    "black",
+    "isort",
+    "datamodel-code-generator",
+    "openapi-spec-validator",
+    "jsonschema",
+    "jinja2",
+    "pydantic",
+)
 
 
 @dataclass
@@ -51,16 +65,102 @@ def generate_in_memory(
     report: Report,
     *,
     recorded: Recorded | None = None,
+    cache: Cache | None = None,
+    progress: Progress | None = None,
 ) -> Generation:
     """Check and generate ``spec`` in memory; what had to be left out is a warning in ``report``.
 
     The one rule set: ``validate``, ``generate``, ``check`` and ``update`` all come here. A spec
     that cannot be used at all raises; everything local is repaired or skipped with a warning.
     ``recorded`` (an API's recordings, see ``recorded_of``) gives the IR its examples.
+
+    With a ``cache``, a generation whose inputs were all seen before (the spec, the sets' files,
+    the recordings, specgen and its libraries) is read back with its warnings; otherwise each
+    expensive stage still reuses what it can (see ``generator.cache``).
     """
-    checked = check_spec(spec, report)
+    cache = cache if cache is not None else Cache(None)
+    progress = progress if progress is not None else Progress()
+    key = None
+    if cache.root is not None:
+        key = stage_key(
+            "generation",
+            LIBRARIES,
+            value_digest(spec),
+            source,
+            repr(target),
+            _sets_digest(sets),
+            value_digest(recorded),
+        )
+        found = cache.get_object("generation", key)
+        if isinstance(found, _Cached):
+            report.extend(_replayed(found.diagnostics, report))
+            return found.generation
+    first = len(report.diagnostics)
+    generation = _generate(spec, source, target, sets, report, recorded, cache, progress)
+    if key is not None and not report.errors:
+        kept = _kept(report.diagnostics[first:], report)
+        cache.put_object("generation", key, _Cached(generation, kept))
+    return generation
+
+
+@dataclass(frozen=True)
+class _Cached:
+    """A generation as stored, with the diagnostics it reported (lines left to recompute)."""
+
+    generation: Generation
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def _kept(diagnostics: Sequence[Diagnostic], report: Report) -> tuple[Diagnostic, ...]:
+    """``diagnostics`` as cached: without the lines of the report's own file, which depend on
+    how the file is laid out (not part of any key); they are looked up again when replayed."""
+    return tuple(
+        dataclasses.replace(d, line=None) if d.file == report.file else d for d in diagnostics
+    )
+
+
+def _replayed(diagnostics: Sequence[Diagnostic], report: Report) -> list[Diagnostic]:
+    return [dataclasses.replace(d, file=report.file) if not d.file else d for d in diagnostics]
+
+
+def _sets_digest(sets: Sequence[TemplateSet]) -> str:
+    """What the sets would render from: every file of each set's folder and overrides."""
+    from generator.cache import digest
+
+    parts: list[str | bytes] = []
+    for template_set in sets:
+        parts += [template_set.name, template_set.version, str(template_set.formatted)]
+        for folder in (template_set.folder, template_set.overrides):
+            if folder is None:
+                continue
+            files = (p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+            for path in sorted(files):
+                parts += [str(path.relative_to(folder)), path.read_bytes()]
+    return digest(*parts)
+
+
+def _generate(
+    spec: Mapping[str, Any],
+    source: str,
+    target: Target,
+    sets: Sequence[TemplateSet],
+    report: Report,
+    recorded: Recorded | None,
+    cache: Cache,
+    progress: Progress,
+) -> Generation:
+    # The stages are imported here, on a cache miss only: they load slowly (black, the
+    # validator, datamodel-code-generator, Jinja), and a no-op ``check`` needs none of them.
+    from generator.build import build_api
+    from generator.examples import examples_for
+    from generator.fmt import format_files
+    from generator.render import render_sets
+
+    progress.stage("validating")
+    checked = _checked(spec, report, cache)
     if checked.spec is None:  # unusable: report holds the errors saying why
         raise SpecgenError(report.diagnostics)
+    progress.stage("building")
     built = build_api(checked.spec, source, target, report)
     api = built.api
     if recorded is not None:
@@ -68,12 +168,22 @@ def generate_in_memory(
     degraded: list[str] = []
 
     def models_stage() -> str:  # run only when a set renders the models module
-        models = build_models(built.api, source, report)
+        progress.stage("models")
+        models = _models(built.api, source, report, cache)
         degraded.extend(models.degraded)
+        progress.stage("rendering")
         return models.code
 
+    progress.stage("rendering")
     rendered = render_sets(api, sets, {"models": models_stage})
-    files = format_files(rendered.files, rendered.python)
+    progress.stage("formatting")
+    files = format_files(
+        rendered.files,
+        rendered.python,
+        stable=rendered.stable,
+        cache=cache,
+        progress=lambda done, total: progress.bar("formatting", done, total),
+    )
     schemas = len(built.api.models)
     return Generation(
         with_manifest(files, set_records(sets)),
@@ -82,6 +192,48 @@ def generate_in_memory(
         schemas - len(degraded),
         schemas,
     )
+
+
+def _checked(spec: Mapping[str, Any], report: Report, cache: Cache) -> Checked:
+    """``validate.check_spec``, its result and warnings cached by the spec's digest."""
+    from generator.validate import check_spec
+
+    key = None
+    if cache.root is not None:
+        key = stage_key("validation", LIBRARIES, value_digest(spec))
+        found = cache.get_object("validation", key)
+        if isinstance(found, tuple) and len(found) == 2:
+            checked, diagnostics = found
+            report.extend(_replayed(diagnostics, report))
+            return checked  # type: ignore[no-any-return]
+    first = len(report.diagnostics)
+    checked = check_spec(spec, report)
+    if key is not None and checked.spec is not None:
+        cache.put_object("validation", key, (checked, _kept(report.diagnostics[first:], report)))
+    return checked
+
+
+def _models(api: ir.Api, source: str, report: Report, cache: Cache) -> Models:
+    """``models.build_models``, cached by the exact document the library reads."""
+    import json
+
+    from generator.models import Models, build_models, models_document
+
+    key = None
+    if cache.root is not None:
+        document = json.dumps(models_document(api), sort_keys=True, default=str)
+        pointers = json.dumps([[m.name, m.pointer] for m in api.models])
+        key = stage_key("models", LIBRARIES, document, pointers, source)
+        found = cache.get_object("models", key)
+        if isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], Models):
+            models, diagnostics = found
+            report.extend(_replayed(diagnostics, report))
+            return models  # type: ignore[no-any-return]
+    first = len(report.diagnostics)
+    models = build_models(api, source, report)
+    if key is not None:
+        cache.put_object("models", key, (models, _kept(report.diagnostics[first:], report)))
+    return models
 
 
 def generate_files(
@@ -116,13 +268,27 @@ def sets_of(api: Api, templates: Templates) -> list[TemplateSet]:
 
 
 def generate_api(
-    api: Api, output_dir: Path, templates: Templates, report: Report, *, strict: bool
+    api: Api,
+    output_dir: Path,
+    templates: Templates,
+    report: Report,
+    *,
+    strict: bool,
+    cache: Cache | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Path, Generation]:
     """Generate ``api`` into ``output_dir/<package>`` unless ``report`` then holds errors
     (or, under ``strict``, warnings): then nothing is written and they are raised."""
     sets = sets_of(api, templates)
     generation = generate_in_memory(
-        api.spec, api.source.name, target_of(api), sets, report, recorded=recorded_of(api)
+        api.spec,
+        api.source.name,
+        target_of(api),
+        sets,
+        report,
+        recorded=recorded_of(api),
+        cache=cache,
+        progress=progress,
     )
     report.raise_for(strict=strict)
     folder = output_dir / api.config.package
@@ -146,6 +312,8 @@ def spec_file_target(
         data = apply_overlay(source.data, load_document(overlay_path))
         check_depth(data, source, "with its overlay applied, the spec is")
         source = dataclasses.replace(source, data=data)
+    from generator.validate import unusable
+
     refusal = unusable(source.data)
     if refusal is not None:
         raise source.error(*refusal)

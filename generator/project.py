@@ -17,7 +17,6 @@ from generator.errors import SpecgenError
 from generator.load import Document, check_depth, load_document
 from generator.overlay import apply_overlay
 from generator.template_sets import DEFAULT_SETS
-from generator.validate import validate_spec
 
 CONFIG_NAME = "specgen.yaml"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -88,6 +87,8 @@ def effective_api(
         # Each document was bounded when read; an update merged in deep can pass the bound.
         check_depth(spec, source, "with its overlay applied, the spec is")
     if check:  # strictly: every finding, even one generation would work around, is an error
+        from generator.validate import validate_spec  # slow to load: only when checking
+
         problems = validate_spec(spec, source)
         if problems:
             errors = [dataclasses.replace(d, severity="error") for d in problems]

@@ -94,6 +94,7 @@ class Rendered:
 
     files: dict[str, str] = field(default_factory=dict)
     python: set[str] = field(default_factory=set)
+    stable: set[str] = field(default_factory=set)  # Python already in black's style (``formatted``)
     origin: dict[str, str] = field(default_factory=dict)  # output -> "set: rule" that made it
 
 
@@ -223,6 +224,8 @@ def _add(
     kind: Kind = rule.kind_of(output)
     if kind == "python":
         rendered.python.add(output)
+        if template_set.formatted:
+            rendered.stable.add(output)
 
 
 @contextmanager

@@ -51,6 +51,7 @@ MANIFEST_SCHEMA: Mapping[str, Any] = {
         "version": {"type": "string", "minLength": 1, "maxLength": 40},
         "ir": {"type": "integer", "minimum": 1},
         "description": {"type": "string"},
+        "formatted": {"type": "boolean"},
         "filters": {"type": "string", "pattern": r"^[A-Za-z0-9_]+\.py$"},
         "files": {
             "type": "array",
@@ -103,6 +104,9 @@ class TemplateSet:
     folder: Path
     files: tuple[FileRule, ...]
     filters: str | None = None
+    # The set's Python is written in black's style already: only chunks with a line over the
+    # line length go through black (``fmt.format_files``); tests check the rest is stable.
+    formatted: bool = False
     overrides: Path | None = None  # files here win over the set's own (same relative path)
     builtin: bool = False
 
@@ -170,6 +174,7 @@ def load_set(folder: Path, *, builtin: bool = False) -> TemplateSet:
         folder=folder,
         files=rules,
         filters=data.get("filters"),
+        formatted=data.get("formatted", False),
         builtin=builtin,
     )
 

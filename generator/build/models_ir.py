@@ -10,8 +10,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from datamodel_code_generator.reference import FieldNameResolver
-
 from generator import naming
 from generator.build.context import text
 from generator.build.types import Types, constraints_of, object_properties
@@ -86,6 +84,9 @@ def _fields(
     types: Types, class_name: str, raw: Mapping[str, Any], pointer: str
 ) -> tuple[ModelField, ...]:
     properties, required = object_properties(types.spec, raw)
+    # Imported here: the library loads slowly, and only a run that builds needs it.
+    from datamodel_code_generator.reference import FieldNameResolver
+
     resolver = FieldNameResolver(snake_case_field=True)  # as the models stage names fields
     taken: set[str] = set()
     fields = []

@@ -1,0 +1,141 @@
+"""The format stage: formatting in chunks (cached, in processes) gives what black gives whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import black
+import isort
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator import fmt
+from generator.cache import Cache
+from generator.errors import SpecgenError
+
+names = st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True).filter(
+    lambda n: n not in {"if", "in", "is", "or", "as", "def", "del", "for", "not", "and", "try"}
+)
+quotes = st.sampled_from(["'", '"'])
+blank = st.integers(0, 3).map(lambda n: "\n" * n)
+
+
+@st.composite
+def function(draw: st.DrawFn, indent: str = "") -> str:
+    name = draw(names)
+    args = draw(st.lists(names, max_size=14, unique=True))
+    decorator = draw(st.sampled_from(["", f"{indent}@staticmethod\n" if indent else ""]))
+    comment = draw(st.sampled_from(["", f"{indent}# about {name}\n"]))
+    q = draw(quotes)
+    doc = draw(st.sampled_from(["", f"{indent}    {q * 3}Doc of {name}.{q * 3}\n"]))
+    body = draw(st.sampled_from(["pass", f"return {q}{name}{q}", f"x = {{ {q}k{q} : 1 ,}}"]))
+    return (
+        f"{comment}{decorator}{indent}def {name}( {', '.join(args)} ):\n{doc}{indent}    {body}\n"
+    )
+
+
+@st.composite
+def klass(draw: st.DrawFn) -> str:
+    name = draw(names).capitalize()
+    q = draw(quotes)
+    members = draw(st.lists(function("    "), min_size=0, max_size=3))
+    fields = draw(st.lists(names, max_size=3, unique=True))
+    lines = [f"class {name}( object ):\n", f"    {q * 3}A class.{q * 3}\n"]
+    lines += [f"    {f}: int = {q}1{q}\n" for f in fields]
+    lines += [draw(blank) + m for m in members]
+    return "".join(lines)
+
+
+@st.composite
+def statement(draw: st.DrawFn) -> str:
+    name = draw(names)
+    q = draw(quotes)
+    return draw(
+        st.sampled_from([f"{name} = {q}v{q}\n", f"{name.upper()}=[1,2 ,3]\n", f"{name}()\n"])
+    )
+
+
+@st.composite
+def module(draw: st.DrawFn) -> str:
+    q = draw(quotes)
+    header = draw(st.sampled_from(["", f"{q * 3}A module.{q * 3}\n"]))
+    imports = draw(
+        st.lists(
+            st.sampled_from(["import os\n", "from typing import Any\n", "import sys\n"]),
+            unique=True,
+        )
+    )
+    parts = [header, *imports]
+    for _ in range(draw(st.integers(0, 6))):
+        parts.append(draw(blank))
+        parts.append(draw(st.one_of(function(), klass(), statement())))
+    return "".join(parts)
+
+
+def black_whole(text: str) -> str:
+    text = isort.code(text, profile="black", line_length=fmt.IMPORT_LINE_LENGTH)
+    return black.format_str(text, mode=fmt.mode())
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(module())
+def test_chunks_formatted_apart_equal_the_file_formatted_whole(text: str) -> None:
+    assert fmt.format_python("m.py", text) == black_whole(text)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(module(), min_size=2, max_size=4))
+def test_processes_give_what_one_process_gives(texts: list[str]) -> None:
+    files = {f"m{n}.py": text for n, text in enumerate(texts)}
+    alone = fmt.format_files(files, jobs=1)
+    # Made to use processes however little there is to format: the path large APIs take.
+    assert fmt.format_files(files, jobs=2, parallel_min_chars=0) == alone
+    assert alone == {name: black_whole(text) for name, text in files.items()}
+
+
+def test_a_cached_chunk_is_not_formatted_again(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    text = "def f( a ):\n    return a\n\n\nclass C :\n    x=1\n"
+    first = fmt.format_files({"m.py": text}, cache=cache)
+    assert cache.hits == 0
+    again = fmt.format_files({"m.py": text}, cache=cache)
+    assert again == first and cache.hits >= 2
+    # A chunk's entry is what black wrote for it: planting another answer shows it is used.
+    key = fmt._black_key("def f( a ):\n    return a\n", 0)
+    cache.put_text("black", key, "def f(a):\n    return a  # from the cache\n")
+    assert "# from the cache" in fmt.format_files({"m.py": text}, cache=cache)["m.py"]
+
+
+def test_a_stable_file_goes_through_black_only_where_a_line_is_too_long() -> None:
+    short = "def kept( a ):\n    return 'as written'\n"
+    long_args = ", ".join(f"argument_{n}" for n in range(12))
+    long = f"def wrapped({long_args}):\n    return 'quoted'\n"
+    text = f"{short}\n\n{long}"
+    out = fmt.format_files({"m.py": text}, stable={"m.py"})["m.py"]
+    assert out.startswith(short)  # untouched: the set promised black's style there
+    assert black.format_str(long, mode=fmt.mode()) in out
+    assert all(len(line) <= fmt.LINE_LENGTH for line in out.splitlines())
+
+
+def test_a_large_stable_class_is_formatted_a_member_at_a_time() -> None:
+    methods = "".join(
+        f"    def method_{n}(self) -> int:\n        return {n}\n\n" for n in range(2000)
+    )
+    long_args = ", ".join(f"argument_{n}: int" for n in range(10))
+    text = (
+        f"class Big:\n    '''Doc.'''\n\n{methods}"
+        f"    def long(self, {long_args}) -> None:\n        pass\n"
+    )
+    assert len(text) > fmt.SPLIT_CLASS_CHARS
+    out = fmt.format_files({"m.py": text}, stable={"m.py"})["m.py"]
+    assert "    '''Doc.'''" in out  # the untouched members keep what the set wrote
+    assert all(len(line) <= fmt.LINE_LENGTH for line in out.splitlines())
+    assert out == black.format_str(text, mode=fmt.mode()).replace('"""Doc."""', "'''Doc.'''")
+
+
+def test_code_that_does_not_parse_is_shown_with_line_numbers() -> None:
+    with pytest.raises(SpecgenError) as raised:
+        fmt.format_python("pkg/m.py", "def f(:\n    pass\n")
+    message = str(raised.value)
+    assert "pkg/m.py" in message and "does not parse" in message and "   1 def f(:" in message
