@@ -9,20 +9,18 @@ and for all of them in one process:
 - check: ``specgen check`` of that folder.
 
 Then, in this process, the time of each stage of the pipeline on its own (median of a few
-rounds, each round with an empty cache folder) and the peak Python memory of one generation.
+rounds; called as a library, the stages use no cache) and the peak Python memory of one
+generation.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -76,45 +74,28 @@ def processes(label: str, names: list[str]) -> list[Run]:
     return runs
 
 
-@contextmanager
-def empty_cache() -> Iterator[None]:
-    """Point specgen's cache at a new empty folder while the block runs."""
-    before = os.environ.get(CACHE_VARIABLE)
-    with tempfile.TemporaryDirectory(prefix="specgen-bench-") as folder:
-        os.environ[CACHE_VARIABLE] = folder
-        try:
-            yield
-        finally:
-            if before is None:
-                del os.environ[CACHE_VARIABLE]
-            else:
-                os.environ[CACHE_VARIABLE] = before
-
-
 def timed(action: Callable[[], T], rounds: int = ROUNDS) -> tuple[float, T]:
-    """Median wall milliseconds of ``action`` over ``rounds`` cold rounds, and its last result."""
+    """Median wall milliseconds of ``action`` over ``rounds`` rounds, and its last result."""
     times, result = [], None
     for _ in range(rounds):
-        with empty_cache():
-            start = time.perf_counter()
-            result = action()
-            times.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        result = action()
+        times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times), result  # type: ignore[return-value]
 
 
 def peak_memory_mb(action: Callable[[], Any]) -> float:
-    """The peak of memory Python allocated while ``action`` ran, cold, in MB."""
-    with empty_cache():
-        tracemalloc.start()
-        try:
-            action()
-            return tracemalloc.get_traced_memory()[1] / 2**20
-        finally:
-            tracemalloc.stop()
+    """The peak of memory Python allocated while ``action`` ran, in MB."""
+    tracemalloc.start()
+    try:
+        action()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
 
 
 def bench_generation(specs: Path) -> None:
-    print(f"\ngeneration stages in one process (median of {ROUNDS} cold rounds, ms)")
+    print(f"\ngeneration stages in one process, no cache (median of {ROUNDS} rounds, ms)")
     columns = ("load", "build", "models", "render", "format", "total", "peak MB")
     print(f"{'API':24}" + "".join(f"{c:>9}" for c in columns), flush=True)
     for name in list_apis(specs):
