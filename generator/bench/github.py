@@ -166,7 +166,12 @@ def generation_runs(
             if run == 0 or not tool.keeps_output:
                 shutil.rmtree(out, ignore_errors=True)
             print(f"  github: {tool.name} {label} ...", file=sys.stderr, flush=True)
-            rows[label].append(tool.generate(spec, out, cache, WORK / f"{tool.name}-{run}.log"))
+            done = tool.generate(spec, out, cache, WORK / f"{tool.name}-{run}.log")
+            print(
+                f"  github: {tool.name} {label}: {done.seconds:.1f} s, {done.peak_mb:.0f} MB",
+                file=sys.stderr,
+            )
+            rows[label].append(done)
         outs.append(out)
     return rows, outs
 
@@ -209,7 +214,7 @@ def github_spec() -> Path:
 
 def opc_python() -> Path:
     """The interpreter of a venv under .cache/bench holding openapi-python-client (pinned)."""
-    venv = CACHE / f"openapi-python-client-{OPC_VERSION}"
+    venv = CACHE.absolute() / f"openapi-python-client-{OPC_VERSION}"  # runs in another folder
     python = venv / "bin" / "python"
     stamp = venv / ".installed"
     if not stamp.exists():
