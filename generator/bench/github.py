@@ -120,7 +120,7 @@ def main() -> None:
     spec = github_spec()
     data = json.loads(spec.read_text())
     operations = sum(1 for item in data["paths"].values() for key in item if key in METHODS)
-    size = spec.stat().st_size / 2**20
+    size = spec.stat().st_size / 1e6
     tools = (
         Specgen("specgen", Path(sys.executable), keeps_output=True),
         OpenapiPythonClient("opc", opc_python(), keeps_output=False),
@@ -135,8 +135,8 @@ def main() -> None:
     for label, (ours, theirs) in rows.items():
         print(
             f"{label:24}{ours.seconds:9.1f}{ours.peak_mb:9.0f}{theirs.seconds:17.1f}"
-            f"{theirs.peak_mb:9.0f}{ours.seconds / theirs.seconds:8.2f}x"
-            f"{ours.peak_mb / theirs.peak_mb:7.2f}x",
+            f"{theirs.peak_mb:9.0f}{ratio(ours.seconds, theirs.seconds):>9}"
+            f"{ratio(ours.peak_mb, theirs.peak_mb):>8}",
             flush=True,
         )
     print_after_generation(tools, outs)
@@ -184,7 +184,12 @@ def print_after_generation(tools: tuple[Tool, ...], outs: list[Path]) -> None:
     both = [one + other for one, other in zip(imports, calls, strict=True)]
     figures = (("import (ms)", imports), ("first call (ms)", calls), ("import + call (ms)", both))
     for label, (ours, theirs) in figures:
-        print(f"{label:24}{ours:9.0f}{'':9}{theirs:17.0f}{'':9}{ours / theirs:8.2f}x")
+        print(f"{label:24}{ours:9.0f}{'':9}{theirs:17.0f}{'':9}{ratio(ours, theirs):>9}")
+
+
+def ratio(ours: float, theirs: float) -> str:
+    """``ours / theirs`` to three significant digits: 12.6x, 0.25x, 0.00194x."""
+    return f"{ours / theirs:.3g}x"
 
 
 def github_spec() -> Path:
