@@ -84,9 +84,11 @@ def print_stages(stats: pstats.Stats) -> None:
         for library, file, name in LIBRARY_CALLS.get(label, []):
             rows.append((depth + 1, library, _heaviest(table, file, name)))
         for indent, shown, entry in rows:
-            if entry is not None:
-                seconds = table[entry][3]
-                print(f"{'  ' * indent + shown:44}{seconds:9.1f}{seconds / total:8.0%}")
+            if entry is None:  # e.g. black, when it ran in worker processes only
+                print(f"{'  ' * indent + shown:44}{'not seen':>9}")
+                continue
+            seconds = table[entry][3]
+            print(f"{'  ' * indent + shown:44}{seconds:9.1f}{seconds / total:8.0%}")
 
 
 def _heaviest(
