@@ -15,8 +15,8 @@ $(STAMP): pyproject.toml
 generate: $(STAMP)  ## regenerate every client in generated/
 	$(BIN)/specgen generate --strict
 
-test: $(STAMP)  ## the whole test suite
-	$(BIN)/python -m pytest
+test: $(STAMP)  ## the whole test suite, across the machine's cores (pytest-xdist)
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 check: $(STAMP)  ## the CI drift check (generated packages and the IR reference in docs/)
 	$(BIN)/specgen check --strict

@@ -5,7 +5,8 @@ Where: ``.cache/specgen/`` under the working folder, or ``$SPECGEN_CACHE_DIR``; 
 a ``.gitignore`` of its own, so it is never committed wherever it is. Deleting it at any time is
 safe (the next run recomputes). Concurrent runs are safe: an entry is written to a temporary file
 and renamed into place, so a reader sees a whole entry or none, and two writers of one key write
-the same bytes. A corrupt or unreadable entry is a miss, never an error.
+the same bytes. Each entry carries a checksum of its content: a damaged or unreadable entry is a
+miss, never an error and never wrong output.
 
 Keys hash, besides the stage's inputs, the versions of the libraries the stage runs and a
 fingerprint of specgen's own code (``toolkit_fingerprint``), so an upgrade of either misses
@@ -28,6 +29,7 @@ from typing import Any
 ENV_DIR = "SPECGEN_CACHE_DIR"
 DEFAULT_DIR = Path(".cache") / "specgen"
 FORMAT = 1  # bumped when the layout of entries changes
+_CHECK = 32  # each entry starts with the SHA-256 of the rest: a damaged entry is a miss
 
 
 def digest(*parts: bytes | str) -> str:
@@ -98,9 +100,13 @@ class Cache:
         if path is None:
             return None
         try:
-            data = path.read_bytes()
+            stored = path.read_bytes()
         except OSError:
             self.misses += 1
+            return None
+        check, data = stored[:_CHECK], stored[_CHECK:]
+        if len(check) != _CHECK or hashlib.sha256(data).digest() != check:
+            self.misses += 1  # truncated or overwritten: recompute (and write it again)
             return None
         self.hits += 1
         return data
@@ -117,6 +123,7 @@ class Cache:
             handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             try:
                 with os.fdopen(handle, "wb") as stream:
+                    stream.write(hashlib.sha256(data).digest())
                     stream.write(data)
                 os.replace(temporary, path)
             except BaseException:

@@ -76,6 +76,10 @@ class SpecgenError(Exception):
         self.diagnostics: list[Diagnostic] = list(diagnostics)
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
+    def __reduce__(self) -> tuple[type[SpecgenError], tuple[list[Diagnostic]]]:
+        # Raised in a worker process, it arrives with its diagnostics, not only their text.
+        return (SpecgenError, (self.diagnostics,))
+
     @classmethod
     def at(
         cls, file: str | Path, pointer: str, message: str, line: int | None = None

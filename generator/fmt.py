@@ -271,15 +271,17 @@ def _in_processes(
     work: list[tuple[str, int]], workers: int, progress: Progress | None
 ) -> list[str | BaseException]:
     """``_black_or_error`` over ``work`` in ``workers`` processes, in batches of similar size
-    (many small chunks would cost more in messages than in formatting)."""
+    (many small chunks would cost more in messages than in formatting), the largest first so
+    that no process is left with a long one at the end."""
+    order = sorted(range(len(work)), key=lambda i: -len(work[i][0]))
     batches: list[list[int]] = [[]]
     size, target = 0, max(sum(len(t) for t, _ in work) // (workers * 8), 1)
-    for index, (text, _) in enumerate(work):
+    for index in order:
         if size >= target:
             batches.append([])
             size = 0
         batches[-1].append(index)
-        size += len(text)
+        size += len(work[index][0])
     results: list[str | BaseException] = [""] * len(work)
     context = get_context("fork" if sys.platform == "linux" else "spawn")
     done = 0

@@ -230,7 +230,9 @@ def _generate_checked(models_spec: Mapping[str, Any], expected: Sequence[str], s
         )
     code = rebuild_deep_chains(code, tree)
     code = exact_timestamps(code, ast.parse(code))
-    return tidy_docstrings(code, ast.parse(code))
+    code = tidy_docstrings(code, ast.parse(code))
+    code = defer_model_builds(code, ast.parse(code))
+    return annotations_evaluated(code, ast.parse(code))
 
 
 # How deep models may nest before the module defines them leaves first. pydantic builds a model
@@ -275,6 +277,152 @@ def rebuild_deep_chains(code: str, tree: ast.Module) -> str:
     classes_text = "\n\n\n".join(segments[name] for name in order)
     calls = "".join(f"{name}.model_rebuild()\n" for name in pending)
     return head + classes_text + "\n" + ("\n\n" + calls if calls else "")
+
+
+def defer_model_builds(code: str, tree: ast.Module) -> str:
+    """``code`` with every class that does not inherit its config from a class of the module
+    given ``defer_build=True`` (a class keyword, merged into its ``model_config``), and without
+    the ``model_rebuild()`` calls that completed recursive models at import.
+
+    Importing the models then costs only the classes' definition: pydantic builds a model's
+    validators on its first use (validation, a ``TypeAdapter`` of it, ``model_json_schema``),
+    resolving its forward references then from the module. GitHub's 3,500 models took seconds to
+    build at import. Models nesting deeper than ``MAX_LAZY_DEPTH`` stay eager, defined leaves
+    first by ``rebuild_deep_chains``: a deferred build of the deepest would recurse down the
+    whole chain at once.
+    """
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    uses = {
+        name: sorted(
+            {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in classes} - {name}
+        )
+        for name, node in classes.items()
+    }
+    if max(_post_order(uses)[1].values(), default=0) > MAX_LAZY_DEPTH:
+        return code
+    roots = [
+        node
+        for node in classes.values()
+        if any(_is_pydantic_base(b) for b in node.bases)
+        and not node.keywords
+        and not any(isinstance(b, ast.Name) and b.id in classes for b in node.bases)
+    ]
+    rebuilds = [node for node in tree.body if _is_rebuild_call(node)]
+    lines = code.splitlines(keepends=True)
+    # From the end, so earlier positions stay right.
+    for node in sorted([*roots, *rebuilds], key=lambda n: n.lineno, reverse=True):
+        if isinstance(node, ast.ClassDef):
+            last = node.bases[-1]
+            assert last.end_lineno is not None and last.end_col_offset is not None
+            line = lines[last.end_lineno - 1]
+            column = len(line.encode()[: last.end_col_offset].decode())  # offsets in UTF-8 bytes
+            lines[last.end_lineno - 1] = line[:column] + ", defer_build=True" + line[column:]
+        else:
+            del lines[node.lineno - 1 : node.end_lineno]
+    return "".join(lines).rstrip() + "\n"
+
+
+def annotations_evaluated(code: str, tree: ast.Module) -> str:
+    """``code`` without ``from __future__ import annotations``, each field type that names a
+    class not defined yet (or a name its own class binds first) written as a string.
+
+    pydantic reads a string annotation through ``typing.ForwardRef``, which compiles it: with
+    every annotation a string, that compiling was a quarter of the import of GitHub's models
+    (37,000 fields). Evaluated by Python as the class is defined, a type costs nothing to read.
+    Only where Python could not evaluate it, or would see another object than pydantic does (a
+    name the class body rebinds, such as a field named like a type), does it stay a string,
+    read exactly as before.
+    """
+    future = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom)
+        and node.module == "__future__"
+        and [a.name for a in node.names] == ["annotations"]
+    ]
+    top = {id(node) for node in tree.body}
+    if not future or any(
+        isinstance(n, ast.FunctionDef | ast.Lambda)
+        or (isinstance(n, ast.ClassDef) and id(n) not in top)
+        or (isinstance(n, ast.AnnAssign) and id(n) in top)
+        for n in ast.walk(tree)
+    ):
+        return code  # annotations outside the classes' fields: not worth the care
+    defined_at: dict[str, int] = {}
+    for index, node in enumerate(tree.body):
+        for name in _bound_names(node):
+            defined_at.setdefault(name, index)
+    edits: list[tuple[ast.expr, str]] = []
+    for index, node in enumerate(tree.body):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        rebound: set[str] = set()
+        for stmt in node.body:
+            if isinstance(stmt, ast.AnnAssign):
+                kind = _field_type(stmt.annotation)
+                names = {n.id for n in ast.walk(kind) if isinstance(n, ast.Name)}
+                # A field's own name counts: its value is bound before its annotation is read.
+                shadowed = rebound | _bound_names(stmt)
+                if names & shadowed or any(defined_at.get(n, -1) >= index for n in names):
+                    edits.append((kind, _quoted(ast.unparse(kind))))
+            rebound.update(_bound_names(stmt))
+    lines = code.splitlines(keepends=True)
+    edits.sort(key=lambda edit: (edit[0].lineno, edit[0].col_offset), reverse=True)
+    for kind, text in edits:
+        assert kind.end_lineno is not None and kind.end_col_offset is not None
+        first = lines[kind.lineno - 1].encode()
+        last = lines[kind.end_lineno - 1].encode()  # offsets count UTF-8 bytes
+        rewritten = (
+            first[: kind.col_offset] + text.encode() + last[kind.end_col_offset :]
+        ).decode()
+        lines[kind.lineno - 1 : kind.end_lineno] = [rewritten]
+    (node,) = future
+    del lines[node.lineno - 1 : node.end_lineno]
+    if lines and not lines[node.lineno - 1].strip():
+        del lines[node.lineno - 1]  # the blank line after the import
+    return "".join(lines)
+
+
+def _bound_names(node: ast.stmt) -> set[str]:
+    """The names a statement binds in its scope (a class, a def, an assignment, an import)."""
+    if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+        return {node.name}
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return {(a.asname or a.name).split(".")[0] for a in node.names}
+    targets = (
+        node.targets
+        if isinstance(node, ast.Assign)
+        else [node.target]
+        if isinstance(node, ast.AnnAssign | ast.AugAssign)
+        else []
+    )
+    return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+
+
+def _field_type(annotation: ast.expr) -> ast.expr:
+    """The type in a field's annotation: the first argument of ``Annotated[...]``, else all."""
+    if (
+        isinstance(annotation, ast.Subscript)
+        and isinstance(annotation.value, ast.Name)
+        and annotation.value.id == "Annotated"
+        and isinstance(annotation.slice, ast.Tuple)
+    ):
+        return annotation.slice.elts[0]
+    return annotation
+
+
+def _quoted(text: str) -> str:
+    """``text`` (one line of code) as a string literal in the quotes black keeps: double, unless
+    the text holds some and no single ones."""
+    quote = "'" if '"' in text and "'" not in text else '"'
+    return quote + text.replace("\\", "\\\\").replace(quote, "\\" + quote) + quote
+
+
+def _is_pydantic_base(base: ast.expr) -> bool:
+    """Whether ``base`` is pydantic's ``BaseModel`` or a ``RootModel[...]``."""
+    if isinstance(base, ast.Subscript):
+        base = base.value
+    return isinstance(base, ast.Name) and base.id in ("BaseModel", "RootModel")
 
 
 def _names_itself_or_later(node: ast.ClassDef, name: str, position: dict[str, int]) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import keyword
 import re
 import sys
@@ -40,13 +41,23 @@ def words(text: str) -> list[str]:
     Accents are dropped (``Café`` -> ``Cafe``); letters without an ASCII form are kept, in the
     NFKC form Python itself gives identifiers, so ``用户`` stays a word and names stay distinct.
     """
+    return list(_words(text))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # the builder names from the same few words many times
+def _words(text: str) -> tuple[str, ...]:
+    if text.isascii():  # nothing to fold: every ASCII non-word character separates words
+        return tuple(_WORD.findall(_SEPARATORS.sub(" ", text)))
     folded = "".join(
         c if _in_identifier(c) else " "
         for c in unicodedata.normalize("NFKD", text)
         if not unicodedata.combining(c)
     )
-    found = _WORD.findall(re.sub(r"[\W_]+", " ", folded))
-    return [unicodedata.normalize("NFKC", w) for w in found]
+    found = _WORD.findall(_SEPARATORS.sub(" ", folded))
+    return tuple(unicodedata.normalize("NFKC", w) for w in found)
+
+
+_SEPARATORS = re.compile(r"[\W_]+")
 
 
 def _in_identifier(char: str) -> bool:

@@ -13,13 +13,13 @@ A pure function of the schemas mapping: no spec, no I/O, the input is not change
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from generator import naming
 from generator.errors import escape_token
+from generator.rawspec import copy_tree
 from generator.schemas import COMPONENT_PREFIX
 
 # Kept at the place of a hoisted schema (they describe the field, not the class): the models
@@ -134,7 +134,7 @@ def hoist_nested(schemas: Mapping[str, Any]) -> Nested:
     Components are kept in their order, each followed by the ones hoisted out of it. References
     into a hoisted sub-schema are pointed at its new place.
     """
-    result = copy.deepcopy(dict(schemas))
+    result = copy_tree(dict(schemas))
     hoister = _Hoister(taken=set(result))
     ordered: dict[str, Any] = {}
     for name, schema in result.items():

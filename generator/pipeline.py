@@ -26,7 +26,7 @@ from generator.write import with_manifest, write_package
 if TYPE_CHECKING:
     from generator import ir
     from generator.models import Models
-    from generator.validate import Checked
+    from generator.validate import Checked, Speculation
 
 # What the stages run, for cache keys: a new version of any of them is a miss.
 LIBRARIES = (
@@ -149,6 +149,55 @@ def _generate(
     cache: Cache,
     progress: Progress,
 ) -> Generation:
+    """Generation on a cache miss: a large spec's validator runs beside the other stages."""
+    progress.stage("validating")
+    speculation = _speculation(spec, report, cache)
+    try:
+        generation = _from_checked(
+            speculation.checked, source, target, sets, speculation.report, recorded, cache, progress
+        )
+    except SpecgenError:
+        if not speculation.confirm():
+            return _in_order(spec, source, target, sets, report, recorded, cache, progress)
+        report.extend(speculation.report.diagnostics)
+        raise
+    if not speculation.confirm():  # the validator found something to repair: start again
+        return _in_order(spec, source, target, sets, report, recorded, cache, progress)
+    report.extend(speculation.report.diagnostics)
+    return generation
+
+
+def _in_order(
+    spec: Mapping[str, Any],
+    source: str,
+    target: Target,
+    sets: Sequence[TemplateSet],
+    report: Report,
+    recorded: Recorded | None,
+    cache: Cache,
+    progress: Progress,
+) -> Generation:
+    """Generation with the spec checked (and repaired) first, then everything else."""
+    from generator.validate import check_spec
+
+    progress.stage("validating")
+    first = len(report.diagnostics)
+    checked = check_spec(spec, report)
+    if checked.spec is not None:
+        _remember_check(cache, spec, checked, _kept(report.diagnostics[first:], report))
+    return _from_checked(checked, source, target, sets, report, recorded, cache, progress)
+
+
+def _from_checked(
+    checked: Checked,
+    source: str,
+    target: Target,
+    sets: Sequence[TemplateSet],
+    report: Report,
+    recorded: Recorded | None,
+    cache: Cache,
+    progress: Progress,
+) -> Generation:
     # The stages are imported here, on a cache miss only: they load slowly (black, the
     # validator, datamodel-code-generator, Jinja), and a no-op ``check`` needs none of them.
     from generator.build import build_api
@@ -156,8 +205,6 @@ def _generate(
     from generator.fmt import format_files
     from generator.render import render_sets
 
-    progress.stage("validating")
-    checked = _checked(spec, report, cache)
     if checked.spec is None:  # unusable: report holds the errors saying why
         raise SpecgenError(report.diagnostics)
     progress.stage("building")
@@ -194,23 +241,51 @@ def _generate(
     )
 
 
-def _checked(spec: Mapping[str, Any], report: Report, cache: Cache) -> Checked:
-    """``validate.check_spec``, its result and warnings cached by the spec's digest."""
-    from generator.validate import check_spec
+def _speculation(spec: Mapping[str, Any], report: Report, cache: Cache) -> Speculation:
+    """The spec's check: from the cache, or started (``validate.check_spec_speculatively``).
 
-    key = None
-    if cache.root is not None:
-        key = stage_key("validation", LIBRARIES, value_digest(spec))
+    A speculation that stands is cached once confirmed, with the diagnostics it made.
+    """
+    from generator.validate import Speculation, check_spec_speculatively
+
+    key = _check_key(cache, spec)
+    if key is not None:
         found = cache.get_object("validation", key)
         if isinstance(found, tuple) and len(found) == 2:
             checked, diagnostics = found
-            report.extend(_replayed(diagnostics, report))
-            return checked  # type: ignore[no-any-return]
-    first = len(report.diagnostics)
-    checked = check_spec(spec, report)
-    if key is not None and checked.spec is not None:
-        cache.put_object("validation", key, (checked, _kept(report.diagnostics[first:], report)))
-    return checked
+            replayed = Report(report.file, report.line_of)
+            replayed.extend(_replayed(diagnostics, report))
+            return Speculation(checked, replayed)
+    speculation = check_spec_speculatively(spec, report)
+    made = len(speculation.report.diagnostics)
+    confirm = speculation.confirm
+
+    def confirm_and_remember() -> bool:
+        if not confirm():
+            return False
+        if speculation.checked.spec is not None:
+            diagnostics = [*speculation.report.diagnostics[:made]]
+            crash = [d for d in speculation.report.diagnostics[made:] if d.pointer == ""]
+            kept = _kept([*diagnostics, *crash[-1:]], report)
+            _remember_check(cache, spec, speculation.checked, kept)
+        return True
+
+    speculation.confirm = confirm_and_remember  # type: ignore[method-assign]
+    return speculation
+
+
+def _check_key(cache: Cache, spec: Mapping[str, Any]) -> str | None:
+    if cache.root is None:
+        return None
+    return stage_key("validation", LIBRARIES, value_digest(spec))
+
+
+def _remember_check(
+    cache: Cache, spec: Mapping[str, Any], checked: Checked, diagnostics: Sequence[Diagnostic]
+) -> None:
+    key = _check_key(cache, spec)
+    if key is not None:
+        cache.put_object("validation", key, (checked, tuple(diagnostics)))
 
 
 def _models(api: ir.Api, source: str, report: Report, cache: Cache) -> Models:
@@ -230,10 +305,38 @@ def _models(api: ir.Api, source: str, report: Report, cache: Cache) -> Models:
             report.extend(_replayed(diagnostics, report))
             return models  # type: ignore[no-any-return]
     first = len(report.diagnostics)
-    models = build_models(api, source, report)
+    if len(api.models) >= MODELS_APART_MIN:
+        models, diagnostics = _models_in_a_process(api, source)
+        report.extend(diagnostics)
+    else:
+        models = build_models(api, source, report)
     if key is not None:
         cache.put_object("models", key, (models, _kept(report.diagnostics[first:], report)))
     return models
+
+
+# From this many schemas the models stage runs in a fresh process of its own: the library
+# holds hundreds of megabytes on a large spec (GitHub's: ~500 MB), which a process gives back
+# when it ends, so the peak of any one process stays far lower.
+MODELS_APART_MIN = 300
+
+
+def _models_in_a_process(api: ir.Api, source: str) -> tuple[Models, list[Diagnostic]]:
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    # spawn, not fork: a forked child would start with (and count) all this process's memory.
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(_models_apart, api, source).result()
+
+
+def _models_apart(api: ir.Api, source: str) -> tuple[Models, list[Diagnostic]]:
+    """In the models process: the models and the diagnostics (lines are added by the caller,
+    whose report knows the source document)."""
+    from generator.models import build_models
+
+    report = Report(source)
+    return build_models(api, source, report), report.diagnostics
 
 
 def generate_files(

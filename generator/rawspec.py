@@ -9,15 +9,25 @@ Nothing here reads a file or the network: only references inside the document ar
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 # -- JSON pointers (RFC 6901) --------------------------------------------------------------------
 
 #: What ``node_at`` gives for a pointer that leads nowhere (None may be a node's value).
 MISSING: Any = object()
+
+
+T = TypeVar("T")
+
+
+def copy_tree(value: T) -> T:
+    """A deep copy of a spec's data (dicts, lists, scalars, dates): what ``copy.deepcopy``
+    gives, shared parts shared alike, several times faster on a large spec."""
+    return pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))  # type: ignore[no-any-return]
 
 
 def escape_token(token: str | int) -> str:

@@ -9,7 +9,13 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from generator.rawspec import canonical_reference, is_local_reference, parse_reference, resolve
+from generator.rawspec import (
+    canonical_reference,
+    copy_tree,
+    is_local_reference,
+    parse_reference,
+    resolve,
+)
 
 COMPONENT_PREFIX = "#/components/schemas/"
 
@@ -95,7 +101,7 @@ def lenient(schema: Mapping[str, Any], *, keep_closed: bool = False) -> dict[str
     string (an unknown value is kept while type checkers still see the known ones), and formats
     other than dates and binary are documentation only.
     """
-    result = copy.deepcopy(dict(schema))
+    result = copy_tree(dict(schema))
     for node in list(walk_schemas(result)):
         closed = keep_closed and node.get("additionalProperties") is False
         extra_schema = isinstance(node.get("additionalProperties"), Mapping)

@@ -8,7 +8,7 @@ copy (``repair.Repairs``) and reported as a warning, which ``--strict`` turns in
 
 from __future__ import annotations
 
-import copy
+import contextvars
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -25,18 +25,22 @@ from openapi_spec_validator import (
 )
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from openapi_spec_validator.validation.keywords import (
+    ComponentsValidator,
     KeywordValidator,
     OperationValidator,
+    PathsValidator,
     ValueValidator,
 )
 
 from generator.bundle import in_data
+from generator.cache import active
 from generator.errors import Diagnostic, Report
 from generator.extensions import check_extensions
 from generator.load import Document
 from generator.patterns_validation import engine_patterns
 from generator.rawspec import (
     MISSING,
+    copy_tree,
     is_local_reference,
     iter_operations,
     iter_references,
@@ -78,7 +82,7 @@ def check_spec(spec: Any, report: Report) -> Checked:
         report.error(*refusal)
         return Checked(None)
     version = str(spec["openapi"])
-    repairs = Repairs(copy.deepcopy(dict(spec)), report)
+    repairs = Repairs(copy_tree(dict(spec)), report)
     repairs.normalise()
     for _ in range(MAX_PASSES):
         if report.errors or not _repair_pass(repairs, version):
@@ -93,6 +97,97 @@ def check_spec(spec: Any, report: Report) -> Checked:
         if not repairs.extension(pointer, message):
             report.error(pointer, message)
     return Checked(None if report.errors else repairs.spec, repairs.operations_removed)
+
+
+# A spec at least this large is validated in a child process while generation goes on (see
+# ``check_spec_speculatively``); below it a process costs more than it saves.
+SPECULATE_MIN_PATHS = 100
+
+
+@dataclass
+class Speculation:
+    """A check whose validator pass may still be running in a child process.
+
+    ``checked`` is the result that holds when the validator finds nothing to repair (the usual
+    case for a published spec) and ``report`` what that check reported; ``confirm`` waits for the
+    validator and says whether they stand.
+    """
+
+    checked: Checked
+    report: Report
+    _child: Any = None  # (process, connection) while the validator runs
+
+    def confirm(self) -> bool:
+        """True when ``checked`` stands; False when the validator found something to repair:
+        then ``check_spec`` must be run again, in order (``report`` is then worthless)."""
+        if self._child is None:
+            return True
+        process, connection = self._child
+        self._child = None
+        try:
+            found, crash = connection.recv()
+        except (EOFError, OSError):  # the child died: check again here, where errors show
+            return False
+        finally:
+            connection.close()
+            process.join()
+        if found:
+            return False
+        if crash is not None:
+            self.report.warn(
+                "", f"OpenAPI validation could not complete ({crash}): read without it"
+            )
+        return True
+
+
+def check_spec_speculatively(spec: Any, report: Report) -> Speculation:
+    """``check_spec`` for a large spec, its validator pass (seconds on a large spec) run in a
+    child process while the caller builds and renders with the result that holds if it finds
+    nothing. Diagnostics go to the speculation's own report; the caller merges them once
+    ``confirm`` says they stand. Small specs, and systems without ``fork``, are checked here."""
+    scratch = Report(report.file, report.line_of)
+    if not _worth_a_process(spec):
+        return Speculation(check_spec(spec, scratch), scratch)
+    version = str(spec["openapi"])
+    repairs = Repairs(copy_tree(dict(spec)), scratch)
+    repairs.normalise()
+    if scratch.errors or next(iter(_reference_problems(repairs.spec)), None) is not None:
+        scratch = Report(report.file, report.line_of)  # repairs needed: the ordinary way
+        return Speculation(check_spec(spec, scratch), scratch)
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_validate_in_child, args=(sender, repairs.spec, version))
+    process.start()
+    sender.close()
+    for pointer, message in _operation_id_problems(repairs.spec):
+        scratch.warn(pointer, message)
+    for pointer, message in check_extensions(repairs.spec):
+        if not repairs.extension(pointer, message):
+            scratch.error(pointer, message)
+    checked = Checked(None if scratch.errors else repairs.spec, repairs.operations_removed)
+    return Speculation(checked, scratch, (process, receiver))
+
+
+def _worth_a_process(spec: Any) -> bool:
+    import multiprocessing
+
+    if unusable(spec) is not None or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    paths = spec.get("paths")
+    return isinstance(paths, Mapping) and len(paths) >= SPECULATE_MIN_PATHS
+
+
+def _validate_in_child(connection: Any, spec: Mapping[str, Any], version: str) -> None:
+    """In the child: whether the validator finds anything, and why it crashed if it did."""
+    try:
+        errors, crash = _validator_errors(spec, version)
+        connection.send((bool(errors), crash))
+    except BaseException:  # the parent checks again itself and reports properly
+        connection.send((True, None))
+    finally:
+        connection.close()
 
 
 def unusable(spec: Any) -> tuple[str, str] | None:
@@ -149,6 +244,10 @@ def _validator_errors(
         "3.2.": _Spec32Validator,
     }[version[:4]]
     errors: list[jsonschema.ValidationError] = []
+    cache = active()
+    units = _units(spec) if cache.root is not None else {}
+    clean = frozenset(name for name, key in units.items() if cache.get("valid-part", key) == b"ok")
+    skipping = _SKIPPED.set(clean)
     try:
         for error in validator_class(spec).iter_errors():
             if "is not unique" in error.message:  # operationIds: checked here, with pointers
@@ -162,6 +261,12 @@ def _validator_errors(
         raise
     except Exception as exc:  # the validator itself failed on this input
         return errors, shorten(f"{type(exc).__name__}: {exc}")
+    finally:
+        _SKIPPED.reset(skipping)
+    if not errors:  # every part is clean in this context: the next run may skip it
+        for name, key in units.items():
+            if name not in clean:
+                cache.put("valid-part", key, b"ok")
     return errors, None
 
 
@@ -299,11 +404,56 @@ def _located(cls: type[KeywordValidator]) -> type[KeywordValidator]:
     return type(cls.__name__, (cls,), {"__call__": call})
 
 
+# Parts of the spec the validator's own checks (the second phase, after the JSON Schema of
+# OpenAPI itself) may skip: a previous run found exactly these parts, in exactly this context,
+# clean (see ``_clean_units``). Path items by URL; "components" for the whole section.
+_SKIPPED: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
+    "specgen_validation_skipped", default=frozenset()
+)
+_COMPONENTS = "components"
+
+
+class _PathsValidator(PathsValidator):
+    def __call__(self, paths: SchemaPath) -> Iterator[jsonschema.ValidationError]:
+        skipped = _SKIPPED.get()
+        for url, path_item in paths.items():
+            if url not in skipped:
+                yield from self.path_validator(str(url), path_item)
+
+
+class _ComponentsValidator(ComponentsValidator):
+    def __call__(self, components: SchemaPath) -> Iterator[jsonschema.ValidationError]:
+        if _COMPONENTS not in _SKIPPED.get():
+            yield from super().__call__(components)
+
+
 def _keyword_validators(
     validators: Mapping[str, type[KeywordValidator]],
 ) -> dict[str, type[KeywordValidator]]:
-    chosen = {**validators, "operation": _OperationValidator}
+    chosen = {
+        **validators,
+        "operation": _OperationValidator,
+        "paths": _PathsValidator,
+        "components": _ComponentsValidator,
+    }
     return {name: _located(cls) for name, cls in chosen.items()}
+
+
+def _units(spec: Mapping[str, Any]) -> dict[str, str]:
+    """A cache key per part the validator's own checks may skip: each path item, and the
+    components, each keyed with everything its checks can read (the components and the rest of
+    the spec; never other path items)."""
+    from generator.cache import stage_key, value_digest
+
+    rest = value_digest({k: v for k, v in spec.items() if k not in ("paths", _COMPONENTS)})
+    components = value_digest(spec.get(_COMPONENTS))
+    libraries = ("openapi-spec-validator", "jsonschema", "jsonschema-path")
+    units = {_COMPONENTS: stage_key("valid-part", libraries, rest, components, _COMPONENTS)}
+    paths = spec.get("paths")
+    for url, item in paths.items() if isinstance(paths, Mapping) else ():
+        key = stage_key("valid-part", libraries, rest, components, "/paths", str(url))
+        units[str(url)] = stage_key("valid-part", (), key, value_digest(item))
+    return units
 
 
 class _RetrievalRefused(Exception):

@@ -10,8 +10,8 @@ import importlib
 import sys
 import time
 
-PARTS = ("apis", "client", "curve", "github", "profile")
-DEFAULT_PARTS = ("apis", "client", "curve", "github")
+PARTS = ("apis", "generation", "client", "curve", "github", "profile")
+DEFAULT_PARTS = ("apis", "generation", "client", "curve", "github")
 
 
 def main(argv: list[str]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -22,7 +21,7 @@ from generator.build.types import Types
 from generator.errors import Report, SpecgenError
 from generator.ir import Api, Model, Operation, Tag, TypeRef
 from generator.patterns import drop_bad_patterns
-from generator.rawspec import node_at, to_pointer
+from generator.rawspec import copy_tree, node_at, to_pointer
 from generator.schemas import is_object_like
 
 
@@ -51,7 +50,7 @@ def build_api(
     With a ``report``, an operation that cannot be generated is left out with a warning in it;
     without one, the first such problem is raised.
     """
-    spec = copy.deepcopy(dict(spec))
+    spec = copy_tree(dict(spec))
     drop_bad_patterns(spec, partial(_local_problem, source, report))
     components = dict((spec.get("components") or {}).get("schemas") or {})
     class_names = dict(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +10,7 @@ from generator import naming
 from generator.errors import SpecgenError
 from generator.ir import ANY, NONE, TypeRef
 from generator.nesting import member_hint
-from generator.rawspec import escape_token, resolve
+from generator.rawspec import copy_tree, escape_token, resolve
 from generator.schemas import component_name, is_object_like
 
 _CONSTRAINTS = {
@@ -150,7 +149,7 @@ class Types:
         name = naming.unique(
             [naming.model_class(hint)], [*self.class_names.values(), *self.hoisted], separator=""
         )[0]
-        self.hoisted[name] = copy.deepcopy(dict(schema))
+        self.hoisted[name] = copy_tree(dict(schema))
         self.hoisted_at[name] = pointer
         return name
 

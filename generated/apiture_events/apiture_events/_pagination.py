@@ -17,6 +17,7 @@ gave it away are handed out first; the error comes instead of the next request.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
@@ -24,8 +25,9 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import pydantic
+from typing_extensions import TypedDict
 
-from ._base import CallOptions, Raw
+from ._base import UNDECODED, CallOptions, Raw
 from ._spec import OperationSpec, PaginationSpec
 from .errors import PaginationError, ResponseValidationError
 
@@ -62,6 +64,34 @@ def _pointer(data: Any, pointer: str | None) -> Any:
         else:
             return None
     return data
+
+
+@functools.cache
+def _picker(pointers: tuple[str, ...]) -> pydantic.TypeAdapter[Any] | None:
+    """An adapter that reads from a JSON body only the members at ``pointers``, as the JSON data
+    they hold, skipping the rest; ``None`` when a pointer goes through an array index or lies
+    inside another (those are read from the decoded body)."""
+    tree: dict[str, Any] = {}
+    for pointer in pointers:
+        tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+        node = tree
+        for depth, token in enumerate(tokens):
+            if token.isdigit():
+                return None
+            leaf = depth == len(tokens) - 1
+            known = node.get(token)
+            if known is not None and (leaf or known is Any):
+                return None  # one pointer inside another
+            node = node.setdefault(token, Any if leaf else {})
+    if not tree:
+        return None
+    return pydantic.TypeAdapter(_members(tree))
+
+
+def _members(tree: dict[str, Any]) -> Any:
+    """A ``TypedDict`` of the members in ``tree``, each optional, like the body's objects."""
+    fields = {name: Any if sub is Any else _members(sub) for name, sub in tree.items()}
+    return TypedDict("Members", fields, total=False)  # type: ignore[operator]
 
 
 def _typed_items(result: Any, pointer: str) -> list[Any] | None:
@@ -167,16 +197,31 @@ class PageWalk:
         if spec.style == "offset":
             self._advance_offset(raw, len(items))
         elif spec.style == "page":
-            self._advance_page(raw.data)
+            self._advance_page(self._members(raw))
         else:
-            self._advance_token(raw.data)
+            self._advance_token(self._members(raw))
         if not self.done:
             self._check_progress(raw, len(items))
         return Page(items=items, position=self.position, has_next=not self.done, result=raw.result)
 
+    def _members(self, raw: Raw) -> Any:
+        """The page's body as far as the walk's pointers (total, next position, has more) go.
+
+        Read from the bytes for just those members when the body was not decoded (the page's
+        model was validated from the bytes): the items, most of the page, are not read twice.
+        """
+        spec = self.spec
+        picker = _picker(tuple(p for p in (spec.total, spec.next_position, spec.has_more) if p))
+        if picker is None or raw.body is not UNDECODED or "data" in raw.__dict__:
+            return raw.data
+        try:
+            return picker.validate_json(raw.response.content)
+        except pydantic.ValidationError:  # a member on the way is not an object: read it all
+            return raw.data
+
     def _advance_offset(self, raw: Raw, count: int) -> None:
         offset = int(self.args.get(self.spec.position_param or "") or 0) + count
-        total = _pointer(raw.data, self.spec.total)
+        total = _pointer(self._members(raw), self.spec.total)
         self.position = offset
         self.args[self.spec.position_param or ""] = offset
         self.done = count == 0 or (isinstance(total, int) and offset >= total)
@@ -278,27 +323,29 @@ class SyncPager(Generic[ItemT]):
         self.position = self._walk.position
         return self
 
-    def pages(self) -> Iterator[Page[ItemT]]:
+    def _fetch(self) -> Page[ItemT]:
+        """The next page; its response is not kept (``Page`` holds only the parsed result)."""
         walk = self._walk
-        while walk.more():
-            raw = self._client._send(
-                operation=walk.op, params=walk.args, body=walk.body, options=self._options
-            )
-            page: Page[ItemT] = walk.advance(raw)
+        raw = self._client._send(
+            operation=walk.op, params=walk.args, body=walk.body, options=self._options
+        )
+        return walk.advance(raw)
+
+    def pages(self) -> Iterator[Page[ItemT]]:
+        while self._walk.more():
+            page = self._fetch()
             self.position = page.position
             yield page
+            del page  # fetching the next page while holding this one would double the memory
 
     def __iter__(self) -> Iterator[ItemT]:
-        walk = self._walk
-        while walk.more():
-            raw = self._client._send(
-                operation=walk.op, params=walk.args, body=walk.body, options=self._options
-            )
-            page: Page[ItemT] = walk.advance(raw)
+        while self._walk.more():
+            page = self._fetch()
             for item, position in _with_positions(page, self.position):
                 self.position = position
                 yield item
             self.position = page.position
+            del page
 
 
 class AsyncPager(Generic[ItemT]):
@@ -328,24 +375,26 @@ class AsyncPager(Generic[ItemT]):
         self.position = self._walk.position
         return self
 
-    async def pages(self) -> AsyncIterator[Page[ItemT]]:
+    async def _fetch(self) -> Page[ItemT]:
+        """As ``SyncPager._fetch``."""
         walk = self._walk
-        while walk.more():
-            raw = await self._client._send(
-                operation=walk.op, params=walk.args, body=walk.body, options=self._options
-            )
-            page: Page[ItemT] = walk.advance(raw)
+        raw = await self._client._send(
+            operation=walk.op, params=walk.args, body=walk.body, options=self._options
+        )
+        return walk.advance(raw)
+
+    async def pages(self) -> AsyncIterator[Page[ItemT]]:
+        while self._walk.more():
+            page = await self._fetch()
             self.position = page.position
             yield page
+            del page  # as in ``SyncPager.pages``
 
     async def __aiter__(self) -> AsyncIterator[ItemT]:
-        walk = self._walk
-        while walk.more():
-            raw = await self._client._send(
-                operation=walk.op, params=walk.args, body=walk.body, options=self._options
-            )
-            page: Page[ItemT] = walk.advance(raw)
+        while self._walk.more():
+            page = await self._fetch()
             for item, position in _with_positions(page, self.position):
                 self.position = position
                 yield item
             self.position = page.position
+            del page

@@ -14,6 +14,7 @@ import random
 import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -70,13 +71,29 @@ class CallOptions:
     deadline: float | None = None
 
 
+class _Undecoded:
+    """The body of a ``Raw`` read into its model straight from the bytes, not decoded yet."""
+
+
+UNDECODED: Any = _Undecoded()
+
+
 @dataclass(frozen=True)
 class Raw:
-    """A successful response with its decoded body, before it becomes a model."""
+    """A successful response, its result, and its body as JSON data (``data``).
+
+    A JSON body is validated straight from the response's bytes, so its plain decoding is made
+    only if someone asks for ``data`` (a pager whose pointers lead outside the page's model).
+    """
 
     response: httpx.Response
-    data: Any
     result: Any
+    body: Any = UNDECODED
+
+    @cached_property
+    def data(self) -> Any:
+        """The body as ``json`` decodes it (text, bytes or events as they were read)."""
+        return self.response.json() if self.body is UNDECODED else self.body
 
 
 class BaseClient:
@@ -323,10 +340,17 @@ class BaseClient:
         elif spec.kind == "events":
             data = _server_sent_events(response.text)
         else:
-            data = _json_body(op, response)
+            _check_json_media(op, response)
+            try:
+                result = spec.adapter.validate_json(response.content, by_alias=True, by_name=False)
+                return Raw(response, result)
+            except (pydantic.ValidationError, RecursionError):
+                # Read again the slow way, which tells exactly what is wrong as it always has:
+                # JSON that does not decode, a body nested too deeply, or the first mismatch.
+                data = _json_body(op, response)
         try:
             return Raw(
-                response, data, spec.adapter.validate_python(data, by_alias=True, by_name=False)
+                response, spec.adapter.validate_python(data, by_alias=True, by_name=False), data
             )
         except pydantic.ValidationError as exc:
             raise ResponseValidationError(
@@ -423,7 +447,7 @@ def _deadline_error(
     return error
 
 
-def _json_body(op: OperationSpec[Any], response: httpx.Response) -> Any:
+def _check_json_media(op: OperationSpec[Any], response: httpx.Response) -> None:
     media = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if not (media == "application/json" or media.endswith("+json")):
         raise ResponseValidationError(
@@ -431,6 +455,9 @@ def _json_body(op: OperationSpec[Any], response: httpx.Response) -> Any:
             response=response,
             body=response.text,
         )
+
+
+def _json_body(op: OperationSpec[Any], response: httpx.Response) -> Any:
     try:
         return response.json()
     except ValueError as exc:

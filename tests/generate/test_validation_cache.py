@@ -1,0 +1,81 @@
+"""Parts of a spec found clean before are not checked again by the validator's own checks, and
+nothing that changed (or that reads what changed) escapes them."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator import cache as cache_module
+from generator.cache import Cache
+from generator.validate import _units, _validator_errors
+
+PETSTORE = Path(__file__).resolve().parent.parent / "fixtures" / "openapi" / "petstore.yaml"
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Iterator[Cache]:
+    chosen = Cache(tmp_path)
+    cache_module.use(chosen)
+    yield chosen
+    cache_module.use(None)
+
+
+def spec() -> dict[str, Any]:
+    return yaml.safe_load(PETSTORE.read_text())
+
+
+def messages(document: dict[str, Any]) -> list[str]:
+    errors, crash = _validator_errors(document, document["openapi"])
+    assert crash is None
+    return sorted(e.message for e in errors)
+
+
+def first_get(document: dict[str, Any]) -> dict[str, Any]:
+    return next(item["get"] for item in document["paths"].values() if "get" in item)
+
+
+def test_a_second_run_skips_every_part_it_found_clean(cache: Cache) -> None:
+    document = spec()
+    assert messages(document) == []
+    parts = len(_units(document))
+    cache.hits = 0
+    assert messages(document) == []
+    assert cache.hits == parts
+
+
+def test_a_changed_path_item_is_checked_and_the_others_skipped(cache: Cache) -> None:
+    document = spec()
+    messages(document)
+    changed = copy.deepcopy(document)
+    first_get(changed).setdefault("parameters", []).append(
+        {"name": "limit", "in": "query", "schema": {"type": "integer", "default": "many"}}
+    )
+    cache.hits = 0
+    found = messages(changed)
+    assert any("'many' is not of type 'integer'" in m for m in found)
+    assert cache.hits == len(_units(changed)) - 1  # all but the changed path item
+
+
+def test_a_changed_component_is_checked_with_everything_that_reads_it(cache: Cache) -> None:
+    document = spec()
+    messages(document)
+    changed = copy.deepcopy(document)
+    name, schema = next(iter(changed["components"]["schemas"].items()))
+    schema.setdefault("properties", {})["size"] = {"type": "integer", "default": "huge"}
+    cache.hits = 0
+    assert any("'huge' is not of type 'integer'" in m for m in messages(changed)), name
+    assert cache.hits == 0  # every path item may read the components: none is skipped
+
+
+def test_without_a_cache_nothing_is_skipped_or_written(tmp_path: Path) -> None:
+    cache_module.use(None)
+    document = spec()
+    document["components"]["schemas"]["Extra"] = {"type": "integer", "default": "x"}
+    assert any("'x' is not of type 'integer'" in m for m in messages(document))
+    assert not any(tmp_path.iterdir())
