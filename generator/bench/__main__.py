@@ -1,18 +1,29 @@
-"""Run the benchmark parts named on the command line (all of them when none is)."""
+"""Run the benchmark parts named on the command line (the default ones when none is).
+
+``make bench`` runs the default parts; ``profile`` costs one more cold generation of GitHub's
+spec, slowed by profiling, and runs only when named: ``python -m generator.bench profile``.
+"""
 
 from __future__ import annotations
 
 import importlib
 import sys
+import time
 
-PARTS = ("generation", "client")
+PARTS = ("apis", "generation", "client", "curve", "github", "profile")
+DEFAULT_PARTS = ("apis", "generation", "client", "curve", "github")
 
 
 def main(argv: list[str]) -> None:
-    for part in argv or PARTS:
+    for part in argv:
         if part not in PARTS:
             raise SystemExit(f"unknown benchmark part {part!r}: one of {', '.join(PARTS)}")
+    for part in argv or DEFAULT_PARTS:
+        start = time.perf_counter()
+        print(f"[bench] {part} ...", file=sys.stderr, flush=True)
         importlib.import_module(f"generator.bench.{part}").main()
+        seconds = time.perf_counter() - start
+        print(f"[bench] {part} done in {seconds:.0f} s", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":
