@@ -20,7 +20,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 import os
-import sys
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -287,7 +286,9 @@ def _in_processes(
         batches[-1].append(index)
         size += len(work[index][0])
     results: list[str | BaseException] = [""] * len(work)
-    context = get_context("fork" if sys.platform == "linux" else "spawn")
+    # Fresh worker processes, not forks: a fork of a process holding a large spec's IR and
+    # rendered text would hold (and count for) all of it again, to run black on a few chunks.
+    context = get_context("spawn")
     done = 0
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = [pool.submit(_black_batch, [work[i] for i in batch]) for batch in batches]
