@@ -116,19 +116,41 @@ def runtime_python(cache: Path = CACHE) -> Path:
 # Run by the runtime venv's Python in isolated mode (-I: no PYTHONPATH, no user site, no cwd):
 # import the package, then list its operations and check both clients call each of them.
 IMPORT_PROBE = r"""
-import importlib, inspect, json, site, sys
+import importlib, inspect, json, pkgutil, site, sys
 sys.path.insert(0, sys.argv[1])
 before = set(sys.modules)
-package = importlib.import_module(sys.argv[2])
-ops = importlib.import_module(sys.argv[2] + "._operations")
-client = importlib.import_module(sys.argv[2] + "._client")
-from_spec = importlib.import_module(sys.argv[2] + "._spec")
-specs = {n: v for n, v in vars(ops).items() if isinstance(v, from_spec.OperationSpec)}
+name = sys.argv[2]
+package = importlib.import_module(name)
+client = importlib.import_module(name + "._client")
+from_spec = importlib.import_module(name + "._spec")
+# Where operations are: the client's own (a flat package, or untagged ones), and each resource
+# (a large API grouped by tag): descriptors in an _operations module beside the calling classes.
+places = []
+try:
+    places.append((importlib.import_module(name + "._operations"), client, True))
+except ModuleNotFoundError:
+    pass
+try:
+    resources = importlib.import_module(name + ".resources")
+except ModuleNotFoundError:
+    resources = None
+for found in pkgutil.iter_modules(resources.__path__) if resources else ():
+    module = importlib.import_module(f"{name}.resources.{found.name}")
+    places.append((importlib.import_module(module.__name__ + "._operations"), module, False))
+specs, uncalled = {}, []
+for ops, module, is_client in places:
+    own = {n: v for n, v in vars(ops).items() if isinstance(v, from_spec.OperationSpec)}
+    specs.update({f"{ops.__name__}.{n}": v for n, v in own.items()})
+    callers = [
+        inspect.getsource(c) for c in vars(module).values()
+        if inspect.isclass(c) and c.__module__ == module.__name__
+        and (not is_client or "def __init__" in inspect.getsource(c))
+    ]
+    uncalled += [n for n in own if not callers or any(f"_ops.{n}," not in s for s in callers)]
 classes = [
     c for c in vars(package).values() if inspect.isclass(c) and c.__module__ == client.__name__
 ]
 sources = [inspect.getsource(c) for c in classes if "def __init__" in inspect.getsource(c)]
-uncalled = [n for n in specs if any(f"_ops.{n}," not in s for s in sources)]
 roots = tuple(site.getsitepackages())
 third = sorted({
     n.split(".")[0] for n in set(sys.modules) - before
