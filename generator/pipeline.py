@@ -96,7 +96,8 @@ def generate_in_memory(
             report.extend(_replayed(found.diagnostics, report))
             return found.generation
     first = len(report.diagnostics)
-    generation = _generate(spec, source, target, sets, report, recorded, cache, progress)
+    job = _Job(source, target, sets, recorded, cache, progress)
+    generation = _generate(spec, job, report)
     if key is not None and not report.errors:
         kept = _kept(report.diagnostics[first:], report)
         cache.put_object("generation", key, _Cached(generation, kept))
@@ -139,65 +140,48 @@ def _sets_digest(sets: Sequence[TemplateSet]) -> str:
     return digest(*parts)
 
 
-def _generate(
-    spec: Mapping[str, Any],
-    source: str,
-    target: Target,
-    sets: Sequence[TemplateSet],
-    report: Report,
-    recorded: Recorded | None,
-    cache: Cache,
-    progress: Progress,
-) -> Generation:
+@dataclass(frozen=True)
+class _Job:
+    """What one generation reads besides the checked spec, and where it reports."""
+
+    source: str
+    target: Target
+    sets: Sequence[TemplateSet]
+    recorded: Recorded | None
+    cache: Cache
+    progress: Progress
+
+
+def _generate(spec: Mapping[str, Any], job: _Job, report: Report) -> Generation:
     """Generation on a cache miss: a large spec's validator runs beside the other stages."""
-    progress.stage("validating")
-    speculation = _speculation(spec, report, cache)
+    job.progress.stage("validating")
+    speculation = _speculation(spec, report, job.cache)
     try:
-        generation = _from_checked(
-            speculation.checked, source, target, sets, speculation.report, recorded, cache, progress
-        )
+        generation = _from_checked(speculation.checked, job, speculation.report)
     except SpecgenError:
         if not speculation.confirm():
-            return _in_order(spec, source, target, sets, report, recorded, cache, progress)
+            return _in_order(spec, job, report)
         report.extend(speculation.report.diagnostics)
         raise
     if not speculation.confirm():  # the validator found something to repair: start again
-        return _in_order(spec, source, target, sets, report, recorded, cache, progress)
+        return _in_order(spec, job, report)
     report.extend(speculation.report.diagnostics)
     return generation
 
 
-def _in_order(
-    spec: Mapping[str, Any],
-    source: str,
-    target: Target,
-    sets: Sequence[TemplateSet],
-    report: Report,
-    recorded: Recorded | None,
-    cache: Cache,
-    progress: Progress,
-) -> Generation:
+def _in_order(spec: Mapping[str, Any], job: _Job, report: Report) -> Generation:
     """Generation with the spec checked (and repaired) first, then everything else."""
     from generator.validate import check_spec
 
-    progress.stage("validating")
+    job.progress.stage("validating")
     first = len(report.diagnostics)
     checked = check_spec(spec, report)
     if checked.spec is not None:
-        _remember_check(cache, spec, checked, _kept(report.diagnostics[first:], report))
-    return _from_checked(checked, source, target, sets, report, recorded, cache, progress)
+        _remember_check(job.cache, spec, checked, _kept(report.diagnostics[first:], report))
+    return _from_checked(checked, job, report)
 
 
-def _from_checked(
-    checked: Checked,
-    source: str,
-    target: Target,
-    sets: Sequence[TemplateSet],
-    report: Report,
-    recorded: Recorded | None,
-    cache: Cache,
-    progress: Progress,
-) -> Generation:
+def _from_checked(checked: Checked, job: _Job, report: Report) -> Generation:
     # The stages are imported here, on a cache miss only: they load slowly (black, the
     # validator, datamodel-code-generator, Jinja), and a no-op ``check`` needs none of them.
     from generator.build import build_api
@@ -207,33 +191,34 @@ def _from_checked(
 
     if checked.spec is None:  # unusable: report holds the errors saying why
         raise SpecgenError(report.diagnostics)
+    progress = job.progress
     progress.stage("building")
-    built = build_api(checked.spec, source, target, report)
+    built = build_api(checked.spec, job.source, job.target, report)
     api = built.api
-    if recorded is not None:
-        api = dataclasses.replace(api, examples=examples_for(api, recorded))
+    if job.recorded is not None:
+        api = dataclasses.replace(api, examples=examples_for(api, job.recorded))
     degraded: list[str] = []
 
     def models_stage() -> str:  # run only when a set renders the models module
         progress.stage("models")
-        models = _models(built.api, source, report, cache)
+        models = _models(built.api, job.source, report, job.cache)
         degraded.extend(models.degraded)
         progress.stage("rendering")
         return models.code
 
     progress.stage("rendering")
-    rendered = render_sets(api, sets, {"models": models_stage})
+    rendered = render_sets(api, job.sets, {"models": models_stage})
     progress.stage("formatting")
     files = format_files(
         rendered.files,
         rendered.python,
         stable=rendered.stable,
-        cache=cache,
+        cache=job.cache,
         progress=lambda done, total: progress.bar("formatting", done, total),
     )
     schemas = len(built.api.models)
     return Generation(
-        with_manifest(files, set_records(sets)),
+        with_manifest(files, set_records(job.sets)),
         len(built.api.operations),
         built.operations_total + checked.operations_removed,
         schemas - len(degraded),
