@@ -159,11 +159,11 @@ def _generate(spec: Mapping[str, Any], job: _Job, report: Report) -> Generation:
     try:
         generation = _from_checked(speculation.checked, job, speculation.report)
     except SpecgenError:
-        if not speculation.confirm():
+        if not _stands(speculation, spec, job, report):
             return _in_order(spec, job, report)
         report.extend(speculation.report.diagnostics)
         raise
-    if not speculation.confirm():  # the validator found something to repair: start again
+    if not _stands(speculation, spec, job, report):  # the validator found something to repair
         return _in_order(spec, job, report)
     report.extend(speculation.report.diagnostics)
     return generation
@@ -227,10 +227,8 @@ def _from_checked(checked: Checked, job: _Job, report: Report) -> Generation:
 
 
 def _speculation(spec: Mapping[str, Any], report: Report, cache: Cache) -> Speculation:
-    """The spec's check: from the cache, or started (``validate.check_spec_speculatively``).
-
-    A speculation that stands is cached once confirmed, with the diagnostics it made.
-    """
+    """The spec's check: from the cache (already confirmed), or started
+    (``validate.check_spec_speculatively``)."""
     from generator.validate import Speculation, check_spec_speculatively
 
     key = _check_key(cache, spec)
@@ -240,23 +238,20 @@ def _speculation(spec: Mapping[str, Any], report: Report, cache: Cache) -> Specu
             checked, diagnostics = found
             replayed = Report(report.file, report.line_of)
             replayed.extend(_replayed(diagnostics, report))
-            return Speculation(checked, replayed)
-    speculation = check_spec_speculatively(spec, report)
-    made = len(speculation.report.diagnostics)
-    confirm = speculation.confirm
+            return Speculation(checked, replayed, from_cache=True)
+    return check_spec_speculatively(spec, report)
 
-    def confirm_and_remember() -> bool:
-        if not confirm():
-            return False
-        if speculation.checked.spec is not None:
-            diagnostics = [*speculation.report.diagnostics[:made]]
-            crash = [d for d in speculation.report.diagnostics[made:] if d.pointer == ""]
-            kept = _kept([*diagnostics, *crash[-1:]], report)
-            _remember_check(cache, spec, speculation.checked, kept)
-        return True
 
-    speculation.confirm = confirm_and_remember  # type: ignore[method-assign]
-    return speculation
+def _stands(speculation: Speculation, spec: Mapping[str, Any], job: _Job, report: Report) -> bool:
+    """Whether the speculation stands (``Speculation.confirm``); one that does is cached with
+    the diagnostics of its check."""
+    if not speculation.confirm():
+        return False
+    if speculation.checked.spec is not None and not speculation.from_cache:
+        _remember_check(
+            job.cache, spec, speculation.checked, _kept(speculation.diagnostics, report)
+        )
+    return True
 
 
 def _check_key(cache: Cache, spec: Mapping[str, Any]) -> str | None:

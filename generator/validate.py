@@ -110,12 +110,23 @@ class Speculation:
 
     ``checked`` is the result that holds when the validator finds nothing to repair (the usual
     case for a published spec) and ``report`` what that check reported; ``confirm`` waits for the
-    validator and says whether they stand.
+    validator and says whether they stand. ``report`` goes on collecting what the caller's later
+    stages report; ``diagnostics`` are the check's own.
     """
 
     checked: Checked
     report: Report
+    from_cache: bool = False  # read back from specgen's cache: confirmed before, stored already
     _child: Any = None  # (process, connection) while the validator runs
+
+    def __post_init__(self) -> None:
+        self._made = len(self.report.diagnostics)  # the check's, before later stages report
+        self._late: list[Diagnostic] = []  # the check's own, reported when it was confirmed
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """What the check itself reported (not the stages run since)."""
+        return [*self.report.diagnostics[: self._made], *self._late]
 
     def confirm(self) -> bool:
         """True when ``checked`` stands; False when the validator found something to repair:
@@ -137,6 +148,7 @@ class Speculation:
             self.report.warn(
                 "", f"OpenAPI validation could not complete ({crash}): read without it"
             )
+            self._late.append(self.report.diagnostics[-1])
         return True
 
 
@@ -167,7 +179,7 @@ def check_spec_speculatively(spec: Any, report: Report) -> Speculation:
         if not repairs.extension(pointer, message):
             scratch.error(pointer, message)
     checked = Checked(None if scratch.errors else repairs.spec, repairs.operations_removed)
-    return Speculation(checked, scratch, (process, receiver))
+    return Speculation(checked, scratch, _child=(process, receiver))
 
 
 def _worth_a_process(spec: Any) -> bool:
