@@ -14,7 +14,7 @@ from typing import Any
 from generator.bundle import report_for
 from generator.cache import Cache, stage_key, value_digest
 from generator.errors import Diagnostic, SpecgenError
-from generator.pipeline import generate_in_memory, recorded_of, sets_of, target_of
+from generator.pipeline import api_in_memory
 from generator.progress import Progress
 from generator.project import list_apis, load_api
 from generator.recordings import check_recordings, load_recordings
@@ -90,16 +90,7 @@ def run_check(
         try:
             api = load_api(specs_dir, name, check=False)  # checked by generating, as generate does
             found = report_for(api.source)
-            files = generate_in_memory(
-                api.spec,
-                api.source.name,
-                target_of(api),
-                sets_of(api, templates),
-                found,
-                recorded=recorded_of(api),
-                cache=cache,
-                progress=progress,
-            ).files
+            files = api_in_memory(api, templates, found, cache=cache, progress=progress).files
             progress.clear()
             found.raise_for(strict=strict)
         except SpecgenError as exc:

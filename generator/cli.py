@@ -18,14 +18,7 @@ from generator.bundle import load_spec, report_for
 from generator.cache import Cache, use
 from generator.check import run_check
 from generator.errors import Report, SpecgenError
-from generator.pipeline import (
-    Generation,
-    generate_in_memory,
-    recorded_of,
-    sets_of,
-    spec_file_target,
-    target_of,
-)
+from generator.pipeline import Generation, api_in_memory, generate_in_memory, spec_file_target
 from generator.progress import Progress
 from generator.project import effective_api, list_apis, load_api
 from generator.template_sets import DEFAULT_SETS, Templates
@@ -165,17 +158,7 @@ def validate(
         try:
             api = load_api(specs_dir, name, check=False)
             report = report_for(api.source)
-            sets = sets_of(api, templates)
-            generation = generate_in_memory(
-                api.spec,
-                api.source.name,
-                target_of(api),
-                sets,
-                report,
-                recorded=recorded_of(api),
-                cache=cache,
-                progress=progress,
-            )
+            generation = api_in_memory(api, templates, report, cache=cache, progress=progress)
             progress.clear()
             finish(report, strict)
         except SpecgenError as exc:
@@ -299,18 +282,8 @@ def _generate_api(
     progress.stage("reading the spec")
     api = load_api(specs_dir, name, check=False)  # checked as generation goes, leniently or not
     report = report_for(api.source)
-    sets = sets_of(api, templates)
     try:
-        generation = generate_in_memory(
-            api.spec,
-            api.source.name,
-            target_of(api),
-            sets,
-            report,
-            recorded=recorded_of(api),
-            cache=cache,
-            progress=progress,
-        )
+        generation = api_in_memory(api, templates, report, cache=cache, progress=progress)
     finally:
         progress.clear()
     finish(report, strict)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from generator import naming
 from generator.build import Target
 from generator.bundle import load_spec
-from generator.cache import Cache, stage_key, value_digest
+from generator.cache import Cache, digest, stage_key, value_digest
 from generator.errors import Diagnostic, Report, SpecgenError
 from generator.examples import Recorded, load_usable
 from generator.load import Document, check_depth, load_document
@@ -126,8 +126,6 @@ def _replayed(diagnostics: Sequence[Diagnostic], report: Report) -> list[Diagnos
 
 def _sets_digest(sets: Sequence[TemplateSet]) -> str:
     """What the sets would render from: every file of each set's folder and overrides."""
-    from generator.cache import digest
-
     parts: list[str | bytes] = []
     for template_set in sets:
         parts += [template_set.name, template_set.version, str(template_set.formatted)]
@@ -335,6 +333,28 @@ def generate_files(
     return generation.files
 
 
+def api_in_memory(
+    api: Api,
+    templates: Templates,
+    report: Report,
+    *,
+    cache: Cache | None = None,
+    progress: Progress | None = None,
+) -> Generation:
+    """``generate_in_memory`` for an API of ``specs/``: its spec, names, chosen template sets
+    (with ``templates`` applied) and recordings."""
+    return generate_in_memory(
+        api.spec,
+        api.source.name,
+        target_of(api),
+        sets_of(api, templates),
+        report,
+        recorded=recorded_of(api),
+        cache=cache,
+        progress=progress,
+    )
+
+
 def target_of(api: Api) -> Target:
     return Target(
         api.config.package, api.config.client_class, api.config.name, api.config.resources
@@ -364,17 +384,7 @@ def generate_api(
 ) -> tuple[Path, Generation]:
     """Generate ``api`` into ``output_dir/<package>`` unless ``report`` then holds errors
     (or, under ``strict``, warnings): then nothing is written and they are raised."""
-    sets = sets_of(api, templates)
-    generation = generate_in_memory(
-        api.spec,
-        api.source.name,
-        target_of(api),
-        sets,
-        report,
-        recorded=recorded_of(api),
-        cache=cache,
-        progress=progress,
-    )
+    generation = api_in_memory(api, templates, report, cache=cache, progress=progress)
     report.raise_for(strict=strict)
     folder = output_dir / api.config.package
     write_package(folder, generation.files)

@@ -18,7 +18,7 @@ from generator.diff import Change, diff_specs
 from generator.errors import Diagnostic, SpecgenError
 from generator.fetch import fetch_url
 from generator.load import parse_document
-from generator.pipeline import generate_in_memory, recorded_of, sets_of, target_of
+from generator.pipeline import api_in_memory
 from generator.project import effective_api, load_api
 from generator.recordings import check_recordings, load_recordings
 from generator.template_sets import Templates
@@ -61,14 +61,7 @@ def plan_update(
         key, current.folder, current.config, document, current.overlay, check=False
     )
     report = report_for(document)
-    generation = generate_in_memory(
-        updated.spec,
-        updated.source.name,
-        target_of(updated),
-        sets_of(updated, templates),
-        report,
-        recorded=recorded_of(updated),
-    )
+    generation = api_in_memory(updated, templates, report)
     report.raise_for(strict=strict)
     changes = diff_specs(current.spec, updated.spec)
     problems = list(check_recordings(updated.spec, load_recordings(updated.recordings_dir)))

@@ -25,28 +25,19 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pydantic
 
-T = TypeVar("T")
+from generator.bench.generation import timed
+
 ROUNDS = 5
 PAGE_ITEMS = 10_000  # the page of the parse ratio
 WALK_PAGE = 1_000  # items per page of the memory walk
 WALK_MARKS = (10_000, 100_000, 1_000_000)
 IMPORT_ROUNDS = 5
 RECORDING = "onepassword-events/recordings/getSignInAttempts--walk-1-reset-cursor.json"
-
-
-def timed(action: Callable[[], T], rounds: int = ROUNDS) -> tuple[float, T]:
-    """Median wall time in milliseconds over ``rounds`` runs, and the last result."""
-    times, result = [], None
-    for _ in range(rounds):
-        start = time.perf_counter()
-        result = action()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), result  # type: ignore[return-value]
 
 
 def _onepassword(generated: Path) -> ModuleType:
