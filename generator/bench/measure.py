@@ -4,8 +4,13 @@
 process has waited for, over its whole life: read in the benchmark itself, one run's peak would
 hide the next one's. So every run goes through ``python -m generator.bench.measure``, which
 starts the command, waits for it and reports on its stdout (one JSON line). A command may fan
-out into a process pool, whose processes add up: the wrapper also samples the resident memory
-of the whole process tree (``/proc``) and reports the larger of the two figures.
+out into a process pool, whose processes add up: the wrapper also samples the memory of the
+whole process tree (``/proc``) and reports the larger of the two figures.
+
+The tree's memory is the sum of each process's proportional set size (PSS): a page shared by
+several processes (a forked child's copy-on-write pages, shared libraries) counts once in all,
+split between them, as the kernel would have to find it once. Summing resident sizes instead
+would count the parent's whole heap again for every forked child that only reads it.
 """
 
 from __future__ import annotations
@@ -68,13 +73,14 @@ def specgen_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "generator"]
 
 
-def tree_rss_bytes(root: int) -> int:
-    """Resident memory of ``root`` and all its descendants now (0 for the ones that ended)."""
+def tree_pss_bytes(root: int) -> int:
+    """Proportional memory (PSS) of ``root`` and all its descendants now (0 for the ones that
+    ended): each page shared between processes is counted once over all of them."""
     total, pending = 0, [root]
     while pending:
         pid = pending.pop()
         try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_BYTES
+            total += _pss_bytes(pid)
             for task in Path(f"/proc/{pid}/task").iterdir():
                 pending.extend(int(child) for child in (task / "children").read_text().split())
         except (OSError, ValueError, IndexError):
@@ -82,9 +88,21 @@ def tree_rss_bytes(root: int) -> int:
     return total
 
 
+def _pss_bytes(pid: int) -> int:
+    """The PSS of one process, from ``smaps_rollup`` (resident size where the kernel lacks it)."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except FileNotFoundError:  # kernels before 4.14
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_BYTES
+    for line in rollup.splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024
+    raise ValueError(f"no Pss line for process {pid}")
+
+
 def _sample_tree(root: int, stop: threading.Event, peak: list[int]) -> None:
     while not stop.wait(SAMPLE_SECONDS):
-        peak[0] = max(peak[0], tree_rss_bytes(root))
+        peak[0] = max(peak[0], tree_pss_bytes(root))
 
 
 def run_and_report(log: Path, command: Sequence[str]) -> dict[str, float | int]:

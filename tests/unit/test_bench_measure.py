@@ -31,6 +31,20 @@ def test_processes_alive_together_add_up(tmp_path: Path) -> None:
     assert run.peak_mb >= 200  # either child alone is 100 MB and some
 
 
+def test_pages_a_forked_child_shares_count_once(tmp_path: Path) -> None:
+    # The parent fills 200 MB, then forks a child that only sleeps: the child's pages are the
+    # parent's (copy-on-write), so the tree holds 200 MB and some, not 400.
+    code = HOLD.format(mb=200) + (
+        "import os\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    time.sleep(2); os._exit(0)\n"
+        "os.waitpid(pid, 0)\n"
+    )
+    run = measured([sys.executable, "-c", code], tmp_path / "log")
+    assert 200 <= run.peak_mb < 320
+
+
 def test_a_failing_command_raises_with_its_output(tmp_path: Path) -> None:
     code = "import sys; print('no spec here'); sys.exit(3)"
     with pytest.raises(RunFailed, match="no spec here"):
