@@ -572,6 +572,8 @@ def _status_error(
     error = status_error_class(response.status_code)
     message = f"{op.operation_id}: {response.status_code} {response.reason_phrase}".rstrip()
     said = server_message(data, response.text)
+    if said.lower() == response.reason_phrase.lower():
+        said = ""  # "404 Not Found: Not Found" says nothing more
     return error(
         f"{message}: {said}" if said else message,
         response=response,
