@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
+from collections.abc import Sequence
 
 from generator import ir
 from generator.pytext import annotation, wrap
@@ -46,10 +48,22 @@ def method_doc(op: ir.Operation) -> str:
     return "\n\n".join(parts)
 
 
-def args_section(op: ir.Operation) -> str:
+def signature_parameters(op: ir.Operation, pager: bool = False) -> Sequence[ir.Parameter]:
+    """The parameters of the method in signature order: required ones first (a stable sort).
+
+    In an ``iter_`` method (``pager``) the pager owns the position, so its parameter is never
+    required there (an offset left out starts at 0; one passed resumes from it)."""
+    params = list(op.parameters)
+    position = op.pagination.position_param if pager and op.pagination else None
+    if position:
+        params = [dataclasses.replace(p, required=False) if p.python_name == position else p
+                  for p in params]  # fmt: skip
+    return sorted(params, key=lambda p: not p.required)
+
+
+def args_section(op: ir.Operation, pager: bool = False) -> str:
     """The ``Args:`` section: one entry per parameter of the method, in signature order."""
-    # The signature lists required parameters first (a stable sort, as the template does).
-    params = sorted(op.parameters, key=lambda p: not p.required)
+    params = signature_parameters(op, pager)
     entries = [_arg(p.python_name, _parameter_doc(p)) for p in params]
     if op.body is not None:
         entries.append(_arg("body", op.body.description or _BODY_DOC[op.body.kind]))
@@ -65,24 +79,24 @@ def _parameter_doc(param: ir.Parameter) -> str:
     return text + (" Deprecated." if param.deprecated else "")
 
 
-# The per-call options every method takes, as its Args entries (the client's value when None).
+# The per-call options every method takes, as its Args entries (the client's when not given).
 CALL_OPTIONS = (
     ("extra_headers", "Headers added to this call's request."),
     ("extra_query", "Query parameters added to this call's URL."),
     (
         "timeout",
         "Seconds (or an `httpx.Timeout`) for each connect, read, write and pool wait of this"
-        " call; the client's when None.",
+        " call; None for no timeout; the client's when not given.",
     ),
     (
         "max_retries",
-        "How many times this call is retried; None for the client's setting, which only"
+        "How many times this call is retried; when not given, the client's setting, which only"
         " applies to operations safe to repeat.",
     ),
     (
         "deadline",
-        "Seconds for the whole call, retries and the waits between them included; the"
-        " client's when None.",
+        "Seconds for the whole call, retries and the waits between them included; None for no"
+        " deadline; the client's when not given.",
     ),
 )
 
@@ -120,9 +134,11 @@ def iter_doc(op: ir.Operation, is_async: bool) -> str:
         f"Use `{loop} item in ...`. The returned pager's `position` is "
         + _POSITION[pg.style].format(param=param)
         + " and moves on when the last item of a page is handed out; "
-        "`pages()` gives page by page."
+        "`pages()` gives page by page, each with its HTTP `response`."
     )
-    return wrap(text) + "\n\n" + args_section(op)
+    if pg.style == "offset" and pg.position_param:
+        text += f" Without `{pg.position_param}` the walk starts at 0."
+    return wrap(text) + "\n\n" + args_section(op, pager=True)
 
 
 def client_doc(api: ir.Api, is_async: bool) -> str:
@@ -137,7 +153,52 @@ def client_doc(api: ir.Api, is_async: bool) -> str:
     )
     parts.append("Servers (pass one as `base_url`):\n" + servers)
     parts.append(CLIENT_OPTIONS)
+    parts.append(environment_doc(api))
+    parts.append(client_views(api))
     return "\n\n".join(parts)
+
+
+def base_url_env(api: ir.Api) -> str:
+    """The environment variable the clients read their ``base_url`` from."""
+    return f"{api.package}_BASE_URL".upper()
+
+
+def log_env(api: ir.Api) -> str:
+    """The environment variable that turns on the package's debug log (``_logging.LOG_ENV``)."""
+    return f"{api.package}_LOG".upper()
+
+
+def env_credentials(api: ir.Api) -> list[ir.Credential]:
+    """The credential parameters the clients read from the environment when not passed: the
+    text ones (``scopes``, a list, is not)."""
+    return [c for c in api.credentials if c.type == ir.STR]
+
+
+def environment_doc(api: ir.Api) -> str:
+    """The client docstring's paragraph on environment variables."""
+    lines = [f"    {c.env_var}: `{c.python_name}`" for c in env_credentials(api)]
+    lines.append(f"    {base_url_env(api)}: `base_url` (default: the first server)")
+    lines.append(f"    {log_env(api)}: `debug` logs every request and response (stderr)")
+    return (
+        wrap(
+            "Environment variables, read when the argument is not passed (an explicit argument"
+            " wins):"
+        )
+        + "\n"
+        + "\n".join(lines)
+    )
+
+
+def client_views(api: ir.Api) -> str:
+    """The client docstring's paragraph on raw responses, ``with_options`` and logging."""
+    return wrap(
+        "`client.with_raw_response.<method>(...)` returns the call's `APIResponse`"
+        " (`status_code`, `headers`, `http_response`, `parse()` for the result)."
+        " `client.with_options(timeout=..., max_retries=..., deadline=..., headers=...,"
+        " base_url=...)` returns a client sharing this one's connection pool and credentials."
+        " Requests and responses are logged at debug level on"
+        f' `logging.getLogger("{api.package}")`, credentials left out.'
+    )
 
 
 CLIENT_OPTIONS = wrap(
@@ -192,7 +253,14 @@ def credentials_example(api: ir.Api) -> str:
 
 
 def call_example(op: ir.Operation) -> str:
-    args = [f"{p.python_name}={_example_value(p.type)}" for p in op.parameters if p.required]
+    """The arguments of an example call: the required ones, and the first of each group of
+    which one must be given (``require_any_of``), so that the client would send it."""
+    groups = {group[0] for group in op.require_any_of if group}
+    args = [
+        f"{p.python_name}={_example_value(p.type)}"
+        for p in op.parameters
+        if p.required or p.python_name in groups
+    ]
     if op.body is not None and op.body.required:
         args.append("body={}")
     return ", ".join(args)

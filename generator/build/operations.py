@@ -24,7 +24,8 @@ from generator.rawspec import (
 # Methods whose repetition has the effect of one request (RFC 9110, 9.2.2): retried by default.
 IDEMPOTENT_METHODS = frozenset({"get", "head", "options", "put", "delete", "trace", "query"})
 # Names the client classes already use: an operation with one of them gets a suffix.
-CLIENT_ATTRIBUTES = {"close", "base_url", "timeout", "deadline", "max_retries", "headers", "auth"}
+CLIENT_ATTRIBUTES = {"close", "base_url", "timeout", "deadline", "max_retries", "headers", "auth",
+                     "with_options", "with_raw_response"}  # fmt: skip
 RESERVED_ARGUMENTS = {
     "self", "body", "extra_headers", "extra_query", "timeout", "deadline", "max_retries",
 }  # fmt: skip

@@ -13,7 +13,7 @@ from generator.pytext import sorted_all
 
 # What the package's ``__init__`` defines or re-exports besides the client module's names.
 PACKAGE_NAMES = ("AsyncPager", "Page", "SyncPager", "errors", "models", "SPEC_HASH",
-                 "GENERATOR_VERSION")  # fmt: skip
+                 "GENERATOR_VERSION", "APIResponse", "NOT_GIVEN", "NotGiven")  # fmt: skip
 
 
 def async_client_class(client_class: str) -> str:

@@ -117,10 +117,15 @@ def _class_names(attributes: Sequence[str], client_classes: Collection[str]) -> 
     return names
 
 
+# Names a resource class binds itself: an operation with one of them gets a suffix.
+RESOURCE_ATTRIBUTES = frozenset({"with_raw_response"})
+
+
 def _members(attribute: str, tag: str, operations: list[Operation]) -> list[Operation]:
     """The operations of one resource with their names within it: the tag's words dropped from
     the front of the operationId, unique in the resource (pagers and constants too)."""
-    names = naming.unique([_short_name(op.operation_id, tag) for op in operations])
+    short = [_short_name(op.operation_id, tag) for op in operations]
+    names = naming.unique(short, RESOURCE_ATTRIBUTES)
     paged = [name for name, op in zip(names, operations, strict=True) if op.pagination]
     pagers = iter(naming.unique([f"iter_{n}" for n in paged], set(names)))
     constants = naming.unique([n.upper() for n in names])

@@ -227,6 +227,38 @@ def test_calls_through_a_resource_reach_their_urls(package: ModuleType) -> None:
     assert client.animals is client.animals  # one resource object per client
 
 
+def test_raw_responses_through_a_resource_in_both_spellings(package: ModuleType) -> None:
+    """``client.with_raw_response.animals.get`` and ``client.animals.with_raw_response.get``
+    (the Stainless spellings) are one view; a copy from ``with_options`` gets its own."""
+    seen: list[httpx.Request] = []
+    client = package.Shop(http_client=httpx.Client(transport=pet_server(seen)))
+    first = client.with_raw_response.animals.get(pet_id="7")
+    second = client.animals.with_raw_response.get(pet_id="8")
+    health = client.with_raw_response.health()
+    assert client.with_raw_response.animals is client.animals.with_raw_response
+    assert (first.status_code, first.parse().name) == (200, "Rex")
+    assert first.http_response.request.url == f"{BASE}/animals/7"
+    assert second.parse().id == 7
+    assert health.status_code == 200
+    assert [str(r.url) for r in seen] == [
+        f"{BASE}/animals/7",
+        f"{BASE}/animals/8",
+        f"{BASE}/health",
+    ]
+    other = client.with_options(headers={"X-Copy": "1"})
+    other.with_raw_response.animals.get(pet_id="1")
+    assert seen[-1].headers["x-copy"] == "1"
+    assert other.animals is not client.animals
+
+    async def run() -> Any:
+        transport = pet_server(seen)
+        async with package.AsyncShop(http_client=httpx.AsyncClient(transport=transport)) as c:
+            return await c.with_raw_response.animals.get(pet_id="9")
+
+    raw = asyncio.run(run())
+    assert raw.status_code == 200 and raw.parse().id == 7
+
+
 def test_async_calls_through_a_resource_reach_their_urls(package: ModuleType) -> None:
     seen: list[httpx.Request] = []
 
@@ -407,7 +439,8 @@ def test_what_the_resource_templates_write_black_leaves_unchanged() -> None:
     formatted = format_python("_client.py", raw)
     blocks = re.findall(r"\nif TYPE_CHECKING:\n(?:    .*\n)+", raw)
     blocks += re.findall(r"    @cached_property\n.*?return \w+\(self\)\n", raw, re.DOTALL)
-    assert len(blocks) == 1 + 2 * len(api.resources)
+    # the imports, each resource attribute of both clients, and both ``with_raw_response``
+    assert len(blocks) == 1 + 2 * len(api.resources) + 2
     assert "    from .resources.enterprise_team_organizations import (\n" in raw
     for block in blocks:
         assert block in formatted, block

@@ -449,7 +449,8 @@ def test_operation_names_are_made_unique() -> None:
 
 # Names a generated client class or method binds itself (``build.CLIENT_ATTRIBUTES``,
 # ``build.RESERVED_ARGUMENTS``): spec text must never take them.
-CLIENT_NAMES = {"close", "base_url", "timeout", "max_retries", "headers", "auth"}
+CLIENT_NAMES = {"close", "base_url", "timeout", "max_retries", "headers", "auth", "with_options",
+                "with_raw_response"}  # fmt: skip
 ARGUMENT_NAMES = {"self", "body", "extra_headers", "extra_query", "timeout", "max_retries"}
 
 

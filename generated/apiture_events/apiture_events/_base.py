@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, Final, Literal, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -33,6 +33,8 @@ from .errors import (
     status_error_class,
 )
 
+__all__ = ["NOT_GIVEN", "NotGiven"]
+
 ResultT = TypeVar("ResultT")
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
@@ -41,12 +43,32 @@ RETRY_STATUSES = frozenset({408, 409, 429})
 INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
 MAX_RETRY_AFTER = 60.0
+# The longest server message ``str(error)`` quotes, in characters.
+MAX_ERROR_MESSAGE = 200
+
+
+class NotGiven:
+    """The type of ``NOT_GIVEN``: an option left out, as opposed to one given as ``None``.
+
+    A call's ``timeout=None`` means "no timeout" and ``deadline=None`` "no deadline"; leaving
+    them out (``NOT_GIVEN``) means "the client's setting".
+    """
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = NotGiven()
 
 
 @dataclass(frozen=True)
 class Send:
     request: httpx.Request
     time_left: float | None = None  # seconds until the call's deadline, if it has one
+    retry: int = 0  # 0 for the first attempt, then the number of the retry
 
 
 @dataclass(frozen=True)
@@ -62,13 +84,13 @@ Plan = Generator[Step, Outcome, ResultT]
 @dataclass(frozen=True, kw_only=True)
 class CallOptions:
     """Per-call overrides: ``extra_headers``, ``extra_query``, ``timeout``, ``max_retries``,
-    ``deadline``."""
+    ``deadline``; ``NOT_GIVEN`` (not ``None``, which means "no limit") leaves the client's."""
 
     extra_headers: Mapping[str, str] | None = None
     extra_query: Mapping[str, str] | None = None
-    timeout: float | httpx.Timeout | None = None
-    max_retries: int | None = None
-    deadline: float | None = None
+    timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN
+    max_retries: int | NotGiven | None = NOT_GIVEN
+    deadline: float | NotGiven | None = NOT_GIVEN
 
 
 class _Undecoded:
@@ -103,14 +125,13 @@ class BaseClient:
         self,
         *,
         base_url: str,
-        timeout: float | httpx.Timeout,
+        timeout: float | httpx.Timeout | None,
         max_retries: int,
         headers: Mapping[str, str] | None,
         auth: httpx.Auth | None,
         deadline: float | None = None,
     ) -> None:
-        if max_retries < 0:
-            raise ValueError("max_retries must be 0 or more")
+        _check_max_retries(max_retries)
         _check_deadline(deadline)
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
@@ -183,7 +204,7 @@ class BaseClient:
         url = self.base_url + path
         if query:
             url += "?" + "&".join(query)
-        timeout = options.timeout if options.timeout is not None else self.timeout
+        timeout = self.timeout if isinstance(options.timeout, NotGiven) else options.timeout
         return httpx.Request(
             op.method,
             url,
@@ -256,15 +277,20 @@ class BaseClient:
     # -- the call plan -------------------------------------------------------------------------
 
     def _plan(
-        self, op: OperationSpec[Any], request: httpx.Request, options: CallOptions
+        self,
+        op: OperationSpec[Any],
+        request: httpx.Request,
+        options: CallOptions,
+        parse: bool = True,
     ) -> Plan[Raw]:
-        """Send ``request``, retrying what is worth retrying, and read the final response.
+        """Send ``request``, retrying what is worth retrying, and read the final response
+        (with ``parse=False`` a success is not read into its model: ``Raw.result`` is None).
 
         The deadline (seconds for the whole call: every attempt and every sleep) caps each
         attempt's timeouts; a retry whose sleep would end past it is not made.
         """
         max_retries = self._max_retries(op, options)
-        deadline = self.deadline if options.deadline is None else options.deadline
+        deadline = self.deadline if isinstance(options.deadline, NotGiven) else options.deadline
         _check_deadline(deadline)
         ends_at = None if deadline is None else self._clock() + deadline
         attempt = 0
@@ -275,9 +301,9 @@ class BaseClient:
                 if time_left <= 0:
                     raise _deadline_error(request, deadline, outcome)
                 _cap_timeouts(request, time_left)
-            outcome = yield Send(request, time_left)
+            outcome = yield Send(request, time_left, attempt)
             if not (attempt < max_retries and self._should_retry(outcome)):
-                return self._final(op, request, outcome)
+                return self._final(op, request, outcome, parse)
             response = outcome if isinstance(outcome, httpx.Response) else None
             delay = self._retry_delay(attempt, response)
             if ends_at is not None and self._clock() + delay >= ends_at:
@@ -288,13 +314,20 @@ class BaseClient:
     def _max_retries(self, op: OperationSpec[Any], options: CallOptions) -> int:
         """An explicit per-call ``max_retries`` applies to any operation; the client's own only
         to operations safe to repeat (an idempotent method, or declared by ``x-idempotent``)."""
-        if options.max_retries is not None:
+        if not isinstance(options.max_retries, NotGiven) and options.max_retries is not None:
+            _check_max_retries(options.max_retries)
             return options.max_retries
         return self.max_retries if op.idempotent else 0
 
-    def _final(self, op: OperationSpec[Any], request: httpx.Request, outcome: Outcome) -> Raw:
+    def _final(
+        self, op: OperationSpec[Any], request: httpx.Request, outcome: Outcome, parse: bool
+    ) -> Raw:
         if isinstance(outcome, httpx.Response):
-            return self._read(op, outcome)
+            if parse:
+                return self._read(op, outcome)
+            if outcome.status_code >= 400:
+                raise _status_error(op, outcome, op.response_for(outcome.status_code))
+            return Raw(outcome, None, None)
         if isinstance(outcome, httpx.TimeoutException):
             raise APITimeoutError(f"request timed out: {outcome}", request=request) from outcome
         raise APIConnectionError(f"connection failed: {outcome}", request=request) from outcome
@@ -412,6 +445,11 @@ def _first_error(exc: pydantic.ValidationError) -> str:
     return f"{where}: {error['msg']}" if where else str(error["msg"])
 
 
+def _check_max_retries(max_retries: int) -> None:
+    if max_retries < 0:
+        raise ValueError("max_retries must be 0 or more")
+
+
 def _check_deadline(deadline: float | None) -> None:
     if deadline is not None and not deadline > 0:
         raise ValueError("deadline must be a number of seconds above 0, or None")
@@ -521,20 +559,61 @@ def _status_error(
     op: OperationSpec[Any], response: httpx.Response, spec: ResponseSpec | None
 ) -> Exception:
     body: Any = response.text
-    if spec is not None and spec.kind == "json":
+    data: Any = None
+    if (spec is not None and spec.kind == "json") or _is_json(response):
         try:
-            body = response.json()
-            body = spec.adapter.validate_python(body, by_alias=True, by_name=False)
+            body = data = response.json()
+            if spec is not None and spec.kind == "json":
+                body = spec.adapter.validate_python(body, by_alias=True, by_name=False)
         except (ValueError, pydantic.ValidationError):
             pass  # keep what could be decoded: the error itself matters more than its body
         except RecursionError:
-            body = response.text  # too deep to decode: the error itself still matters
+            body, data = response.text, None  # too deep to decode: the error still matters
     error = status_error_class(response.status_code)
+    message = f"{op.operation_id}: {response.status_code} {response.reason_phrase}".rstrip()
+    said = server_message(data, response.text)
+    if said.lower() == response.reason_phrase.lower():
+        said = ""  # "404 Not Found: Not Found" says nothing more
     return error(
-        f"{op.operation_id}: {response.status_code} {response.reason_phrase}".rstrip(),
+        f"{message}: {said}" if said else message,
         response=response,
         body=body,
     )
+
+
+# The members of an error body that hold the server's own words, most telling first
+# (``message`` for most APIs, RFC 9457's ``title`` and ``detail``, OAuth2's ``error_description``).
+_MESSAGE_KEYS = ("message", "title", "detail", "error_description", "error", "description")
+
+
+def server_message(data: Any, text: str) -> str:
+    """What the server said went wrong, on one line of at most ``MAX_ERROR_MESSAGE`` characters:
+    the message member of a JSON body (one level down too: ``{"error": {"message": ...}}``),
+    else the start of the body's text (nothing for an empty body)."""
+    said = " ".join((_message_member(data) or text).split())
+    if len(said) > MAX_ERROR_MESSAGE:
+        said = said[: MAX_ERROR_MESSAGE - 3].rstrip() + "..."
+    return said
+
+
+def _message_member(data: Any, depth: int = 0) -> str | None:
+    if not isinstance(data, Mapping) or depth > 1:
+        return None
+    for key in _MESSAGE_KEYS:
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            if key == "title" and isinstance(data.get("detail"), str) and data["detail"].strip():
+                return f"{value}: {data['detail']}"
+            return value
+        found = _message_member(value, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def _is_json(response: httpx.Response) -> bool:
+    media: str = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
 
 
 def _retry_after(value: str | None, now: float) -> float | None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pydantic
 from typing_extensions import TypedDict
 
@@ -44,12 +45,14 @@ MAX_EMPTY_PAGES = 10
 
 @dataclass(frozen=True)
 class Page(Generic[ItemT]):
-    """One fetched page: its items, the position after it, and whether more may follow."""
+    """One fetched page: its items, the position after it, whether more may follow, the parsed
+    body (``result``) and the HTTP response it came in (``response``: status, headers)."""
 
     items: list[ItemT]
     position: Any
     has_next: bool
     result: Any
+    response: httpx.Response
 
 
 def _pointer(data: Any, pointer: str | None) -> Any:
@@ -131,6 +134,7 @@ class PageWalk:
         self.op = op
         self.spec: PaginationSpec = op.pagination
         self.args = dict(args)
+        self._start_at_zero()
         self.body = body
         self.done = False
         self.position: Any = self._initial_position()
@@ -160,6 +164,14 @@ class PageWalk:
             self.args[self.spec.position_param or ""] = position
         self.position = position
         self._requested = {_key(position)}
+
+    def _start_at_zero(self) -> None:
+        """The pager owns the position: a required offset left out starts the walk at 0."""
+        name = self.spec.position_param
+        if self.spec.style != "offset" or not name or self.args.get(name) is not None:
+            return
+        if any(p.python_name == name and p.required for p in self.op.params):
+            self.args[name] = 0
 
     def _initial_position(self) -> Any:
         if self.spec.style == "cursor":
@@ -202,7 +214,13 @@ class PageWalk:
             self._advance_token(self._members(raw))
         if not self.done:
             self._check_progress(raw, len(items))
-        return Page(items=items, position=self.position, has_next=not self.done, result=raw.result)
+        return Page(
+            items=items,
+            position=self.position,
+            has_next=not self.done,
+            result=raw.result,
+            response=raw.response,
+        )
 
     def _members(self, raw: Raw) -> Any:
         """The page's body as far as the walk's pointers (total, next position, has more) go.
@@ -324,7 +342,7 @@ class SyncPager(Generic[ItemT]):
         return self
 
     def _fetch(self) -> Page[ItemT]:
-        """The next page; its response is not kept (``Page`` holds only the parsed result)."""
+        """The next page (with its response, let go of with the page)."""
         walk = self._walk
         raw = self._client._send(
             operation=walk.op, params=walk.args, body=walk.body, options=self._options
