@@ -14,7 +14,7 @@ from typing import Any
 from generator import naming
 from generator.build.resources import RESOURCE_MODES, ResourceMode, resource_mode
 from generator.bundle import load_spec, relocate
-from generator.errors import SpecgenError
+from generator.errors import InputError, SpecgenError
 from generator.load import Document, check_depth, load_document
 from generator.overlay import apply_overlay
 from generator.template_sets import DEFAULT_SETS
@@ -59,16 +59,22 @@ class Api:
 def list_apis(specs_dir: Path) -> list[str]:
     """Names of the API folders under ``specs_dir`` (those holding a ``specgen.yaml``)."""
     if not specs_dir.is_dir():
-        raise SpecgenError.at(specs_dir, "", "specs folder not found")
+        raise InputError.at(specs_dir, "", "specs folder not found")
     return sorted(p.parent.name for p in specs_dir.glob(f"*/{CONFIG_NAME}"))
+
+
+def api_folder(specs_dir: Path, key: str) -> Path:
+    """The folder of the API ``key``; an ``InputError`` naming the known APIs when there is none."""
+    folder = specs_dir / key
+    if not (folder / CONFIG_NAME).is_file():
+        known = ", ".join(list_apis(specs_dir)) or "none"
+        raise InputError.at(folder, "", f"unknown API {key!r} (no {CONFIG_NAME}; known: {known})")
+    return folder
 
 
 def load_api(specs_dir: Path, key: str, *, check: bool = True) -> Api:
     """Load, overlay and (unless ``check`` is false) validate the API in ``specs_dir/key``."""
-    folder = specs_dir / key
-    if not (folder / CONFIG_NAME).is_file():
-        known = ", ".join(list_apis(specs_dir)) or "none"
-        raise SpecgenError.at(folder, "", f"unknown API {key!r} (no {CONFIG_NAME}; known: {known})")
+    folder = api_folder(specs_dir, key)
     config = read_config(load_document(folder / CONFIG_NAME))
     source = load_spec(folder / config.spec, folder)  # with the files it refers to, bundled
     overlay = load_document(folder / config.overlay) if config.overlay else None
