@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -150,6 +151,11 @@ class _Commands(click.Group):
             # happen; if some input still gets here, one line beats a thousand-line traceback.
             click.echo("error: the input is nested too deeply to process", err=True)
             sys.exit(exits.BAD_INPUT)
+        except BrokenPipeError:
+            # The reader of stdout went away (``| head``): nothing to say, and no one to say it to
+            # on stdout; point it at devnull so the interpreter's last flush cannot fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(exits.BROKEN_PIPE)
         except OSError as exc:  # a folder that cannot be written, a file that cannot be read
             click.echo(os_error_line(exc), err=True)
             sys.exit(exits.BAD_INPUT)

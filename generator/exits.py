@@ -15,6 +15,9 @@ BAD_INPUT = 2
 #: Interrupted (Ctrl-C, SIGINT): the shell's 128 + signal number. Every package and spec is
 #: written whole or not at all, so nothing is left half-written.
 INTERRUPTED = 130
+#: What a shell reports for a process its pipe's reader left (128 + SIGPIPE): ``specgen bundle
+#: API | head`` stops quietly once ``head`` has read enough.
+BROKEN_PIPE = 141
 
 
 def epilog(found: str | None = None) -> str:

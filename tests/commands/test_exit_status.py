@@ -253,3 +253,17 @@ def test_ctrl_c_exits_130_with_one_line(written: Path, tmp_path: Path) -> None:
     assert rest.splitlines()[-1] == "error: interrupted; nothing was left half-written"
     assert all(not line.startswith("error: ") for line in rest.splitlines()[:-1])
     assert tree(written) == before
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
+    """``specgen bundle API | head``: once the reader has gone, no error, no traceback."""
+    process = subprocess.Popen(
+        [*PYTHON_M, "bundle", "--specs", str(SPECS), "onepassword-events"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # long before the command has started up and written a byte
+    assert process.wait(timeout=60) == 141
+    assert process.stderr.read() == ""
