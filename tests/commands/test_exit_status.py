@@ -230,6 +230,21 @@ def test_an_interrupt_while_writing_leaves_the_package_as_it_was(
     assert sorted(p.name for p in written.iterdir()) == ["pet_store"]  # no staging left
 
 
+def test_an_interrupt_while_removing_the_old_package_still_removes_it_whole(
+    written: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C after the swap: the new package stands, the old one is gone, not half there."""
+    spec = written.parent / "petstore.yaml"
+    expected = written.parent / "expected"
+    assert run("generate", "--spec", spec, "--output", expected, "--no-cache").exit_code == 0
+    _interrupt_at(monkeypatch, os, "unlink", 1)
+    result = run("generate", "--spec", spec, "--output", written, "--no-cache")
+    monkeypatch.undo()
+    assert result.exit_code == 130, result.output
+    assert sorted(p.name for p in written.iterdir()) == ["pet_store"]
+    assert tree(written) == tree(expected)
+
+
 def test_ctrl_c_exits_130_with_one_line(written: Path, tmp_path: Path) -> None:
     """A real SIGINT to a real run, sent once it has started working."""
     before = tree(written)
