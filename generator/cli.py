@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from generator import __version__, exits
+from generator import __version__, exits, versions
 from generator.build.resources import RESOURCE_MODES, resource_mode
 from generator.bundle import load_spec, report_for
 from generator.cache import Cache, use
@@ -163,7 +163,7 @@ class _Commands(click.Group):
             # Click would print "Aborted!" and exit 1. Every write is atomic (a package, a spec,
             # a cache entry), so whatever was interrupted left the old files in place.
             start = "\r\x1b[K" if sys.stderr.isatty() else ""  # over a progress line and ^C
-            click.echo(f"{start}error: interrupted; nothing was left half-written", err=True)
+            click.echo(f"{start}{exits.INTERRUPTED_LINE}", err=True)
             sys.exit(exits.INTERRUPTED)
 
 
@@ -262,6 +262,11 @@ def bundle(specs_dir: Path, api: str) -> None:
     default=None,
     help="For --spec: group operations into resources by tag (default: auto, see docs/config.md).",
 )
+@click.option(
+    "--package-version",
+    default=None,
+    help="For --spec: the package's PEP 440 version (default: the spec's info.version as PEP 440).",
+)
 @run_options
 @click.argument("apis", nargs=-1)
 def generate(
@@ -274,6 +279,7 @@ def generate(
     client_name: str | None,
     strict: bool,
     resources: str | None,
+    package_version: str | None,
     quiet: bool,
     show_progress: bool,
     no_cache: bool,
@@ -287,15 +293,24 @@ def generate(
     cache, progress = run_context(quiet, show_progress, no_cache)
     with reported_errors():
         templates = read_templates(templates_dir)
-        given = (overlay_file, package, client_name, resources)
-        if spec_file is None and given != (None, None, None, None):
-            raise SpecgenError("--overlay, --package, --client-name and --resources go with --spec")
+        given = (overlay_file, package, client_name, resources, package_version)
+        if spec_file is None and any(value is not None for value in given):
+            raise SpecgenError(
+                "--overlay, --package, --client-name, --resources and --package-version go with"
+                " --spec"
+            )
+        if package_version is not None and not versions.valid(package_version):
+            raise SpecgenError(
+                f"--package-version must be a PEP 440 version (1.2.0), not {package_version!r}"
+            )
         if spec_file is not None:
             if apis:
                 raise SpecgenError("give either --spec or API names, not both")
             progress.stage("reading the spec")
             source, target = spec_file_target(spec_file, package, client_name, overlay_file)
-            target = dataclasses.replace(target, resources=resource_mode(resources) or "auto")
+            target = dataclasses.replace(
+                target, resources=resource_mode(resources) or "auto", version=package_version
+            )
             progress.api = target.package
             report = report_for(source)
             sets = templates.for_api(DEFAULT_SETS)

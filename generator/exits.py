@@ -15,6 +15,7 @@ BAD_INPUT = 2
 #: Interrupted (Ctrl-C, SIGINT): the shell's 128 + signal number. Every package and spec is
 #: written whole or not at all, so nothing is left half-written.
 INTERRUPTED = 130
+INTERRUPTED_LINE = "error: interrupted; nothing was left half-written"
 #: What a shell reports for a process its pipe's reader left (128 + SIGPIPE): ``specgen bundle
 #: API | head`` stops quietly once ``head`` has read enough.
 BROKEN_PIPE = 141

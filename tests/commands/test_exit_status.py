@@ -245,6 +245,29 @@ def test_an_interrupt_while_removing_the_old_package_still_removes_it_whole(
     assert tree(written) == tree(expected)
 
 
+def test_an_interrupt_while_the_command_is_still_importing_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The ``specgen`` script's entry point: Ctrl-C before the command line is even loaded."""
+    import builtins
+
+    from generator.__main__ import run as entry_point
+
+    real_import = builtins.__import__
+
+    def importing(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "generator.cli":
+            raise KeyboardInterrupt
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", importing)
+    with pytest.raises(SystemExit) as exited:
+        entry_point()
+    monkeypatch.undo()
+    assert exited.value.code == 130
+    assert capsys.readouterr().err == "error: interrupted; nothing was left half-written\n"
+
+
 def test_ctrl_c_exits_130_with_one_line(written: Path, tmp_path: Path) -> None:
     """A real SIGINT to a real run, sent once it has started working."""
     before = tree(written)

@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 from packaging.version import Version
 
 from generator.build import Target, build_api
+from generator.cli import main
 from generator.errors import SpecgenError
 from generator.load import load_document
 from generator.project import read_config
@@ -89,3 +92,22 @@ def test_bad_version_config_names_file_and_place(tmp_path: Path, extra: str, mes
     with pytest.raises(SpecgenError) as raised:
         read_config(load_document(path))
     assert str(raised.value).startswith(f"{path}{message}"), str(raised.value)
+
+
+PETSTORE = Path(__file__).resolve().parents[1] / "fixtures" / "openapi" / "petstore.yaml"
+
+
+def test_generate_spec_takes_a_package_version(tmp_path: Path) -> None:
+    runner = CliRunner()
+    argv = ["generate", "--spec", str(PETSTORE), "--output", str(tmp_path), "--no-cache"]
+    result = runner.invoke(main, [*argv, "--package-version", "2.0.1"])
+    assert result.exit_code == 0, result.output
+    pyproject = tomllib.loads((tmp_path / "pet_store" / "pyproject.toml").read_text("utf-8"))
+    assert pyproject["project"]["version"] == "2.0.1"
+    bad = runner.invoke(main, [*argv, "--package-version", "two"])
+    assert (bad.exit_code, bad.stderr) == (
+        2,
+        "error: --package-version must be a PEP 440 version (1.2.0), not 'two'\n",
+    )
+    alone = runner.invoke(main, ["generate", "--package-version", "2.0.1"])
+    assert alone.exit_code == 2 and "go with --spec" in alone.stderr
