@@ -383,12 +383,15 @@ def check(
 ) -> None:
     """The CI drift check: specs valid, generated/ current, recordings fit (writes nothing)."""
     cache, progress = run_context(quiet, show_progress, no_cache)
+    with reported_errors():  # a bad --templates folder or API name: the check cannot run
+        templates = read_templates(templates_dir)
+        names = selected_apis(specs_dir, apis)
     with reported_errors(exits.FOUND):
         report = run_check(
             specs_dir,
             output_dir,
-            read_templates(templates_dir),
-            selected_apis(specs_dir, apis),
+            templates,
+            names,
             click.echo,
             strict=strict,
             cache=cache,

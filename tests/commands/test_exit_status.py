@@ -118,6 +118,20 @@ def test_a_refused_spec_exits_2_for_generate_and_1_for_validate(tmp_path: Path) 
     assert run("bundle", "--specs", specs, "bad").exit_code == 2
 
 
+@pytest.mark.parametrize("command", ["validate", "check", "update"])
+def test_a_bad_templates_folder_is_bad_usage_for_the_checking_commands(
+    tmp_path: Path, command: str
+) -> None:
+    """Not a finding about an API: the command cannot run (2), though its findings exit 1."""
+    folder = tmp_path / "old-style"
+    (folder / "package").mkdir(parents=True)
+    (folder / "package" / "_client.py.j2").write_text("x\n", "utf-8")
+    extra = {"check": ["--output", str(tmp_path)], "update": ["--from", str(PETSTORE)]}
+    api = ["onegini-events"]
+    result = run(command, "--specs", SPECS, "--templates", folder, *extra.get(command, []), *api)
+    assert "neither a template set" in one_error(result, 2)
+
+
 # -- operating-system errors ---------------------------------------------------------------------
 
 
