@@ -99,12 +99,8 @@ def run_check(
             _echo_all(echo, exc.diagnostics)
             continue
         _echo_all(echo, found.warnings)
-        diffs = diff_package(output_dir / api.config.package, files)
-        if diffs:
-            report.stale_files += len(diffs)
-            echo(f"{name}: generated/ is stale: run make generate")
-            for diff in diffs:
-                echo(diff.rstrip("\n"))
+        stale = _compare(name, output_dir / api.config.package, files, echo)
+        report.stale_files += stale
         try:
             recordings = load_recordings(api.recordings_dir)
         except SpecgenError as exc:
@@ -115,10 +111,30 @@ def run_check(
         problems = _recording_problems(api.spec, recordings, cache or Cache(None))
         report.recording_problems += len(problems)
         _echo_all(echo, problems)
-        if diffs or problems or not quiet:
-            echo(f"{name}: {'ok' if not diffs and not problems else 'problems found'}")
+        if stale or problems or not quiet:
+            echo(f"{name}: {'ok' if not stale and not problems else 'problems found'}")
     echo(report.summary())
     return report
+
+
+def _compare(name: str, folder: Path, files: dict[str, str], echo: Callable[[str], None]) -> int:
+    """Print how the package ``folder`` differs from ``files``; the number of stale files.
+
+    A missing folder is one line, not a diff of every file (a wrong ``--output``, or a package
+    never generated).
+    """
+    if not folder.is_dir():
+        where = f"{folder} is missing"
+        if not folder.parent.is_dir():
+            where += f" (there is no output folder {folder.parent})"
+        echo(f"{name}: {where}, {len(files)} files expected: run make generate")
+        return len(files)
+    diffs = diff_package(folder, files)
+    if diffs:
+        echo(f"{name}: generated/ is stale: run make generate")
+        for diff in diffs:
+            echo(diff.rstrip("\n"))
+    return len(diffs)
 
 
 def _recording_problems(spec: Any, recordings: Any, cache: Cache) -> list[Diagnostic]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,15 +13,15 @@ from typing import Any, TypeVar
 
 import click
 
-from generator import __version__
+from generator import __version__, exits, versions
 from generator.build.resources import RESOURCE_MODES, resource_mode
 from generator.bundle import load_spec, report_for
 from generator.cache import Cache, use
 from generator.check import run_check
-from generator.errors import Report, SpecgenError
+from generator.errors import InputError, Report, SpecgenError
 from generator.pipeline import Generation, api_in_memory, generate_in_memory, spec_file_target
 from generator.progress import Progress
-from generator.project import effective_api, list_apis, load_api
+from generator.project import CONFIG_NAME, api_folder, effective_api, list_apis, load_api
 from generator.template_sets import DEFAULT_SETS, Templates
 from generator.template_sets import templates_option as read_templates
 from generator.write import write_package
@@ -91,13 +92,20 @@ def run_context(quiet: bool, show_progress: bool, no_cache: bool) -> tuple[Cache
 
 
 @contextmanager
-def reported_errors() -> Iterator[None]:
-    """Turn specgen's errors into clear messages and exit code 1, never a traceback."""
+def reported_errors(status: int = exits.BAD_INPUT) -> Iterator[None]:
+    """Turn specgen's errors into clear messages and exit ``status``, never a traceback.
+
+    What the command line names but is not there (``InputError``) is bad usage whatever the
+    command: exit 2.
+    """
     try:
         yield
+    except InputError as exc:
+        echo_diagnostics(exc)
+        sys.exit(exits.BAD_INPUT)
     except SpecgenError as exc:
         echo_diagnostics(exc)
-        sys.exit(1)
+        sys.exit(status)
 
 
 def echo_diagnostics(exc: SpecgenError) -> None:
@@ -106,11 +114,34 @@ def echo_diagnostics(exc: SpecgenError) -> None:
 
 
 def selected_apis(specs_dir: Path, names: tuple[str, ...]) -> list[str]:
+    """The APIs named (each must exist: a typo stops the command before anything runs), or all."""
+    for name in names:
+        api_folder(specs_dir, name)
     return list(names) if names else list_apis(specs_dir)
 
 
+def os_error_line(exc: OSError) -> str:
+    """One line for an operating-system error: the file (both, for a rename) and the reason."""
+    reason = exc.strerror or str(exc)
+    if exc.filename is None:
+        return f"error: {reason}"
+    where = str(exc.filename)
+    if exc.filename2 is not None:
+        where += f" -> {exc.filename2}"
+    return f"error: {where}: {reason}"
+
+
+def write_to(folder: Path, files: dict[str, str]) -> None:
+    """``write_package``, with a refusal of the operating system said in one line."""
+    try:
+        write_package(folder, files)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise SpecgenError.at(folder, "", f"cannot write the package: {reason}") from None
+
+
 class _Commands(click.Group):
-    """The command group, with a last resort for input too deep for Python's recursion."""
+    """The command group: the last resort that keeps every failure to one line and its status."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -119,16 +150,34 @@ class _Commands(click.Group):
             # Reading refuses documents nested beyond the documented limit, so this should not
             # happen; if some input still gets here, one line beats a thousand-line traceback.
             click.echo("error: the input is nested too deeply to process", err=True)
-            sys.exit(1)
+            sys.exit(exits.BAD_INPUT)
+        except BrokenPipeError:
+            # The reader of stdout went away (``| head``): nothing to say, and no one to say it to
+            # on stdout; point it at devnull so the interpreter's last flush cannot fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(exits.BROKEN_PIPE)
+        except OSError as exc:  # a folder that cannot be written, a file that cannot be read
+            click.echo(os_error_line(exc), err=True)
+            sys.exit(exits.BAD_INPUT)
+        except KeyboardInterrupt:
+            # Click would print "Aborted!" and exit 1. Every write is atomic (a package, a spec,
+            # a cache entry), so whatever was interrupted left the old files in place.
+            start = "\r\x1b[K" if sys.stderr.isatty() else ""  # over a progress line and ^C
+            click.echo(f"{start}{exits.INTERRUPTED_LINE}", err=True)
+            sys.exit(exits.INTERRUPTED)
 
 
-@click.group(cls=_Commands)
-@click.version_option(__version__, prog_name="specgen")
+@click.group(
+    cls=_Commands,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=exits.EPILOG,
+)
+@click.version_option(__version__, "--version", "-V", prog_name="specgen")
 def main() -> None:
     """specgen: typed Python clients from validated, overlaid OpenAPI specs."""
 
 
-@main.command()
+@main.command(epilog=exits.epilog("a spec is invalid (with --strict: or has a warning)"))
 @specs_option
 @templates_option
 @strict_option
@@ -152,7 +201,7 @@ def validate(
     cache, progress = run_context(quiet, show_progress, no_cache)
     with reported_errors():
         templates = read_templates(templates_dir)
-        names = selected_apis(specs_dir, apis)
+        names = selected_apis(specs_dir, apis)  # before any API is checked: a typo is usage
     for name in names:
         progress.api = name
         try:
@@ -171,10 +220,10 @@ def validate(
             click.echo(f"ok: {name}{summary}")
     if failed:
         click.echo(f"{failed} of {len(names)} specs invalid", err=True)
-        sys.exit(1)
+        sys.exit(exits.FOUND)
 
 
-@main.command()
+@main.command(epilog=exits.epilog())
 @specs_option
 @click.argument("api")
 def bundle(specs_dir: Path, api: str) -> None:
@@ -184,7 +233,7 @@ def bundle(specs_dir: Path, api: str) -> None:
     click.echo(json.dumps(loaded.spec, indent=2, ensure_ascii=False, default=str))
 
 
-@main.command()
+@main.command(epilog=exits.epilog())
 @specs_option
 @output_option
 @templates_option
@@ -213,6 +262,11 @@ def bundle(specs_dir: Path, api: str) -> None:
     default=None,
     help="For --spec: group operations into resources by tag (default: auto, see docs/config.md).",
 )
+@click.option(
+    "--package-version",
+    default=None,
+    help="For --spec: the package's PEP 440 version (default: the spec's info.version as PEP 440).",
+)
 @run_options
 @click.argument("apis", nargs=-1)
 def generate(
@@ -225,6 +279,7 @@ def generate(
     client_name: str | None,
     strict: bool,
     resources: str | None,
+    package_version: str | None,
     quiet: bool,
     show_progress: bool,
     no_cache: bool,
@@ -238,15 +293,24 @@ def generate(
     cache, progress = run_context(quiet, show_progress, no_cache)
     with reported_errors():
         templates = read_templates(templates_dir)
-        given = (overlay_file, package, client_name, resources)
-        if spec_file is None and given != (None, None, None, None):
-            raise SpecgenError("--overlay, --package, --client-name and --resources go with --spec")
+        given = (overlay_file, package, client_name, resources, package_version)
+        if spec_file is None and any(value is not None for value in given):
+            raise SpecgenError(
+                "--overlay, --package, --client-name, --resources and --package-version go with"
+                " --spec"
+            )
+        if package_version is not None and not versions.valid(package_version):
+            raise SpecgenError(
+                f"--package-version must be a PEP 440 version (1.2.0), not {package_version!r}"
+            )
         if spec_file is not None:
             if apis:
                 raise SpecgenError("give either --spec or API names, not both")
             progress.stage("reading the spec")
             source, target = spec_file_target(spec_file, package, client_name, overlay_file)
-            target = dataclasses.replace(target, resources=resource_mode(resources) or "auto")
+            target = dataclasses.replace(
+                target, resources=resource_mode(resources) or "auto", version=package_version
+            )
             progress.api = target.package
             report = report_for(source)
             sets = templates.for_api(DEFAULT_SETS)
@@ -256,7 +320,7 @@ def generate(
             progress.stage("writing")
             progress.clear()
             finish(report, strict)
-            write_package(output_dir / target.package, generation.files)
+            write_to(output_dir / target.package, generation.files)
             if not quiet:
                 click.echo(f"generated {output_dir / target.package}: {generation.summary(report)}")
             return
@@ -288,7 +352,7 @@ def _generate_api(
         progress.clear()
     finish(report, strict)
     folder = output_dir / api.config.package
-    write_package(folder, generation.files)
+    write_to(folder, generation.files)
     return folder, generation, report
 
 
@@ -300,7 +364,7 @@ def finish(report: Report, strict: bool) -> None:
     report.raise_for(strict=strict)
 
 
-@main.command()
+@main.command(epilog=exits.epilog("a spec is invalid, a package stale or a recording unfit"))
 @specs_option
 @output_option
 @templates_option
@@ -319,19 +383,22 @@ def check(
 ) -> None:
     """The CI drift check: specs valid, generated/ current, recordings fit (writes nothing)."""
     cache, progress = run_context(quiet, show_progress, no_cache)
-    with reported_errors():
+    with reported_errors():  # a bad --templates folder or API name: the check cannot run
+        templates = read_templates(templates_dir)
+        names = selected_apis(specs_dir, apis)
+    with reported_errors(exits.FOUND):
         report = run_check(
             specs_dir,
             output_dir,
-            read_templates(templates_dir),
-            list(apis) or None,
+            templates,
+            names,
             click.echo,
             strict=strict,
             cache=cache,
             progress=progress,
             quiet=quiet,
         )
-    sys.exit(0 if report.ok else 1)
+    sys.exit(exits.OK if report.ok else exits.FOUND)
 
 
 def _spec_for_diff(specs_dir: Path, argument: str, overlay_from: str | None) -> Any:
@@ -342,6 +409,7 @@ def _spec_for_diff(specs_dir: Path, argument: str, overlay_from: str | None) -> 
     """
     path = Path(argument)
     if not path.is_file():
+        _refuse_missing_file(specs_dir, path)
         return load_api(specs_dir, argument).spec
     source = load_spec(path)  # with the files it refers to in its folder, bundled
     if overlay_from is None:
@@ -355,7 +423,19 @@ def _spec_for_diff(specs_dir: Path, argument: str, overlay_from: str | None) -> 
     return effective_api(api.key, api.folder, api.config, source, api.overlay).spec
 
 
-@main.command()
+def _refuse_missing_file(specs_dir: Path, path: Path) -> None:
+    """Say a file is missing when ``path`` names a file (a folder or a spec suffix in it) and
+    no API: ``diff /missing.json X`` is a typo in a path, not an unknown API."""
+    if (specs_dir / str(path) / CONFIG_NAME).is_file():
+        return
+    if path.is_dir():
+        raise InputError.at(path, "", "a folder, not a spec file (nor an API)")
+    named_file = len(path.parts) > 1 or path.suffix.lower() in (".json", ".yaml", ".yml")
+    if named_file:
+        raise InputError.at(path, "", "file not found")
+
+
+@main.command(epilog=exits.epilog("a change of the --fail-on kind (by default a breaking one)"))
 @specs_option
 @click.option(
     "--format",
@@ -391,7 +471,7 @@ def diff(specs_dir: Path, output_format: str, fail_on: str, old: str, new: str) 
     sys.exit(exit_code(changes, fail_on))  # type: ignore[arg-type]
 
 
-@main.command("record")
+@main.command("record", epilog=exits.epilog())
 @specs_option
 @output_option
 @click.option("--param", "params", multiple=True, help="NAME=VALUE; repeat for each parameter.")
@@ -419,7 +499,7 @@ def record_command(
     click.echo(f"recorded {path}")
 
 
-@main.command()
+@main.command(epilog=exits.epilog("the new version fails a check (overlay, spec, recordings...)"))
 @specs_option
 @output_option
 @click.option("--from", "source", required=True, help="The new spec: a file, or an http(s) URL.")
@@ -451,13 +531,14 @@ def update(
 
     with reported_errors():
         templates = read_templates(templates_dir)
+    with reported_errors(exits.FOUND):  # the new version fails a check: 1; no new version: 2
         plan = plan_update(specs_dir, api, source, templates, strict=strict)
     for diagnostic in plan.warnings:
         click.echo(f"warning: {diagnostic}", err=True)
     click.echo(render_text(plan.changes).rstrip("\n"))
     if exit_code(plan.changes, fail_on):  # type: ignore[arg-type]
         click.echo(f"error: update refused (--fail-on {fail_on}); nothing changed", err=True)
-        sys.exit(1)
+        sys.exit(exits.FOUND)
     with reported_errors():
         package = load_api(specs_dir, api, check=False).config.package
         apply_update(plan, output_dir / package)

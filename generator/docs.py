@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from generator import ir
 from generator.pytext import annotation, wrap
+from generator.versions import package_version
 
 _POSITION = {
     "offset": "the offset of the next page (pass it back as `{param}`)",
@@ -284,9 +285,9 @@ def table_cell(text: str) -> str:
 
 
 def pep440(version: str) -> str:
-    """The spec's version when it is a plain release number, else 0.0.0."""
-    parts = version.split(".")
-    return version if version and all(p.isdigit() for p in parts) else "0.0.0"
+    """A spec's version read as a PEP 440 version (``2024-01-01`` is ``2024.1.1``; see
+    ``versions.spec_release``)."""
+    return package_version(version)
 
 
 def resource_doc(resource: ir.Resource, api_name: str) -> str:

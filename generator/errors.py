@@ -19,6 +19,7 @@ from generator.rawspec import (
 
 __all__ = [
     "Diagnostic",
+    "InputError",
     "Report",
     "Severity",
     "SpecgenError",
@@ -85,6 +86,14 @@ class SpecgenError(Exception):
         cls, file: str | Path, pointer: str, message: str, line: int | None = None
     ) -> SpecgenError:
         return cls(Diagnostic(file=str(file), pointer=pointer, message=message, line=line))
+
+
+class InputError(SpecgenError):
+    """Something named on the command line is not there: an unknown API, a missing folder or file.
+
+    The command cannot run at all, so every command exits 2 (bad usage) for it, even those whose
+    findings about an API exit 1 (``validate``, ``check``).
+    """
 
 
 @dataclass

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-IR_VERSION = (1, 1)
+IR_VERSION = (1, 2)
 """The IR's version (major, minor): a template set names the major version it is written for
 (``ir: 1``); a minor version only adds fields, a major version changes or removes some."""
 
@@ -430,6 +430,9 @@ class Api:
     #: The resources the operations are grouped into (``client.repos.get``), by the config's
     #: ``resources`` rule; empty for a flat API, whose operations are all the client's methods.
     resources: tuple[Resource, ...] = ()
+    #: The package's own PEP 440 version: the config's ``version``, or ``info.version`` read as
+    #: PEP 440 with the config's ``revision`` as post-releases (``generator/versions.py``).
+    package_version: str = "0.0.0"
 
     @property
     def client_operations(self) -> tuple[Operation, ...]:

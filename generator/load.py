@@ -74,7 +74,9 @@ def load_document(path: Path) -> Document:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecgenError.at(path, "", "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:  # the reason alone: the message names the file already
+        raise SpecgenError.at(path, "", f"cannot read file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
         raise SpecgenError.at(path, "", f"cannot read file: {exc}") from None
     return parse_document(path, text)
 

@@ -91,24 +91,72 @@ def shadows_module(package: str) -> bool:
     return package in _TAKEN_MODULES
 
 
+# Words of a title that do not tell one API from another (compared in lower case).
+_FILLER = frozenset(
+    {"api", "apis", "openapi", "swagger", "spec", "specs", "specification", "official", "rest",
+     "restful"}
+)  # fmt: skip
+# Where a subtitle starts: "Swagger Petstore - OpenAPI 3.0", "GitHub's spec + Octokit extension".
+_SUBTITLE = re.compile(r"\s[-\u2013\u2014+|/]\s|:\s|\s\(")
+_POSSESSIVE = re.compile(r"(?<=\w)['\u2019]s\b", re.IGNORECASE)
+# A version or date written as a word: v3, V1.2, 2.0, 2024-01-01.
+_VERSION_WORD = re.compile(r"v?\d+(?:[._-]\d+)*", re.IGNORECASE)
+
+
+def title_words(title: str, *, ascii_only: bool = False) -> list[str]:
+    """The words that name the API in its ``info.title`` (docs/config.md, "Default names").
+
+    The title's main part (before a subtitle: `` - ``, `` + ``, ``: ``, `` (``...), without
+    filler words (API, OpenAPI, spec, official, REST...), possessives (``'s``) and versions
+    (``v3``, ``2.0``); the whole title's words if that leaves none. A word is what the title
+    writes as one: ``GitHub`` stays one word, never ``Git Hub``.
+    """
+    main = _SUBTITLE.split(title, maxsplit=1)[0]
+    everything = _title_pieces(title, ascii_only)
+    for found in (_title_pieces(main, ascii_only), everything):
+        named = [word for word, filler in found if not filler]
+        if named:
+            return named
+    return [word for word, _ in everything]
+
+
+def _title_pieces(text: str, ascii_only: bool) -> list[tuple[str, bool]]:
+    """Each word of ``text`` with whether it is filler (split at spaces and punctuation only)."""
+    pieces = []
+    for token in _POSSESSIVE.sub("", text).split():
+        version = _VERSION_WORD.fullmatch(token) is not None
+        for piece in _SEPARATORS.split(token):
+            word = "".join(words(piece))  # accents dropped; case changes do not split it
+            if word and (word.isascii() or not ascii_only):
+                filler = word.lower() in _FILLER or version or bool(_VERSION_WORD.fullmatch(word))
+                pieces.append((word, filler))
+    return pieces
+
+
 def package_name(text: str) -> str:
-    """A package name from an API title: ``JSON`` -> ``json_client``, never a taken module.
+    """A package name from an API title: ``GitHub's official OpenAPI spec`` -> ``github``,
+    ``JSON`` -> ``json_client``; never a taken module.
 
     Only the title's ASCII words count: a distribution name must be ASCII.
     """
-    ascii_words = [w for w in words(text) if w.isascii()]
+    ascii_words = title_words(text, ascii_only=True)
     if not ascii_words:
         return "api_client"
-    name = snake(" ".join(ascii_words))
+    name = _identifier("_".join(w.lower() for w in ascii_words), "n_")
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        name += "_"
     return name + "_client" if shadows_module(name) else name
 
 
 def client_class(text: str) -> str:
-    """A client class name from an API title: ``None`` -> ``NoneClient``.
+    """A client class name from an API title: ``GitHub's official OpenAPI spec`` -> ``GitHub``,
+    ``None`` -> ``NoneClient``.
 
     Never a keyword or builtin, nor (with its ``Async`` twin) a name the client module binds.
     """
-    name = pascal(text) if words(text) else "Client"
+    found = title_words(text)
+    name = "".join(w[:1].upper() + w[1:] for w in found) if found else "Client"
+    name = _identifier(name, "M")
     taken = (
         keyword.iskeyword(name)
         or hasattr(builtins, name)

@@ -356,8 +356,14 @@ def api_in_memory(
 
 
 def target_of(api: Api) -> Target:
+    config = api.config
     return Target(
-        api.config.package, api.config.client_class, api.config.name, api.config.resources
+        config.package,
+        config.client_class,
+        config.name,
+        config.resources,
+        version=config.version,
+        revision=config.revision,
     )
 
 

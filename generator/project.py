@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator import naming
+from generator import naming, versions
 from generator.build.resources import RESOURCE_MODES, ResourceMode, resource_mode
 from generator.bundle import load_spec, relocate
-from generator.errors import SpecgenError
+from generator.errors import InputError, SpecgenError
 from generator.load import Document, check_depth, load_document
 from generator.overlay import apply_overlay
 from generator.template_sets import DEFAULT_SETS
@@ -38,6 +38,9 @@ class ApiConfig:
     templates: tuple[str, ...] = DEFAULT_SETS
     # Grouping operations into resources by tag: auto, tags or flat (docs/config.md).
     resources: ResourceMode = "auto"
+    # The package's own version; None: the spec's, with ``revision`` post-releases (versions.py).
+    version: str | None = None
+    revision: int = 0
 
 
 @dataclass
@@ -59,16 +62,22 @@ class Api:
 def list_apis(specs_dir: Path) -> list[str]:
     """Names of the API folders under ``specs_dir`` (those holding a ``specgen.yaml``)."""
     if not specs_dir.is_dir():
-        raise SpecgenError.at(specs_dir, "", "specs folder not found")
+        raise InputError.at(specs_dir, "", "specs folder not found")
     return sorted(p.parent.name for p in specs_dir.glob(f"*/{CONFIG_NAME}"))
+
+
+def api_folder(specs_dir: Path, key: str) -> Path:
+    """The folder of the API ``key``; an ``InputError`` naming the known APIs when there is none."""
+    folder = specs_dir / key
+    if not (folder / CONFIG_NAME).is_file():
+        known = ", ".join(list_apis(specs_dir)) or "none"
+        raise InputError.at(folder, "", f"unknown API {key!r} (no {CONFIG_NAME}; known: {known})")
+    return folder
 
 
 def load_api(specs_dir: Path, key: str, *, check: bool = True) -> Api:
     """Load, overlay and (unless ``check`` is false) validate the API in ``specs_dir/key``."""
-    folder = specs_dir / key
-    if not (folder / CONFIG_NAME).is_file():
-        known = ", ".join(list_apis(specs_dir)) or "none"
-        raise SpecgenError.at(folder, "", f"unknown API {key!r} (no {CONFIG_NAME}; known: {known})")
+    folder = api_folder(specs_dir, key)
     config = read_config(load_document(folder / CONFIG_NAME))
     source = load_spec(folder / config.spec, folder)  # with the files it refers to, bundled
     overlay = load_document(folder / config.overlay) if config.overlay else None
@@ -125,7 +134,7 @@ def read_config(doc: Document) -> ApiConfig:
         return value
 
     keys = {"name", "package", "client_class", "spec", "overlay", "record", "templates"}
-    keys |= {"resources"}
+    keys |= {"resources", "version", "revision"}
     unknown = set(data) - keys
     if unknown:
         raise doc.error(f"/{sorted(unknown)[0]}", f"unknown config key {sorted(unknown)[0]!r}")
@@ -149,7 +158,10 @@ def read_config(doc: Document) -> ApiConfig:
         raise doc.error(
             "/templates", "'templates' must be a non-empty list of set names or folders"
         )
+    version, revision = _version(doc)
     return ApiConfig(
+        version=version,
+        revision=revision,
         resources=_resources(doc),
         name=text("name") or "",
         package=text("package", identifier=True) or "",
@@ -170,3 +182,21 @@ def _resources(doc: Document) -> ResourceMode:
         return mode
     choices = ", ".join(RESOURCE_MODES)
     raise doc.error("/resources", f"'resources' must be one of {choices}, not {value!r}")
+
+
+def _version(doc: Document) -> tuple[str | None, int]:
+    """The config's ``version`` (a PEP 440 version) or ``revision`` (a counter), at most one."""
+    version, revision = doc.data.get("version"), doc.data.get("revision", 0)
+    if version is not None and not isinstance(version, str):  # YAML read 1.10 as 1.1
+        raise doc.error(
+            "/version", f"'version' must be quoted text such as '1.2.0', not {version!r}"
+        )
+    if version is not None and not versions.valid(version):
+        raise doc.error(
+            "/version", f"'version' must be a PEP 440 version such as '1.2.0', not {version!r}"
+        )
+    if isinstance(revision, bool) or not isinstance(revision, int) or revision < 0:
+        raise doc.error("/revision", f"'revision' must be a whole number >= 0, not {revision!r}")
+    if version is not None and "revision" in doc.data:
+        raise doc.error("/revision", "give 'version' or 'revision', not both")
+    return version, revision

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from generator.bundle import report_for
 from generator.diff import Change, diff_specs
-from generator.errors import Diagnostic, SpecgenError
+from generator.errors import Diagnostic, InputError, SpecgenError
 from generator.fetch import fetch_url
 from generator.load import parse_document
 from generator.pipeline import api_in_memory
@@ -35,13 +35,24 @@ class UpdatePlan:
 
 
 def fetch(source: str) -> str:
-    """The text of a file, or of a URL when ``source`` is an http(s) URL."""
+    """The text of a file, or of a URL when ``source`` is an http(s) URL.
+
+    Failing to get it is an ``InputError``: the update could not start (exit 2), unlike a new
+    version that does not pass its checks (exit 1).
+    """
     if source.startswith(("http://", "https://")):
-        return fetch_url(source)  # bounded in size and time, see generator/fetch.py
+        try:
+            return fetch_url(source)  # bounded in size and time, see generator/fetch.py
+        except SpecgenError as exc:
+            raise InputError(exc.diagnostics) from None
     try:
         return Path(source).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecgenError.at(source, "", f"cannot read file: {exc}") from None
+    except FileNotFoundError:
+        raise InputError.at(source, "", "file not found") from None
+    except OSError as exc:
+        raise InputError.at(source, "", f"cannot read file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError.at(source, "", f"cannot read file: {exc}") from None
 
 
 def plan_update(

@@ -72,8 +72,23 @@ def write_package(folder: Path, files: Mapping[str, str]) -> None:
             path.write_text(text, encoding="utf-8")
         _swap(staging, folder)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove(staging)
         raise
+
+
+def _remove(folder: Path) -> None:
+    """Delete ``folder`` whole even when Ctrl-C comes meanwhile (then raised once done): a
+    cut-short removal would leave a hidden half folder beside the package."""
+    interrupted = False
+    while True:
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+        except KeyboardInterrupt:
+            interrupted = True
+            continue
+        break
+    if interrupted:
+        raise KeyboardInterrupt
 
 
 def _default_mode() -> int:
@@ -102,4 +117,4 @@ def _swap(staging: Path, folder: Path) -> None:
     except BaseException:
         os.rename(retired, folder)
         raise
-    shutil.rmtree(retired, ignore_errors=True)
+    _remove(retired)

@@ -24,6 +24,7 @@ from generator.ir import Api, Model, Operation, Tag, TypeRef
 from generator.patterns import drop_bad_patterns
 from generator.rawspec import copy_tree, node_at, to_pointer
 from generator.schemas import is_object_like
+from generator.versions import package_version
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ class Target:
     client_class: str
     display_name: str = ""
     resources: ResourceMode = "auto"  # grouping operations by tag (``build.resources``)
+    # The package's own version, or the spec's plus ``revision`` post-releases (``versions``).
+    version: str | None = None
+    revision: int = 0
 
 
 @dataclass
@@ -76,6 +80,8 @@ def build_api(
     api = Api(
         title=text(info.get("title")) or target.client_class,
         version=text(info.get("version")),
+        package_version=target.version
+        or package_version(text(info.get("version")), target.revision),
         description=text(info.get("description")),
         package=target.package,
         client_class=target.client_class,

@@ -119,7 +119,7 @@ def test_cli_reports_missing_credentials_without_traceback(specs: Path) -> None:
     result = CliRunner().invoke(
         main, ["record", "--specs", str(specs), "onepassword-events", "getAuthIntrospect"], env={}
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # bad input: no credentials to call with
     assert "OP_EVENTS_TOKEN" in result.output
     assert "Traceback" not in result.output
 

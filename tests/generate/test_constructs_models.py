@@ -197,7 +197,7 @@ def test_patterns_are_read_by_the_generated_code_engine(
 
 def test_patterns_strict_generation_refuses_dropped_patterns(tmp_path: Path) -> None:
     gen = generate(FIXTURES / "patterns.yaml", tmp_path, "cm_strict_patterns", "--strict")
-    assert gen.result.exit_code == 1
+    assert gen.result.exit_code == 2
     assert "cannot be compiled" in gen.result.output
     assert not (tmp_path / "cm_strict_patterns").exists()
 
@@ -322,7 +322,7 @@ def test_a_schema_without_a_model_is_read_as_any_value(
 
 def test_partial_models_are_errors_under_strict_and_without_a_report(tmp_path: Path) -> None:
     gen = generate(FIXTURES / "partial.yaml", tmp_path, "cm_strict_partial", "--strict")
-    assert gen.result.exit_code == 1
+    assert gen.result.exit_code == 2
     assert gen.result.output.count("error:") == 2
     assert not (tmp_path / "cm_strict_partial").exists()
     document = load_document(FIXTURES / "partial.yaml")

@@ -486,7 +486,7 @@ def test_failing_template_leaves_every_package_untouched(tmp_path: Path) -> None
     (templates / "python" / "package").mkdir(parents=True)
     (templates / "python" / "package" / "_client.py.j2").write_text("{{ undefined_variable }}\n")
     result = run_cli("generate", "--specs", SPECS, "--templates", templates, "--output", out)
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert "undefined_variable" in result.output and "_client.py.j2" in result.output
     assert snapshot(out) == before
@@ -501,7 +501,7 @@ def test_failing_template_keeps_a_spec_file_package(tmp_path: Path) -> None:
     (templates / "python" / "package").mkdir(parents=True)
     (templates / "python" / "package" / "_client.py.j2").write_text("{{ undefined_variable }}\n")
     result = run_cli("generate", "--spec", spec, "--templates", templates, "--output", out)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output.count("\n") == 1 and result.output.startswith("error: ")
     assert snapshot(out / "pet_store") == before
     assert tree(out) == listing
@@ -844,7 +844,7 @@ def test_bad_spec_gives_one_line_error(tmp_path: Path, file: str, where: str) ->
         text=True,
         timeout=120,
     )
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert "Traceback" not in proc.stdout + proc.stderr
     lines = proc.stderr.splitlines()
     assert len(lines) == 1, proc.stderr
@@ -858,7 +858,7 @@ def test_bad_spec_leaves_existing_output_alone(tmp_path: Path) -> None:
     result = run_cli(
         "generate", "--strict", "--spec", FIXTURES / "bad_pagination.yaml", "--output", tmp_path
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert tree(tmp_path) == ["keep.txt"]
 
 

@@ -230,7 +230,7 @@ def test_references_out_of_the_spec_are_refused(tmp_path: Path, outside: Path, c
         result = run_cli(
             "generate", "--strict", "--spec", spec, "--output", out, "--package", "probe"
         )
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output
     lines = error_lines(result)
     assert len(lines) == len(NONLOCAL[case]), lines
     for line, pointer in zip(lines, NONLOCAL[case], strict=True):
@@ -310,7 +310,7 @@ BASE = Path(__file__).resolve().parents[1] / "fixtures" / "diff" / "base.yaml"
 )
 def test_diff_refuses_invalid_specs(old: str | Path, new: str | Path, expected: str) -> None:
     result = run_cli("diff", HOSTILE / old, HOSTILE / new)
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output
     lines = error_lines(result)
     bad = HOSTILE / (new if "item7" in str(new) and "item7" not in str(old) else old)
     assert lines and all(line.startswith(f"error: {bad}") for line in lines), result.output
@@ -336,7 +336,7 @@ def test_diff_of_an_api_against_an_invalid_file_is_refused() -> None:
     specs = Path(__file__).resolve().parents[2] / "specs"
     cycle = HOSTILE / "item7-ref-cycle.yaml"
     result = run_cli("diff", "--specs", specs, "onegini-events", cycle)
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output
     assert error_lines(result)[0].startswith(f"error: {cycle}:"), result.output
     assert " at /paths/~1things/$ref: reference cycle" in error_lines(result)[0]
 

@@ -205,7 +205,7 @@ def test_problems_in_other_files_name_that_file_and_line(tmp_path: Path) -> None
     common.write_text(text.replace("schema: {type: boolean}", "schema: 12"), encoding="utf-8")
     spec = folder / "openapi.yaml"
     result = run_cli("generate", "--strict", "--spec", spec, "--output", tmp_path / "o")
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output
     lines = error_lines(result)
     line = text.splitlines().index("      schema: {type: boolean}") + 1
     expected = f"error: {common}:{line} at /components/parameters/Verbose/schema: "
@@ -268,7 +268,7 @@ def test_references_out_of_the_folder_are_refused(layout: tuple[Path, Path], cas
     spec.write_text(SPEC.replace("REF", ref), encoding="utf-8")
     with watched() as events:
         result = run_cli("generate", "--spec", spec, "--output", folder.parent / "out")
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output
     lines = error_lines(result)
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"error: {spec}:11 at {POINTER}: "), lines
@@ -290,7 +290,7 @@ def test_refused_reference_in_another_file_names_that_file(layout: tuple[Path, P
     spec.write_text(SPEC.replace("REF", "sub/pet.yaml"), encoding="utf-8")
     with watched() as events:
         result = run_cli("generate", "--spec", spec, "--output", folder.parent / "out")
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output
     lines = error_lines(result)
     pet = folder / "sub" / "pet.yaml"
     assert lines[0].startswith(f"error: {pet}:3 at /properties/leak/$ref: only local"), lines

@@ -411,7 +411,7 @@ def test_the_command_line_forces_the_rule_for_a_spec(tmp_path: Path) -> None:
     wrong = runner.invoke(main, ["generate", "--spec", str(spec), "--resources", "some"])
     assert wrong.exit_code == 2
     alone = runner.invoke(main, ["generate", "--resources", "tags"])
-    assert alone.exit_code == 1
+    assert alone.exit_code == 2  # --resources without --spec: bad usage
     assert "go with --spec" in alone.output
 
 

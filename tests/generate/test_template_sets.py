@@ -230,7 +230,7 @@ def test_a_folder_that_is_neither_set_nor_overrides_is_refused(tmp_path: Path) -
     (folder / "package").mkdir(parents=True)
     (folder / "package" / "_client.py.j2").write_text("x\n")
     result = run_cli("generate", "--spec", spec, "--templates", folder, "--output", tmp_path / "o")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "neither a template set" in result.output and "python/" in result.output
     assert not (tmp_path / "o").exists()
 
@@ -303,7 +303,7 @@ def test_a_bad_templates_entry_is_refused(tmp_path: Path, value: Any, message: s
     data["templates"] = value
     config.write_text(yaml.safe_dump(data, sort_keys=False))
     result = run_cli("generate", "--specs", specs, "--output", tmp_path / "out")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert message in result.output
     assert not (tmp_path / "out").exists()
 
@@ -342,7 +342,7 @@ def test_a_hostile_output_path_is_refused(tmp_path: Path, output: str) -> None:
     )
     before = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
     result = run_cli("generate", "--spec", spec, "--templates", templates, "--output", out)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "output path" in result.output and "set.yaml" in result.output
     assert "/files/0/output" in result.output
     after = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
@@ -364,7 +364,7 @@ def test_two_rules_rendering_one_path_are_refused(tmp_path: Path) -> None:
     result = run_cli(
         "generate", "--spec", spec, "--templates", templates, "--output", tmp_path / "o"
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "also rendered by set 'python'" in result.output
 
 
@@ -383,7 +383,7 @@ def test_the_sandbox_keeps_templates_from_python_internals(tmp_path: Path) -> No
     result = run_cli(
         "generate", "--spec", spec, "--templates", templates, "--output", tmp_path / "o"
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "t.j2:1" in result.output and "template error" in result.output
     assert "__builtins__" not in result.output
 
@@ -432,7 +432,7 @@ def test_a_template_error_names_file_line_api_and_operation(
     result = run_cli(
         "generate", "--spec", spec, "--templates", templates, "--output", tmp_path / "o"
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output.count("\n") == 1, result.output
     assert f"page.md.j2:{line}:" in result.output
     assert expected in result.output
@@ -458,7 +458,7 @@ def test_an_operation_inside_an_api_loop_is_named(tmp_path: Path) -> None:
     result = run_cli(
         "generate", "--spec", spec, "--templates", templates, "--output", tmp_path / "o"
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "page.md.j2:2:" in result.output and "operation getAnimal" in result.output
 
 

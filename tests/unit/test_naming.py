@@ -143,13 +143,14 @@ def test_model_class_is_never_a_keyword_or_builtin(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Events API", "EventsAPI"),
+        ("Events API", "Events"),  # filler dropped
+        ("GitHub's official OpenAPI spec + Octokit extension", "GitHub"),  # brand kept whole
         ("None", "NoneClient"),  # keyword
         ("exception", "ExceptionClient"),  # builtin
         ("bool", "Bool"),
         ("Page", "PageClient"),  # bound by the client module
         ("Pager", "PagerClient"),  # its Async twin ``AsyncPager`` is bound
-        ("API Client", "APIClientClient"),  # ``AsyncAPIClient`` is the async base class
+        ("APIClient", "APIClientClient"),  # ``AsyncAPIClient`` is the async base class
         ("", "Client"),
         ("!!!", "Client"),
     ],
@@ -173,7 +174,8 @@ def test_client_class_and_its_async_twin_are_free_names(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("1Password Events API", "n_1_password_events_api"),
+        ("1Password Events API", "n_1password_events"),
+        ("GitHub's official OpenAPI spec + Octokit extension", "github"),
         ("Typing Tool", "typing_tool"),
         ("JSON", "json_client"),  # the standard library's json
         ("typing", "typing_client"),
@@ -187,6 +189,45 @@ def test_client_class_and_its_async_twin_are_free_names(text: str) -> None:
 )
 def test_package_name(text: str, expected: str) -> None:
     assert naming.package_name(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "package", "client"),
+    [
+        ("Client Tracking API", "client_tracking", "ClientTracking"),
+        ("Swagger Petstore - OpenAPI 3.0", "petstore", "Petstore"),  # the subtitle is left out
+        ("Stripe API 2023-10-16", "stripe", "Stripe"),  # a date as version
+        ("Twitter API v2", "twitter", "Twitter"),
+        ("Acme REST API (v1.2)", "acme", "Acme"),
+        ("OpenAI's API: the official spec", "openai", "OpenAI"),
+        ("Café RESTful APIs", "cafe", "Cafe"),
+        ("my-cool_service", "my_cool_service", "MyCoolService"),
+        ("API", "api", "API"),  # nothing but filler: the filler is the name
+        ("OpenAPI spec", "openapi_spec", "OpenAPISpec"),
+        ("- v2", "v2", "V2"),  # no main part: the whole title
+        ("api.github.com", "github_com", "GithubCom"),  # a file name for a title
+    ],
+)
+def test_names_from_a_title_drop_filler_words(title: str, package: str, client: str) -> None:
+    assert (naming.package_name(title), naming.client_class(title)) == (package, client)
+
+
+FILLER = st.sampled_from(["API", "OpenAPI", "spec", "official", "REST", "v3", "1.0", "APIs"])
+NAME_WORD = st.from_regex(r"[A-Z]?[a-z]{2,8}", fullmatch=True).filter(
+    lambda word: (
+        word.lower()
+        not in {"api", "apis", "openapi", "swagger", "spec", "specs", "official", "rest", "restful"}
+    )
+)
+
+
+@given(st.lists(NAME_WORD, min_size=1, max_size=3), st.lists(FILLER, max_size=3))
+def test_filler_words_do_not_change_the_names(named: list[str], filler: list[str]) -> None:
+    """Whatever a title adds of filler, versions and a subtitle, its names are its words'."""
+    title = " ".join(named)
+    padded = " ".join([*filler[:1], title, *filler[1:], "- Some subtitle"])
+    assert naming.package_name(padded) == naming.package_name(title)
+    assert naming.client_class(padded) == naming.client_class(title)
 
 
 @given(ANY_NAME)
