@@ -104,7 +104,8 @@ def format_files(
     missing = {name: files[name] for name in keys if name not in found}
     formatted = _format_chunked(missing, stable, cache, jobs, progress, parallel_min_chars)
     for name, text in formatted.items():
-        cache.put_text("format-file", keys[name], masked[name].hide(text))
+        if masked[name].kept(text):
+            cache.put_text("format-file", keys[name], masked[name].hide(text))
     formatted.update((name, masked[name].show(text)) for name, text in found.items())
     return {name: formatted.get(name, text) for name, text in files.items()}
 
@@ -135,6 +136,15 @@ class _Masked:
 
     def show(self, text: str) -> str:
         return text.replace(self.placeholder, self.token) if self.active else text
+
+    def kept(self, formatted: str) -> bool:
+        """Whether formatting left the token as it was (in a docstring, a comment, a string):
+        only then is the formatted file, masked, right for another token too. Black rewrites
+        some (the digits of a hex literal): such a file is not stored."""
+        if not self.active:
+            return True
+        same = formatted.count(self.token) == self.text.count(self.token)
+        return same and self.placeholder not in formatted
 
 
 def _format_chunked(

@@ -190,3 +190,15 @@ def test_a_stable_module_of_statements_is_cut_at_each_one() -> None:
     out = fmt.format_files({"m.py": text}, stable={"m.py"})["m.py"]
     assert out.startswith(kept)
     assert out[len(kept) :] == black.format_str(f"LONG = call({long_args})\n", mode=fmt.mode())
+
+
+def test_a_token_black_rewrites_is_not_masked_in_the_cache(tmp_path: Path) -> None:
+    """Black writes a hex literal's digits in capitals: that file is not stored masked, else the
+    next token would come back in the old one's capitals."""
+    cache = Cache(tmp_path)
+    first, second = "abcdef0123456789", "0123456789abcdef"
+    for token in (first, second):
+        text = f'"""From spec {token}."""\nX = 0x{token}\n'
+        formatted = fmt.format_files({"m.py": text}, cache=cache, volatile=token)["m.py"]
+        assert formatted == black_whole(text)
+        assert f"0x{token.upper()}" in formatted
