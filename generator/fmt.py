@@ -99,12 +99,14 @@ def format_files(
     cache = cache if cache is not None else Cache(None)
     is_python = (lambda n: n in python) if python is not None else (lambda n: n.endswith(".py"))
     masked = {name: _Masked(text, volatile) for name, text in files.items() if is_python(name)}
-    keys = {name: _file_key(m.hidden, name in stable) for name, m in masked.items()}
+    keys = {}
+    if cache.root is not None:  # without a cache, nothing to look up or store
+        keys = {name: _file_key(m.hidden, name in stable) for name, m in masked.items()}
     found = _cached_files(keys, cache)
-    missing = {name: files[name] for name in keys if name not in found}
+    missing = {name: files[name] for name in masked if name not in found}
     formatted = _format_chunked(missing, stable, cache, jobs, progress, parallel_min_chars)
     for name, text in formatted.items():
-        if masked[name].kept(text):
+        if name in keys and masked[name].kept(text):
             cache.put_text("format-file", keys[name], masked[name].hide(text))
     formatted.update((name, masked[name].show(text)) for name, text in found.items())
     return {name: formatted.get(name, text) for name, text in files.items()}
