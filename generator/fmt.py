@@ -27,7 +27,7 @@ from functools import cache
 from multiprocessing import get_context
 from typing import Any
 
-from generator.cache import Cache, digest, versions
+from generator.cache import Cache, digest, stage_key, versions
 from generator.errors import SpecgenError
 
 LINE_LENGTH = 100
@@ -85,16 +85,80 @@ def format_files(
     jobs: int | None = None,
     progress: Progress | None = None,
     parallel_min_chars: int = PARALLEL_MIN_CHARS,
+    volatile: str = "",
 ) -> dict[str, str]:
     """Format the Python files (``python``, or every ``.py`` file when it is None); other files
     pass through unchanged. ``stable`` names files written in black's style already. Chunks
     are formatted in up to ``jobs`` processes (default: one per CPU) when black has at least
-    ``parallel_min_chars`` to read."""
+    ``parallel_min_chars`` to read.
+
+    With a ``cache``, a whole file formatted before is read back without being parsed again;
+    ``volatile`` is a token many files hold that changes with any edit of the spec (its hash
+    in each module's docstring): files are looked up with it masked (``_Masked``), so after a
+    small edit only the files that really changed are formatted."""
     cache = cache if cache is not None else Cache(None)
     is_python = (lambda n: n in python) if python is not None else (lambda n: n.endswith(".py"))
-    plans = [
-        _plan(name, text, name in stable, cache) for name, text in files.items() if is_python(name)
-    ]
+    masked = {name: _Masked(text, volatile) for name, text in files.items() if is_python(name)}
+    keys = {}
+    if cache.root is not None:  # without a cache, nothing to look up or store
+        keys = {name: _file_key(m.hidden, name in stable) for name, m in masked.items()}
+    found = _cached_files(keys, cache)
+    missing = {name: files[name] for name in masked if name not in found}
+    formatted = _format_chunked(missing, stable, cache, jobs, progress, parallel_min_chars)
+    for name, text in formatted.items():
+        if name in keys and masked[name].kept(text):
+            cache.put_text("format-file", keys[name], masked[name].hide(text))
+    formatted.update((name, masked[name].show(text)) for name, text in found.items())
+    return {name: formatted.get(name, text) for name, text in files.items()}
+
+
+@dataclass(frozen=True)
+class _Masked:
+    """A file's text with ``token`` replaced by a placeholder of the same length and kind
+    (letters), which black and isort treat alike; no masking when the placeholder is in the
+    text already."""
+
+    text: str
+    token: str
+
+    @property
+    def placeholder(self) -> str:
+        return "Z" * len(self.token)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.token) and self.placeholder not in self.text
+
+    @property
+    def hidden(self) -> str:
+        return self.hide(self.text)
+
+    def hide(self, text: str) -> str:
+        return text.replace(self.token, self.placeholder) if self.active else text
+
+    def show(self, text: str) -> str:
+        return text.replace(self.placeholder, self.token) if self.active else text
+
+    def kept(self, formatted: str) -> bool:
+        """Whether formatting left the token as it was (in a docstring, a comment, a string):
+        only then is the formatted file, masked, right for another token too. Black rewrites
+        some (the digits of a hex literal): such a file is not stored."""
+        if not self.active:
+            return True
+        same = formatted.count(self.token) == self.text.count(self.token)
+        return same and self.placeholder not in formatted
+
+
+def _format_chunked(
+    files: dict[str, str],
+    stable: Collection[str],
+    cache: Cache,
+    jobs: int | None,
+    progress: Progress | None,
+    parallel_min_chars: int,
+) -> dict[str, str]:
+    """``files`` (all Python) formatted a chunk at a time, chunks read from the cache."""
+    plans = [_plan(name, text, name in stable, cache) for name, text in files.items()]
     pending: list[tuple[_Plan, int, str, int]] = []  # plan, chunk index, key, indent
     for plan in plans:
         for index, chunk in enumerate(plan.chunks):
@@ -109,8 +173,21 @@ def format_files(
             else:
                 pending.append((plan, index, key, chunk.indent))
     _run_black(pending, cache, jobs, progress, parallel_min_chars)
-    formatted = {plan.name: _joined(plan) for plan in plans}
-    return {name: formatted.get(name, text) for name, text in files.items()}
+    return {plan.name: _joined(plan) for plan in plans}
+
+
+def _file_key(text: str, stable: bool) -> str:
+    """The key of one whole file's formatted text. The mode and line lengths are this module's
+    constants: specgen's fingerprint is in the key."""
+    return stage_key("format-file", ("black", "isort"), str(stable), text)
+
+
+def _cached_files(keys: dict[str, str], cache: Cache) -> dict[str, str]:
+    """The files of ``keys`` (name -> ``_file_key``) whose formatted text is in the cache."""
+    if cache.root is None:
+        return {}
+    found = {name: cache.get_text("format-file", key) for name, key in keys.items()}
+    return {name: text for name, text in found.items() if text is not None}
 
 
 def format_python(name: str, text: str) -> str:

@@ -191,7 +191,7 @@ def _from_checked(checked: Checked, job: _Job, report: Report) -> Generation:
         raise SpecgenError(report.diagnostics)
     progress = job.progress
     progress.stage("building")
-    built = build_api(checked.spec, job.source, job.target, report)
+    built = build_api(checked.spec, job.source, job.target, report, cache=job.cache)
     api = built.api
     if job.recorded is not None:
         api = dataclasses.replace(api, examples=examples_for(api, job.recorded))
@@ -213,6 +213,7 @@ def _from_checked(checked: Checked, job: _Job, report: Report) -> Generation:
         stable=rendered.stable,
         cache=job.cache,
         progress=lambda done, total: progress.bar("formatting", done, total),
+        volatile=api.spec_hash,
     )
     schemas = len(built.api.models)
     return Generation(

@@ -31,6 +31,7 @@ from openapi_spec_validator.validation.keywords import (
     PathsValidator,
     ValueValidator,
 )
+from openapi_spec_validator.validation.validators import SpecValidator
 
 from generator.bundle import in_data
 from generator.cache import active
@@ -261,7 +262,7 @@ def _validator_errors(
     clean = frozenset(name for name, key in units.items() if cache.get("valid-part", key) == b"ok")
     skipping = _SKIPPED.set(clean)
     try:
-        for error in validator_class(spec).iter_errors():
+        for error in _iter_errors(validator_class(spec), clean):
             if "is not unique" in error.message:  # operationIds: checked here, with pointers
                 continue
             if error.validator == "format" and error.validator_value == "regex":
@@ -280,6 +281,45 @@ def _validator_errors(
             if name not in clean:
                 cache.put("valid-part", key, b"ok")
     return errors, None
+
+
+def _iter_errors(
+    validator: SpecValidator, clean: frozenset[str]
+) -> Iterator[jsonschema.ValidationError]:
+    """The library's ``iter_errors``, its JSON Schema phase (the OpenAPI schema, seconds on a
+    large spec) without the ``clean`` parts (``_units``).
+
+    Those parts are validated as empty path items or components, which are valid: a part's
+    errors under that schema come from the part alone (its siblings are checked by their names
+    only), and a clean part had none. An error at the top or in ``paths`` or ``components``
+    themselves may quote the node that holds the parts (its ``instance``): then the phase runs
+    again over the spec as it is, so the errors are exactly those of a whole validation.
+    """
+    if not clean:
+        yield from validator.iter_errors()
+        return
+    schema_validator = validator.schema_validator
+    found = list(schema_validator.iter_errors(_without(validator.schema, clean)))
+    if any(len(error.absolute_path) <= 1 for error in found):
+        found = list(schema_validator.iter_errors(validator.schema))
+    for error in [*found, *validator.root_validator(validator.schema_path)]:
+        if not isinstance(error, OpenAPIValidationError):  # as the library's iter_errors does
+            error = OpenAPIValidationError.create_from(error)
+        yield error
+
+
+def _without(spec: Mapping[str, Any], clean: frozenset[str]) -> dict[str, Any]:
+    """``spec`` with its ``clean`` path items (by URL) and components (``_COMPONENTS``) empty."""
+    copy = dict(spec)
+    paths = spec.get("paths")
+    if isinstance(paths, Mapping):
+        copy["paths"] = {
+            url: {} if isinstance(url, str) and url in clean else item
+            for url, item in paths.items()
+        }
+    if _COMPONENTS in clean and isinstance(spec.get(_COMPONENTS), Mapping):
+        copy[_COMPONENTS] = {}
+    return copy
 
 
 def _repair(repairs: Repairs, error: jsonschema.ValidationError, version: str) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 from generator import __version__, naming
 from generator.build import package
 from generator.build.context import Context, text
+from generator.build.models_cache import models_key
 from generator.build.models_input import models_openapi, models_spec
 from generator.build.models_ir import build_models_ir
 from generator.build.operations import build_operations
@@ -19,6 +20,7 @@ from generator.build.resources import ResourceMode, build_resources
 from generator.build.security import security_schemes
 from generator.build.servers import servers
 from generator.build.types import Types
+from generator.cache import Cache
 from generator.errors import Report, SpecgenError
 from generator.ir import Api, Model, Operation, Tag, TypeRef
 from generator.patterns import drop_bad_patterns
@@ -49,12 +51,19 @@ class Built:
 
 
 def build_api(
-    spec: Mapping[str, Any], source: str, target: Target, report: Report | None = None
+    spec: Mapping[str, Any],
+    source: str,
+    target: Target,
+    report: Report | None = None,
+    *,
+    cache: Cache | None = None,
 ) -> Built:
     """The IR and the models' input for ``spec`` (already overlaid and validated).
 
     With a ``report``, an operation that cannot be generated is left out with a warning in it;
-    without one, the first such problem is raised.
+    without one, the first such problem is raised. With a ``cache``, the models (most of the
+    time on a large spec) are read back when what they are built from is unchanged
+    (``models_cache``).
     """
     spec = copy_tree(dict(spec))
     drop_bad_patterns(spec, partial(_local_problem, source, report))
@@ -73,7 +82,7 @@ def build_api(
     operations, resources = build_resources(target.resources, built_operations, tags, clients)
     info = spec.get("info") or {}
     object_names = {class_names[n] for n, s in components.items() if is_object_like(spec, s)}
-    models, nested = _models(types, class_names, components, object_names, operations)
+    models, nested = _models(types, class_names, components, object_names, operations, cache)
     model_names = tuple(sorted(object_names | set(types.hoisted) | nested))
     api_servers = servers(spec)
     schemes = security_schemes(spec)
@@ -111,6 +120,7 @@ def _models(
     components: Mapping[str, Any],
     object_names: set[str],
     operations: Sequence[Operation],
+    cache: Cache | None = None,
 ) -> tuple[tuple[Model, ...], set[str]]:
     """The models of the ``models`` module: component schemas under their class names, then
     the inline objects the builder named; and the names of the objects nested in those
@@ -118,6 +128,29 @@ def _models(
     read = {r.type for op in operations for r in op.responses}
     read |= {op.pagination.item_type for op in operations if op.pagination is not None}
     roots = {name for ref in read for name in _model_names(ref)}
+    key = None
+    if cache is not None and cache.root is not None:
+        key = models_key(
+            types.spec, types.source, class_names, types.hoisted, types.hoisted_at,
+            object_names, roots,
+        )  # fmt: skip
+    if cache is None or key is None:
+        return _built_models(types, class_names, components, object_names, roots)
+    found = cache.get_object("build-models", key)
+    if isinstance(found, tuple) and len(found) == 2:
+        return found
+    result = _built_models(types, class_names, components, object_names, roots)
+    cache.put_object("build-models", key, result)
+    return result
+
+
+def _built_models(
+    types: Types,
+    class_names: Mapping[str, str],
+    components: Mapping[str, Any],
+    object_names: set[str],
+    roots: set[str],
+) -> tuple[tuple[Model, ...], set[str]]:
     document, nested_at = models_spec(types.spec, class_names, types.hoisted, roots)
     pointers = {new: to_pointer(["components", "schemas", old]) for old, new in class_names.items()}
     pointers.update(types.hoisted_at)
