@@ -289,12 +289,31 @@ def _import_lines(modules: dict[str, set[str]]) -> list[str]:
 
 
 def _from_import(names: Iterable[str], module: str, indent: str = "") -> str:
-    """``from_import``, deterministic among names isort ranks alike, at ``indent``."""
-    ordered = import_sorted(sorted(names))
-    line = f"{indent}from {module} import {', '.join(ordered)}"
+    """``from module import names`` as isort (profile black) writes it: by name, and an import
+    ``as`` another name on a line of its own, which splits the names around it."""
+    by_name = {text.split(" as ")[0]: text for text in names}
+    lines: list[str] = []
+    run: list[str] = []
+    for name in import_sorted(sorted(by_name)):
+        if " as " not in by_name[name]:
+            run.append(name)
+            continue
+        if run:
+            lines.append(_from_line(run, module, indent))
+            run = []
+        lines.append(_from_line([by_name[name]], module, indent))
+    if run:
+        lines.append(_from_line(run, module, indent))
+    return "\n".join(lines)
+
+
+def _from_line(names: list[str], module: str, indent: str) -> str:
+    """One ``from`` import of ``names`` (in order): on one line when it fits, else one name a
+    line with a trailing comma."""
+    line = f"{indent}from {module} import {', '.join(names)}"
     if len(line) <= IMPORT_WIDTH:
         return line
-    inner = "".join(f"{indent}    {name},\n" for name in ordered)
+    inner = "".join(f"{indent}    {name},\n" for name in names)
     return f"{indent}from {module} import (\n{inner}{indent})"
 
 
