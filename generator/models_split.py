@@ -22,6 +22,7 @@ Nothing is parsed from the spec here: the statements are copied as the models st
 from __future__ import annotations
 
 import ast
+import keyword
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from isort.sorting import naturally
 
 from generator.naming import snake, unique, words
+from generator.paths import safe_filename
 from generator.pytext import IMPORT_WIDTH, import_sorted, sorted_all
 
 INIT = "__init__.py"
@@ -221,16 +223,25 @@ def _strongly_connected(nodes: list[int], edges: dict[int, list[int]]) -> list[l
     return found
 
 
+# A module's name at most (before a number making it unique): with ``.py`` well within the
+# file names output paths allow (``paths.MAX_NAME``).
+MODULE_NAME_MAX = 80
+
+
 def _module_names(groups: list[list[_Statement]]) -> list[str]:
-    """Each part's module: its first name in snake case, ASCII words only (a file name), unique
-    and unlike any name the package exports (importing a module sets the package's attribute
-    of its name)."""
+    """Each part's module: its first name in snake case, ASCII words only (a portable file
+    name), cut after a word within ``MODULE_NAME_MAX``, unique and unlike any name the package
+    exports (importing a module sets the package's attribute of its name)."""
     exported = [name for group in groups for s in group for name in s.binds]
     wanted = []
     for group in groups:
         first = next((min(s.binds) for s in group if s.binds), "")
-        ascii_words = [w for w in words(first) if w.isascii()]
-        wanted.append(snake(" ".join(ascii_words)))
+        name = snake(" ".join(w for w in words(first) if w.isascii()))
+        if len(name) > MODULE_NAME_MAX:
+            name = name[: MODULE_NAME_MAX + 1].rsplit("_", 1)[0].rstrip("_")
+        if keyword.iskeyword(name) or safe_filename(f"{name}.py") != f"{name}.py":
+            name += "_"  # ``con.py`` cannot be created on Windows
+        wanted.append(name)
     return unique(wanted, {*exported, "__init__"})
 
 

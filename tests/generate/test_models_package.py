@@ -388,3 +388,24 @@ def test_a_chain_deeper_than_lazy_builds_allow_stays_eager(tmp_path: Path) -> No
     assert lazy.M0.model_validate(data).model_dump() == flat.M0.model_validate(data).model_dump()
     code = generate_models(build_api(_graph_spec(edges), "g.json", Target("g", "G")).api, "g.json")
     assert "defer_build" not in code and ".model_rebuild()" in code
+
+
+def test_module_names_are_portable_files_unlike_any_model() -> None:
+    long = "Orgs" + "VerificationMaterial" * 6
+    code = "\n\n\n".join(
+        f"class {name}(BaseModel):\n    x: int | None = None"
+        for name in ("Con", long, "Café", "用户", "node", "Node")
+    )
+    files = split_models(f"from pydantic import BaseModel\n\n\n{code}\n")
+    assert sorted(files) == sorted(
+        [
+            "__init__.py",
+            "cafe.py",
+            "con_.py",  # a device name on Windows
+            "node_2.py",  # ``node`` is a model's name: the package's attribute
+            "node_3.py",
+            "orgs_verification_material_verification_material_verification_material.py",
+            "value.py",  # no ASCII word
+        ]
+    )
+    assert "class 用户(BaseModel):" in files["value.py"]
