@@ -25,10 +25,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.build import Target, build_api
+from generator.cache import Cache
 from generator.errors import Report
 from generator.models import MAX_LAZY_DEPTH, generate_models
 from generator.models_split import split_models
-from generator.pipeline import generate_in_memory
+from generator.pipeline import _models_package, generate_in_memory
 from generator.template_sets import BUILTIN_ROOT, Templates
 from generator.write import write_package
 from tests.support.black_stable import unstable
@@ -409,3 +410,16 @@ def test_module_names_are_portable_files_unlike_any_model() -> None:
         ]
     )
     assert "class 用户(BaseModel):" in files["value.py"]
+
+
+def test_the_split_is_cached_by_the_models_code(tmp_path: Path) -> None:
+    code = "from pydantic import BaseModel\n\n\nclass Pet(BaseModel):\n    name: str\n"
+    cache = Cache(tmp_path)
+    assert _models_package(code, cache) == split_models(code)
+    assert (cache.hits, cache.misses) == (0, 1)
+    assert len(list((tmp_path).rglob("models_package/*/*"))) == 1
+    again = Cache(tmp_path)
+    assert _models_package(code, again) == split_models(code)
+    assert (again.hits, again.misses) == (1, 0)
+    assert _models_package(code + "\n\nclass Cat(Pet):\n    pass\n", again)["cat.py"]
+    assert again.misses == 1
