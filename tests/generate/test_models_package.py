@@ -9,6 +9,7 @@ schema of the same class in the single module, and that importing it loads only 
 
 from __future__ import annotations
 
+import ast
 import importlib
 import json
 import pickle
@@ -27,7 +28,7 @@ from hypothesis import strategies as st
 from generator.build import Target, build_api
 from generator.cache import Cache
 from generator.errors import Report
-from generator.models import MAX_LAZY_DEPTH, generate_models
+from generator.models import ALLOWED_IMPORTS, MAX_LAZY_DEPTH, generate_models
 from generator.models_split import split_models
 from generator.pipeline import _models_package, generate_in_memory
 from generator.template_sets import BUILTIN_ROOT, Templates
@@ -347,6 +348,17 @@ def _in(files: dict[str, str]) -> dict[str, str]:
     return {f"models/{name}": text for name, text in files.items()}
 
 
+def _imported_modules(text: str) -> set[str]:
+    """The modules ``text`` imports from (relative ones with their dots)."""
+    found = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.ImportFrom):
+            found.add("." * node.level + (node.module or ""))
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return found
+
+
 def _check_graph(edges: list[list[tuple[int, bool]]], root: Path) -> tuple[Any, Any]:
     api = build_api(_graph_spec(edges), "g.json", Target("g", "G")).api
     code = generate_models(api, "g.json")
@@ -358,8 +370,12 @@ def _check_graph(edges: list[list[tuple[int, bool]]], root: Path) -> tuple[Any, 
     assert loaded == {modules[f"M{j}"] for j in _reachable(edges, start)}
     assert cls.__module__ == f"{lazy.__name__}.{modules[f'M{start}']}"
     assert sorted(lazy.__all__) == sorted(f"M{i}" for i in range(len(edges)))
-    for name, text in split_models(code).items():
+    files = split_models(code)
+    for name, text in files.items():
         assert unstable(text) == [], name
+        assert _imported_modules(text) <= ALLOWED_IMPORTS | {"importlib", "..", "._types"} | {
+            f".{sibling.removesuffix('.py')}" for sibling in files
+        }, name
     if len(edges) <= MAX_LAZY_DEPTH:  # pydantic's JSON schema of a deeper chain recurses too far
         for name in lazy.__all__:
             schema = getattr(lazy, name).model_json_schema()
@@ -423,3 +439,47 @@ def test_the_split_is_cached_by_the_models_code(tmp_path: Path) -> None:
     assert (again.hits, again.misses) == (1, 0)
     assert _models_package(code + "\n\nclass Cat(Pet):\n    pass\n", again)["cat.py"]
     assert again.misses == 1
+
+
+def test_the_split_is_the_same_whatever_the_hash_seed(flat_folder: Path) -> None:
+    """Sets iterate in another order under another ``PYTHONHASHSEED``: the files must not."""
+    script = (
+        "import json, sys\n"
+        "from generator.models_split import split_models\n"
+        "print(json.dumps(split_models(sys.stdin.read())))\n"
+    )
+    code = (flat_folder / FLAT / "models.py").read_text()
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            input=code,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed},
+            cwd=Path(__file__).parents[2],
+        ).stdout
+        for seed in ("1", "2", "3")
+    ]
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert len(json.loads(outputs[0])) == 7
+
+
+def test_a_package_regenerated_grouped_swaps_models_py_for_the_package(tmp_path: Path) -> None:
+    target = tmp_path / PACKAGE
+    sets = Templates().for_api(("python",))
+
+    def write(resources: str) -> None:
+        report = Report("zoo.json")
+        zoo = Target(PACKAGE, "Zoo", resources=resources)
+        write_package(target, generate_in_memory(zoo_spec(), "zoo.json", zoo, sets, report).files)
+
+    write("flat")
+    (target / PACKAGE / "notes.txt").write_text("mine")  # not specgen's: kept
+    write("tags")
+    assert not (target / PACKAGE / "models.py").exists()
+    assert (target / PACKAGE / "models" / "node.py").is_file()
+    write("flat")
+    assert (target / PACKAGE / "models.py").is_file()
+    assert not (target / PACKAGE / "models").exists()
+    assert (target / PACKAGE / "notes.txt").read_text() == "mine"
