@@ -22,9 +22,12 @@ Nothing is parsed from the spec here: the statements are copied as the models st
 from __future__ import annotations
 
 import ast
+import gc
 import keyword
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from isort.sorting import naturally
@@ -64,6 +67,25 @@ class _Import:
 
 def split_models(code: str) -> dict[str, str]:
     """The files of the ``models`` package (relative to its folder) for the module ``code``."""
+    with _collector_paused():
+        return _split(code)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a while. The tree of GitHub's models is a
+    million objects, all alive until the split ends: the collector would scan them again and
+    again for nothing (40% of the split's time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _split(code: str) -> dict[str, str]:
     tree = ast.parse(code)
     lines = code.splitlines(keepends=True)
     imports = {i.binds: i for node in tree.body for i in _imports(node)}
@@ -128,32 +150,38 @@ def _rebuilt(node: ast.stmt) -> str:
     return ""
 
 
-def _names(node: ast.AST) -> Iterator[str]:
-    """Every name ``node`` reads, and those of the forward references in its annotations."""
-    for child in ast.walk(node):
-        if isinstance(child, ast.Name):
-            yield child.id
-        elif isinstance(child, ast.AnnAssign):
-            yield from _forward_names(child.annotation)
-
-
-def _forward_names(annotation: ast.expr) -> Iterator[str]:
-    """The names in the string literals of an annotation's types (``"Pet | None"``), not in
-    the arguments of the calls in it (``Field(description="...")``)."""
-    pending = [annotation]
+def _names(statement: ast.stmt) -> Iterator[str]:
+    """Every name ``statement`` reads, and those of the forward references in its annotations
+    (``"Pet | None"``). One walk, which skips docstrings, the values of ``Literal[...]`` and the
+    strings in calls (``Field(description=...)``): on GitHub's models it walks a million nodes."""
+    pending: list[tuple[ast.AST, bool]] = [(statement, False)]
     while pending:
-        node = pending.pop()
-        if isinstance(node, ast.Call):
-            continue
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            try:
-                parsed = ast.parse(node.value, mode="eval")
-            except SyntaxError:
-                continue
-            yield from (n.id for n in ast.walk(parsed) if isinstance(n, ast.Name))
-            pending.extend(n for n in ast.walk(parsed.body) if isinstance(n, ast.Constant))
-            continue
-        pending.extend(ast.iter_child_nodes(node))  # type: ignore[arg-type]
+        node, typed = pending.pop()  # typed: inside an annotation, outside a call
+        if isinstance(node, ast.Name):
+            yield node.id
+        elif isinstance(node, ast.Constant):
+            if typed and isinstance(node.value, str):
+                yield from _IDENTIFIER.findall(node.value)
+        elif isinstance(node, ast.AnnAssign):
+            pending.append((node.annotation, True))
+            pending.extend((child, False) for child in (node.target, node.value) if child)
+        elif _is_literal(node):
+            yield "Literal"
+        elif not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+            typed = typed and not isinstance(node, ast.Call)
+            pending.extend((child, typed) for child in ast.iter_child_nodes(node))
+
+
+# The names a forward reference may hold (more is harmless: only names a statement binds count).
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+
+
+def _is_literal(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "Literal"
+    )
 
 
 def _components(statements: list[_Statement]) -> list[list[_Statement]]:
