@@ -505,3 +505,26 @@ def test_forward_references_are_imports_and_other_strings_are_not() -> None:
         "from pydantic import BaseModel, Field\n\n"
         "from .b import B\n\n\n" + code[code.index("class A") : code.index("\n\n\nclass B")] + "\n"
     )
+
+
+def test_writing_the_same_package_again_leaves_it_alone(tmp_path: Path) -> None:
+    """A no-op run of a package of thousands of files must not rewrite them all; a file edited
+    (or a symlink put in its place) is written again."""
+    target = tmp_path / PACKAGE
+    report = Report("zoo.json")
+    zoo = Target(PACKAGE, "Zoo", resources="tags")
+    sets = Templates().for_api(("python",))
+    files = generate_in_memory(zoo_spec(), "zoo.json", zoo, sets, report)
+    write_package(target, files.files)
+    node = target / PACKAGE / "models" / "node.py"
+    first = node.stat().st_ino
+    write_package(target, files.files)
+    assert node.stat().st_ino == first  # the same file: nothing swapped
+    node.write_text("edited\n")
+    write_package(target, files.files)
+    assert node.read_text() == files.files[f"{PACKAGE}/models/node.py"]
+    node.unlink()
+    node.symlink_to(tmp_path / "elsewhere.py")
+    (tmp_path / "elsewhere.py").write_text(files.files[f"{PACKAGE}/models/node.py"])
+    write_package(target, files.files)
+    assert not node.is_symlink()
