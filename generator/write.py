@@ -1,7 +1,8 @@
 """The write stage: swap a whole package into place atomically, with a manifest of hashes.
 
 A package folder is built next to its destination and renamed into place, so a failure at any
-point leaves the previous package untouched. The manifest (``.specgen-manifest.json``) lists
+point leaves the previous package untouched; a package that already holds exactly the files is
+left as it is. The manifest (``.specgen-manifest.json``) lists
 the files specgen wrote; files in the folder that are not in it (someone else's) are carried
 over, never deleted.
 """
