@@ -287,7 +287,8 @@ def _module(
     for binding in sorted(used & imports.keys()):
         found = imports[binding]
         module = "." + found.module if found.module.startswith(".") else found.module
-        sections.setdefault(_section(module), {}).setdefault(module, set()).add(found.text)
+        section = _section(module or found.text.split(" ")[0])  # ``import x``: module ""
+        sections.setdefault(section, {}).setdefault(module, set()).add(found.text)
     for binding in sorted(used & home.keys()):
         sections.setdefault(4, {}).setdefault("." + home[binding], set()).add(binding)
     header = "\n\n".join(
