@@ -151,24 +151,27 @@ def _rebuilt(node: ast.stmt) -> str:
 
 
 def _names(statement: ast.stmt) -> Iterator[str]:
-    """Every name ``statement`` reads, and those of the forward references in its annotations
-    (``"Pet | None"``). One walk, which skips docstrings, the values of ``Literal[...]`` and the
-    strings in calls (``Field(description=...)``): on GitHub's models it walks a million nodes."""
-    pending: list[tuple[ast.AST, bool]] = [(statement, False)]
+    """Every name ``statement`` reads, and those of the forward references written as strings
+    (``t: "Tree | None"``, ``RootModel[list["Tree"]]``, ``TypeAliasType("J", "list[J]")``).
+    One walk, which skips docstrings, fields' defaults, the values of ``Literal[...]`` and the
+    strings given to other calls (``Field(description=...)``): on GitHub's models it walks a
+    million nodes."""
+    pending: list[tuple[ast.AST, bool]] = [(statement, True)]
     while pending:
-        node, typed = pending.pop()  # typed: inside an annotation, outside a call
+        node, typed = pending.pop()  # typed: a string here may be a forward reference
         if isinstance(node, ast.Name):
             yield node.id
         elif isinstance(node, ast.Constant):
             if typed and isinstance(node.value, str):
                 yield from _IDENTIFIER.findall(node.value)
-        elif isinstance(node, ast.AnnAssign):
+        elif isinstance(node, ast.AnnAssign):  # a field: its default is a value, not a type
             pending.append((node.annotation, True))
             pending.extend((child, False) for child in (node.target, node.value) if child)
         elif _is_literal(node):
             yield "Literal"
         elif not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
-            typed = typed and not isinstance(node, ast.Call)
+            if isinstance(node, ast.Call):
+                typed = isinstance(node.func, ast.Name) and node.func.id == "TypeAliasType"
             pending.extend((child, typed) for child in ast.iter_child_nodes(node))
 
 

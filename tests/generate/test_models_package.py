@@ -528,3 +528,21 @@ def test_writing_the_same_package_again_leaves_it_alone(tmp_path: Path) -> None:
     (tmp_path / "elsewhere.py").write_text(files.files[f"{PACKAGE}/models/node.py"])
     write_package(target, files.files)
     assert not node.is_symlink()
+
+
+def test_forward_references_in_bases_and_type_aliases_are_imports() -> None:
+    code = (
+        "from typing_extensions import TypeAliasType\n\n"
+        "from pydantic import BaseModel, RootModel\n\n\n"
+        'class Forest(RootModel[list["Tree"]]):\n'
+        '    root: list["Tree"]\n\n\n'
+        'Json = TypeAliasType("Json", "list[Json] | Leaf | None")\n\n\n'
+        "class Tree(BaseModel):\n"
+        "    x: int\n\n\n"
+        "class Leaf(BaseModel):\n"
+        "    y: int\n"
+    )
+    files = split_models(code)
+    assert "from .tree import Tree\n" in files["forest.py"]
+    assert "from .leaf import Leaf\n" in files["json.py"]
+    assert "from typing_extensions import TypeAliasType\n" in files["json.py"]
