@@ -204,8 +204,15 @@ def _from_checked(checked: Checked, job: _Job, report: Report) -> Generation:
         progress.stage("rendering")
         return models.code
 
+    def models_package_stage() -> dict[str, str]:  # a large API's models, loaded lazily
+        return _models_package(models_stage(), job.cache)
+
     progress.stage("rendering")
-    rendered = render_sets(api, job.sets, {"models": models_stage})
+    stages: dict[str, Callable[[], str | Mapping[str, str]]] = {
+        "models": models_stage,
+        "models_package": models_package_stage,
+    }
+    rendered = render_sets(api, job.sets, stages)
     progress.stage("formatting")
     files = format_files(
         rendered.files,
@@ -292,6 +299,20 @@ def _models(api: ir.Api, source: str, report: Report, cache: Cache) -> Models:
     if key is not None:
         cache.put_object("models", key, (models, _kept(report.diagnostics[first:], report)))
     return models
+
+
+def _models_package(code: str, cache: Cache) -> dict[str, str]:
+    """``models_split.split_models`` of the models module ``code``, cached by that code."""
+    from generator.models_split import split_models
+
+    key = stage_key("models_package", (), code) if cache.root is not None else None
+    found = cache.get_object("models_package", key) if key is not None else None
+    if isinstance(found, dict):
+        return found
+    files = split_models(code)
+    if key is not None:
+        cache.put_object("models_package", key, files)
+    return files
 
 
 # From this many schemas the models stage runs in a fresh process of its own: the library

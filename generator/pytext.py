@@ -241,6 +241,14 @@ def sorted_all(names: list[str]) -> list[str]:
     return sorted(names, key=lambda n: (group(n), n))
 
 
+def deferred(ref: ir.TypeRef, lazy: bool) -> str:
+    """``annotation(ref, exact=True)`` for a descriptor; with ``lazy`` (an API whose models are
+    a package loaded name by name) one naming models is ``Later(lambda: ...)``, read when a call
+    first needs it (the runtime's ``_spec.Later``)."""
+    text = annotation(ref, exact=True)
+    return f"Later(lambda: {text})" if lazy and "models" in type_names(ref, exact=True) else text
+
+
 def type_names(
     ref: ir.TypeRef, *, constrained: bool = False, exact: bool = False
 ) -> frozenset[str]:

@@ -27,6 +27,7 @@ from generator.pytext import (
     body_annotation,
     body_type_names,
     call_lines,
+    deferred,
     docstring,
     doctext,
     field_annotation,
@@ -45,6 +46,7 @@ FILTERS: Mapping[str, Callable[..., Any]] = {
     "annotation": annotation,
     "constrained": lambda ref: annotation(ref, constrained=True, exact=True),
     "exact": lambda ref: annotation(ref, exact=True),
+    "deferred": deferred,
     "optional": optional,
     "body_annotation": body_annotation,
     "field_annotation": field_annotation,
@@ -121,6 +123,7 @@ def imports(
     operations: set[str] = {"OperationSpec", "ResponseSpec"}
     forms: set[str] = set()
     wanted = {id(op) for op in (api.client_operations if methods is None else methods)}
+    lazy = bool(api.resources)  # descriptors read their models ``Later`` (``pytext.deferred``)
     for op in api.operations:
         forms |= _form_names(op)
         if id(op) not in wanted:
@@ -130,18 +133,18 @@ def imports(
             operations |= type_names(p.type, constrained=True, exact=True) | {"ParamSpec"}
         if op.body is not None:
             client |= body_type_names(op.body)
-            operations |= type_names(op.body.type, exact=True) | {"BodySpec"}
+            operations |= _deferred_names(op.body.type, lazy) | {"BodySpec"}
             for form_field in op.body.fields:
                 operations |= {"FieldSpec"}
                 if not form_field.file:
                     operations |= type_names(form_field.type, constrained=True, exact=True)
         for response in op.responses:
-            operations |= type_names(response.type, exact=True)
+            operations |= _deferred_names(response.type, lazy)
         if op.success is not None:
             client |= type_names(op.success.type)
         if op.pagination is not None:
             client |= type_names(op.pagination.item_type) | {"SyncPager"}
-            operations |= type_names(op.pagination.item_type, exact=True) | {"PaginationSpec"}
+            operations |= _deferred_names(op.pagination.item_type, lazy) | {"PaginationSpec"}
     kinds = {
         "bearer": "BearerAuth",
         "api_key": "ApiKeyAuth",
@@ -157,6 +160,12 @@ def imports(
     }
 
 
+def _deferred_names(ref: ir.TypeRef, lazy: bool) -> frozenset[str]:
+    """What ``pytext.deferred(ref, lazy)`` needs imported."""
+    names = type_names(ref, exact=True)
+    return names | {"Later"} if lazy and "models" in names else names
+
+
 def _form_names(op: ir.Operation) -> set[str]:
     """What the ``forms`` module imports for the TypedDict of ``op``'s form body."""
     names: set[str] = set()
@@ -168,12 +177,14 @@ def _form_names(op: ir.Operation) -> set[str]:
     return names
 
 
-def render_sets(
-    api: ir.Api, sets: Sequence[TemplateSet], stages: Mapping[str, Callable[[], str]]
-) -> Rendered:
+Stage = Callable[[], str | Mapping[str, str]]
+
+
+def render_sets(api: ir.Api, sets: Sequence[TemplateSet], stages: Mapping[str, Stage]) -> Rendered:
     """Every file every set renders for ``api``, keyed by path relative to the package folder.
 
-    ``stages`` gives the output of a built-in stage (``models``) when a set asks for it.
+    ``stages`` gives the output of a built-in stage (``models``) when a set asks for it: a
+    file's text, or the files of a folder (``models_package``) by their path in it.
     """
     rendered = Rendered()
     uses = imports(api)
@@ -197,7 +208,11 @@ def render_sets(
                         continue
                     output = output_template.render(**context)
                     text = _produce(env, template_set, rule, context, stages)
-                _add(rendered, template_set, rule, output, text)
+                if isinstance(text, str):
+                    _add(rendered, template_set, rule, output, text)
+                    continue
+                for name, part in text.items():  # a stage's folder: its files under ``output``
+                    _add(rendered, template_set, rule, f"{output}/{name}", part)
     return rendered
 
 
@@ -227,8 +242,12 @@ def _produce(
     template_set: TemplateSet,
     rule: FileRule,
     context: Mapping[str, Any],
-    stages: Mapping[str, Callable[[], str]],
-) -> str:
+    stages: Mapping[str, Stage],
+) -> str | Mapping[str, str]:
+    if rule.stage == "models_package" and rule.stage not in stages:  # split here, uncached
+        from generator.models_split import split_models
+
+        return split_models(str(stages["models"]()))
     if rule.stage is not None:
         return stages[rule.stage]()
     assert rule.source is not None  # the manifest schema requires one of the two

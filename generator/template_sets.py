@@ -38,7 +38,7 @@ if not BUILTIN_ROOT.is_dir():  # installed without the repository: templates shi
 
 Each = Literal["api", "operation", "tag", "model", "resource"]
 Kind = Literal["python", "text"]
-STAGES = ("models",)
+STAGES = ("models", "models_package")
 _NAME = r"^[a-z][a-z0-9_-]*$"
 
 # The manifest's own schema: what ``set.yaml`` may hold (docs/templates.md explains each key).
@@ -81,7 +81,7 @@ class FileRule:
 
     output: str  # a Jinja template giving the path, relative to the package folder
     source: str | None = None  # in the set's folder: ``*.j2`` is rendered, anything else copied
-    stage: str | None = None  # a built-in stage's output instead (``models``)
+    stage: str | None = None  # a built-in stage's output instead (``models``, ``models_package``)
     each: Each = "api"
     when: str | None = None  # a Jinja expression; the file is skipped when it is false
     kind: Kind | None = None  # None: python for ``.py``/``.pyi`` outputs, text otherwise

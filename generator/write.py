@@ -1,7 +1,8 @@
 """The write stage: swap a whole package into place atomically, with a manifest of hashes.
 
 A package folder is built next to its destination and renamed into place, so a failure at any
-point leaves the previous package untouched. The manifest (``.specgen-manifest.json``) lists
+point leaves the previous package untouched; a package that already holds exactly the files is
+left as it is. The manifest (``.specgen-manifest.json``) lists
 the files specgen wrote; files in the folder that are not in it (someone else's) are carried
 over, never deleted.
 """
@@ -56,8 +57,9 @@ def owned_files(folder: Path) -> set[str]:
 def write_package(folder: Path, files: Mapping[str, str]) -> None:
     """Replace the specgen-owned content of ``folder`` by ``files`` (relative paths), atomically."""
     folder = folder.resolve()
-    for name in files:
-        inside(folder, folder / name)
+    _check_inside(folder, files)
+    if _unchanged(folder, files):  # a no-op run: the package is already what it would become
+        return
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
@@ -89,6 +91,33 @@ def _remove(folder: Path) -> None:
         break
     if interrupted:
         raise KeyboardInterrupt
+
+
+def _check_inside(folder: Path, files: Mapping[str, str]) -> None:
+    """``paths.inside`` for every file, its folder resolved once: a large package (GitHub's
+    models, one module each) has thousands of files in a few folders. The files themselves are
+    written into a new folder, so what the old one holds at their names is never followed."""
+    checked: set[str] = set()
+    for name in files:
+        parent, _, leaf = name.rpartition("/")
+        if parent not in checked or leaf in ("", ".", ".."):
+            inside(folder, folder / name)
+            checked.add(parent)
+
+
+def _unchanged(folder: Path, files: Mapping[str, str]) -> bool:
+    """Whether ``folder`` holds ``files`` already, as regular files, and no other file it
+    owns (the manifest lists them)."""
+    if owned_files(folder) != set(files):
+        return False
+    for name, text in files.items():
+        path = folder / name
+        try:
+            if path.is_symlink() or path.read_bytes() != text.encode("utf-8"):
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def _default_mode() -> int:

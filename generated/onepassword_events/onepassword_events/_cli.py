@@ -34,7 +34,7 @@ import pydantic
 import pydantic_core
 
 from ._client_base import SyncAPIClient
-from ._spec import OperationSpec
+from ._spec import OperationSpec, resolved
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -277,7 +277,7 @@ def _body_fields(op: OperationSpec[Any]) -> Iterator[tuple[str, str, Any]]:
     if op.body.kind != "json":
         return
     seen: set[str] = set()
-    for model in _models(op.body.type):
+    for model in _models(resolved(op.body.type)):
         for name, info in model.model_fields.items():
             alias = info.alias or name
             if alias not in seen:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Generic, Literal, TypeVar
@@ -13,6 +14,23 @@ ItemT = TypeVar("ItemT")
 
 ResponseKind = Literal["json", "text", "binary", "empty", "jsonl", "events"]
 BodyKind = Literal["json", "form", "multipart", "binary", "text", "jsonl"]
+
+
+@dataclass(frozen=True)
+class Later:
+    """A type naming models, read when a call first needs it.
+
+    The descriptors of an API grouped into resources write ``Later(lambda: models.Repository)``:
+    its ``models`` is a package whose modules are imported name by name on first use, so
+    importing a resource then imports none of them, and a call imports only the models it reads.
+    """
+
+    load: Callable[[], Any]
+
+
+def resolved(type_: Any) -> Any:
+    """``type_``, or the type a ``Later`` stands for."""
+    return type_.load() if isinstance(type_, Later) else type_
 
 
 @dataclass(frozen=True)
@@ -31,7 +49,7 @@ class ParamSpec:
 
     @cached_property
     def adapter(self) -> TypeAdapter[Any]:
-        return TypeAdapter(self.type)
+        return TypeAdapter(resolved(self.type))
 
 
 @dataclass(frozen=True)
@@ -50,7 +68,7 @@ class FieldSpec:
 
     @cached_property
     def adapter(self) -> TypeAdapter[Any]:
-        return TypeAdapter(self.type)
+        return TypeAdapter(resolved(self.type))
 
 
 @dataclass(frozen=True)
@@ -63,7 +81,7 @@ class BodySpec:
 
     @cached_property
     def adapter(self) -> TypeAdapter[Any]:
-        return TypeAdapter(self.type)
+        return TypeAdapter(resolved(self.type))
 
 
 @dataclass(frozen=True)
@@ -74,7 +92,7 @@ class ResponseSpec:
 
     @cached_property
     def adapter(self) -> TypeAdapter[Any]:
-        return TypeAdapter(self.type)
+        return TypeAdapter(resolved(self.type))
 
 
 @dataclass(frozen=True)
@@ -93,7 +111,8 @@ class PaginationSpec:
 
     @cached_property
     def item_adapter(self) -> TypeAdapter[list[Any]]:
-        return TypeAdapter(list[self.item_type])  # type: ignore[name-defined]
+        item = resolved(self.item_type)
+        return TypeAdapter(list[item])  # type: ignore[valid-type]
 
 
 @dataclass(frozen=True)
