@@ -29,6 +29,7 @@ from typing import Any
 
 from generator.cache import Cache, digest, stage_key, versions
 from generator.errors import SpecgenError
+from generator.pytext import source_lines
 
 LINE_LENGTH = 100
 # Imports are wrapped where ruff's default (88) wraps them, so that its import-order check on a
@@ -198,7 +199,7 @@ def format_python(name: str, text: str) -> str:
 def _plan(name: str, text: str, stable: bool, cache: Cache) -> _Plan:
     if not stable:
         text = _isorted(text, cache)
-    lines = text.splitlines(keepends=True)
+    lines = source_lines(text)
     try:
         tree = ast.parse(text)
     except SyntaxError as exc:
@@ -211,11 +212,28 @@ def _isorted(text: str, cache: Cache) -> str:
     cached = cache.get_text("isort", key)
     if cached is not None:
         return cached
-    import isort
-
-    result = isort.code(text, profile="black", line_length=IMPORT_LINE_LENGTH)
+    result = _isort_code(text)
     cache.put_text("isort", key, result)
     return result
+
+
+# Characters ``str.splitlines`` breaks lines at that Python source does not. isort reads a file
+# by those lines and writes each such character back as a newline: a literal holding one would be
+# cut (or a comment holding one would end there). They are masked by private-use characters the
+# text does not hold while isort runs.
+_NOT_LINE_ENDS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def _isort_code(text: str) -> str:
+    """``isort.code`` of ``text`` (black's profile), literals and comments kept exactly."""
+    import isort
+
+    present = [c for c in _NOT_LINE_ENDS if c in text]
+    free = (chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text)
+    masks = dict(zip(present, free, strict=False))
+    masked = text.translate({ord(c): m for c, m in masks.items()})
+    result = isort.code(masked, profile="black", line_length=IMPORT_LINE_LENGTH)
+    return result.translate({ord(m): c for c, m in masks.items()})
 
 
 def _chunks(tree: ast.Module, lines: list[str], stable: bool) -> list[Chunk]:
@@ -304,7 +322,7 @@ def _chunk_text(plan: _Plan, chunk: Chunk) -> str:
     if chunk.indent:  # a blank line (in a docstring, say) stays a line
         text = "".join(
             line[chunk.indent :] if line.strip() else line.lstrip(" ")
-            for line in text.splitlines(keepends=True)
+            for line in source_lines(text)
         )
     return text
 
@@ -412,9 +430,7 @@ def _joined(plan: _Plan) -> str:
         text = plan.results[index]
         if chunk.indent:
             pad = " " * chunk.indent
-            text = "".join(
-                pad + line if line.strip() else line for line in text.splitlines(keepends=True)
-            )
+            text = "".join(pad + line if line.strip() else line for line in source_lines(text))
         if previous is not None:
             # the blank lines between (as written in a stable file, else black's two)
             parts.append("".join(plan.lines[previous.end : chunk.start]) if plan.stable else "\n\n")

@@ -7,6 +7,7 @@ literal), ``docstring`` (escaped so it cannot end the string) or a name already 
 
 from __future__ import annotations
 
+import io
 import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -269,3 +270,13 @@ def type_names(
     for arg in ref.args:
         names |= type_names(arg, constrained=constrained, exact=exact)
     return frozenset(names)
+
+
+def source_lines(code: str) -> list[str]:
+    """``code``'s lines, ends kept, as Python numbers them (``ast`` line numbers index this).
+
+    Only ``\\n``, ``\\r\\n`` and ``\\r`` end a line of source. ``str.splitlines`` also breaks at
+    form feeds, ``\\x85``, ``\\u2028`` and others, which a docstring or literal may hold as they
+    are: indexing its lines with ``ast`` positions would then cut code in the wrong place.
+    """
+    return io.StringIO(code, newline="").readlines()

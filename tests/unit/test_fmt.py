@@ -20,6 +20,8 @@ names = st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True).filter(
 )
 quotes = st.sampled_from(["'", '"'])
 blank = st.integers(0, 3).map(lambda n: "\n" * n)
+# Characters str.splitlines breaks at but Python source does not: a literal may hold them raw.
+not_line_ends = st.sampled_from(["", "\x85", "\u2028", "\x0c", "\x0b", "\x1d"])
 
 
 @st.composite
@@ -42,7 +44,8 @@ def klass(draw: st.DrawFn) -> str:
     q = draw(quotes)
     members = draw(st.lists(function("    "), min_size=0, max_size=3))
     fields = draw(st.lists(names, max_size=3, unique=True))
-    lines = [f"class {name}( object ):\n", f"    {q * 3}A class.{q * 3}\n"]
+    odd = draw(not_line_ends)
+    lines = [f"class {name}( object ):\n", f"    {q * 3}A{odd} class.{q * 3}\n"]
     lines += [f"    {f}: int = {q}1{q}\n" for f in fields]
     lines += [draw(blank) + m for m in members]
     return "".join(lines)
@@ -53,7 +56,13 @@ def statement(draw: st.DrawFn) -> str:
     name = draw(names)
     q = draw(quotes)
     return draw(
-        st.sampled_from([f"{name} = {q}v{q}\n", f"{name.upper()}=[1,2 ,3]\n", f"{name}()\n"])
+        st.sampled_from(
+            [
+                f"{name} = {q}v{draw(not_line_ends)}{q}\n",
+                f"{name.upper()}=[1,2 ,3]\n",
+                f"{name}()\n",
+            ]
+        )
     )
 
 
@@ -75,7 +84,11 @@ def module(draw: st.DrawFn) -> str:
 
 
 def black_whole(text: str) -> str:
-    text = isort.code(text, profile="black", line_length=fmt.IMPORT_LINE_LENGTH)
+    # isort breaks lines where str.splitlines does; the characters the drawn text may hold
+    # there are hidden from it by one each of a few private-use characters the text never holds.
+    hidden = {ord(c): chr(0xF000 + n) for n, c in enumerate("\x85\u2028\x0c\x0b\x1d")}
+    text = isort.code(text.translate(hidden), profile="black", line_length=fmt.IMPORT_LINE_LENGTH)
+    text = text.translate({ord(m): c for c, m in hidden.items()})
     return black.format_str(text, mode=fmt.mode())
 
 
