@@ -252,7 +252,8 @@ def module_tree(project: Path, name: str) -> ast.Module:
 
 
 def methods(project: Path) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
-    """Every public method of the sync and async clients."""
+    """Every public method of the sync and async clients (properties such as
+    ``with_raw_response``, which calls nothing, are not methods)."""
     tree = module_tree(project, "_client")
     return [
         node
@@ -261,7 +262,12 @@ def methods(project: Path) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
         for node in cls.body
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         and not node.name.startswith("_")
+        and not any(_is_property(d) for d in node.decorator_list)
     ]
+
+
+def _is_property(decorator: ast.expr) -> bool:
+    return isinstance(decorator, ast.Name) and decorator.id in ("property", "cached_property")
 
 
 def runtime_calls(func: ast.AST) -> list[ast.Call]:
