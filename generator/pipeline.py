@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import keyword
+import os
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -223,12 +224,15 @@ def _formatted(rendered: Rendered, job: _Job, models: _ModelsStage) -> dict[str,
     arrives, after the other files (which its process does not wait for)."""
     from generator.fmt import format_files
 
-    def formatted(files: dict[str, str], python: Collection[str]) -> dict[str, str]:
+    def formatted(
+        files: dict[str, str], python: Collection[str], jobs: int | None = None
+    ) -> dict[str, str]:
         return format_files(
             files,
             python,
             stable=rendered.stable,
             cache=job.cache,
+            jobs=jobs,
             progress=lambda done, total: job.progress.bar("formatting", done, total),
         )
 
@@ -237,7 +241,9 @@ def _formatted(rendered: Rendered, job: _Job, models: _ModelsStage) -> dict[str,
         return formatted(rendered.files, rendered.python)
     others = {name: text for name, text in rendered.files.items() if text is not _PENDING}
     try:
-        done = formatted(others, rendered.python - set(waiting))
+        # One CPU is left to the models process: it is the longer of the two, and fewer
+        # formatting workers beside it keep the peak memory of the whole run lower too.
+        done = formatted(others, rendered.python - set(waiting), _cpus() - 1 or 1)
     except SpecgenError:
         # Formatted together with the models, as before: an error of theirs comes first, then
         # the same file's error as when every file was formatted at once.
@@ -326,6 +332,13 @@ class _ModelsStage:
     def close(self) -> None:
         if self._apart is not None:
             self._apart.close()
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _renders_models(sets: Sequence[TemplateSet]) -> bool:
