@@ -315,7 +315,7 @@ class _ModelsStage:
         if self._apart is None:
             models = _models(self.api, self.job.source, self.report, self.job.cache, self.key)
         else:
-            result, diagnostics = self._apart.result()
+            result, diagnostics = self._apart_result()
             first = len(self.report.diagnostics)
             self.report.extend(diagnostics)
             _remember_models(self.job.cache, self.key, result, self.report, first)
@@ -323,6 +323,18 @@ class _ModelsStage:
         self.degraded = models.degraded
         self._code = models.code
         return models.code
+
+    def _apart_result(self) -> tuple[Models, list[Diagnostic]]:
+        """The process's result; a failure other than a ``SpecgenError`` (the process died)
+        is reported as the renderer reports it when the stage runs as the set asks for it."""
+        from generator.render import _reporting
+
+        assert self._apart is not None
+        template_set, rule = next(
+            (s, r) for s in self.job.sets for r in s.files if r.stage == "models"
+        )
+        with _reporting(template_set, rule, self.api, {}):
+            return self._apart.result()
 
     def filled(self, files: dict[str, str]) -> dict[str, str]:
         """``files`` with the module where it is pending."""

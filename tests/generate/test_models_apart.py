@@ -111,3 +111,22 @@ def test_models_made_apart_are_cached_and_read_back(
     hits = cache.hits
     assert outcome(default_sets(), cache) == first
     assert cache.hits > hits
+
+
+def test_a_failure_of_the_process_surfaces_as_in_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A models stage failing with something else than a ``SpecgenError`` (its process died) is
+    reported as the renderer reports a failing stage, whether it ran in turn or apart."""
+
+    def died(*_: object) -> None:
+        raise RuntimeError("the models process died")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "_models", died)
+        in_turn = outcome(default_sets())
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "MODELS_APART_MIN", 1)
+        patched.setattr(pipeline._Apart, "result", died)
+        apart = outcome(default_sets())
+    assert multiprocessing.active_children() == []
+    assert isinstance(in_turn[0], str) and "the models process died" in in_turn[0]
+    assert apart == in_turn
