@@ -8,6 +8,7 @@ import builtins
 import copy
 import inspect
 import io
+import itertools
 import json
 import re
 import textwrap
@@ -228,24 +229,147 @@ def _generate_checked(
             source, "/components/schemas", "model generation returned no single module"
         )
     code = _builtins_bound(code)
-    tree = check_imports(code, source)
-    code, tree = unshadow_builtins(code, tree)
-    defined = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
-    missing = sorted(set(expected) - defined)
+    tree = _parsed(code, source)
+    survey = _surveyed(tree)
+    _refuse_foreign(survey.imported, source)
+    code, unshadowed = unshadow_builtins(code, tree)
+    if unshadowed is not tree:  # classes were renamed: their uses changed
+        tree, survey = unshadowed, _surveyed(unshadowed)
+    missing = sorted(set(expected) - set(survey.classes))
     if missing:
         raise SpecgenError.at(
             source, "/components/schemas", f"models missing after generation: {missing}"
         )
     if not finish:  # a probe of the bisection: only whether the library succeeds matters
         return code
+    return sorted_imports(_finished(code, tree, survey)).rstrip("\n") + "\n"
+
+
+def _finished(code: str, tree: ast.Module, survey: _Survey) -> str:
+    """``code`` (parsed as ``tree``) through the passes that make it the models module.
+
+    Parsing a large module costs more than any pass (GitHub's 2.6 MB: ~1.7 s a parse), so the
+    passes find their edits in this one tree and the edits are made together. Only when the
+    classes are reordered (``rebuild_deep_chains``) or two edits would overlap do the passes
+    run one after another, each on the tree of the code the one before wrote.
+    """
+    if _deepest(survey.uses) > MAX_LAZY_DEPTH:
+        return _finished_in_order(code, tree)
+    try:
+        return _finished_at_once(code, tree, survey)
+    except _Overlap:
+        return _finished_in_order(code, tree)
+
+
+def _finished_in_order(code: str, tree: ast.Module) -> str:
     code = rebuild_deep_chains(code, tree)
     code = exact_timestamps(code, ast.parse(code))
     tree = ast.parse(code)
     code = black_quotes(code, tree)  # same lines, so ``tree`` still places the docstrings
     code = tidy_docstrings(code, tree)
     code = defer_model_builds(code, ast.parse(code))
-    code = annotations_evaluated(code, ast.parse(code))
-    return sorted_imports(code).rstrip("\n") + "\n"
+    return annotations_evaluated(code, ast.parse(code))
+
+
+def _finished_at_once(code: str, tree: ast.Module, survey: _Survey) -> str:
+    """What ``_finished_in_order`` writes for models nesting at most ``MAX_LAZY_DEPTH`` deep
+    (so in their order), from edits all placed in ``tree``.
+
+    Each pass's edits are the ones it makes on the code the passes before it wrote: those only
+    requote literals, rewrite docstrings and imports, and add class keywords, so every class,
+    name and value is where the tree says, only the text around it differs. An edit of a later
+    pass that rewrites a span from its value (an evaluated annotation, a docstring) replaces
+    the earlier passes' edits inside the span, as doing them in turn would.
+    """
+    text = _Text(code)
+    edits = [  # later passes first: at an equal span, the first edit wins
+        *_annotation_edits(text, tree, survey),
+        *_defer_edits(text, tree, survey.classes),
+        *_docstring_edits(text, tree),
+        *_quote_edits(text, tree),
+        *_timestamp_edits(text, tree),
+    ]
+    return _applied(code, edits).rstrip() + "\n"
+
+
+class _Overlap(Exception):
+    """Two edits overlap without one holding the other: they cannot be made together."""
+
+
+# An edit of the code: the span from one offset to another replaced by a text.
+_Edit = tuple[int, int, str]
+
+
+class _Text:
+    """Code split into lines as the passes split it, to turn ast positions into offsets."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.lines = code.splitlines(keepends=True)
+        self.starts = list(itertools.accumulate(map(len, self.lines), initial=0))
+
+    def line(self, number: int) -> int:
+        """The offset of line ``number`` (from 1); past the last line, the end of the code."""
+        return self.starts[min(number, len(self.lines) + 1) - 1]
+
+    def at(self, number: int, column: int) -> int:
+        """The offset of ``column`` (in UTF-8 bytes, as ast counts) of line ``number``."""
+        line = self.lines[number - 1]
+        if not line.isascii():
+            column = len(line.encode()[:column].decode())
+        return self.starts[number - 1] + column
+
+
+def _applied(code: str, edits: Sequence[_Edit]) -> str:
+    """``code`` with ``edits`` made; an edit inside a span another one replaces is dropped (of
+    two equal spans, the edit listed first is made)."""
+    pieces: list[str] = []
+    cursor = 0
+    for start, end, replacement in sorted(edits, key=lambda edit: (edit[0], -edit[1])):
+        if start < cursor:
+            if start < end <= cursor:
+                continue  # within a span written anew from its value
+            raise _Overlap
+        pieces += [code[cursor:start], replacement]
+        cursor = end
+    pieces.append(code[cursor:])
+    return "".join(pieces)
+
+
+@dataclass(frozen=True)
+class _Survey:
+    """What the passes need to know of a whole module, found in one walk of its tree."""
+
+    classes: dict[str, ast.ClassDef]
+    uses: dict[str, list[str]]  # the other classes of the module each class names
+    imported: frozenset[str]  # every module imported, nested imports included
+    nested_code: bool  # functions, lambdas, nested classes or module-level annotations
+
+
+def _surveyed(tree: ast.Module) -> _Survey:
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    uses: dict[str, list[str]] = {}
+    imported: set[str] = set()
+    nested = False
+    for top in tree.body:
+        named: set[str] = set()
+        for node in ast.walk(top):
+            if isinstance(node, ast.Name):
+                named.add(node.id)
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                imported |= _imports_of(node)
+            elif isinstance(node, ast.FunctionDef | ast.Lambda) or (
+                isinstance(node, ast.ClassDef) and node is not top
+            ):
+                nested = True
+        nested = nested or isinstance(top, ast.AnnAssign)
+        if isinstance(top, ast.ClassDef):
+            uses[top.name] = sorted(named.intersection(classes) - {top.name})
+    return _Survey(classes, uses, frozenset(imported), nested)
+
+
+def _deepest(uses: dict[str, list[str]]) -> int:
+    return max(_post_order(uses)[1].values(), default=0)
 
 
 # How deep models may nest before the module defines them leaves first. pydantic builds a model
@@ -304,15 +428,14 @@ def defer_model_builds(code: str, tree: ast.Module) -> str:
     first by ``rebuild_deep_chains``: a deferred build of the deepest would recurse down the
     whole chain at once.
     """
-    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
-    uses = {
-        name: sorted(
-            {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in classes} - {name}
-        )
-        for name, node in classes.items()
-    }
-    if max(_post_order(uses)[1].values(), default=0) > MAX_LAZY_DEPTH:
+    survey = _surveyed(tree)
+    if _deepest(survey.uses) > MAX_LAZY_DEPTH:
         return code
+    return _applied(code, _defer_edits(_Text(code), tree, survey.classes)).rstrip() + "\n"
+
+
+def _defer_edits(text: _Text, tree: ast.Module, classes: dict[str, ast.ClassDef]) -> list[_Edit]:
+    """``defer_model_builds``'s edits, for models nesting at most ``MAX_LAZY_DEPTH`` deep."""
     roots = [
         node
         for node in classes.values()
@@ -320,19 +443,18 @@ def defer_model_builds(code: str, tree: ast.Module) -> str:
         and not node.keywords
         and not any(isinstance(b, ast.Name) and b.id in classes for b in node.bases)
     ]
-    rebuilds = [node for node in tree.body if _is_rebuild_call(node)]
-    lines = code.splitlines(keepends=True)
-    # From the end, so earlier positions stay right.
-    for node in sorted([*roots, *rebuilds], key=lambda n: n.lineno, reverse=True):
-        if isinstance(node, ast.ClassDef):
-            last = node.bases[-1]
-            assert last.end_lineno is not None and last.end_col_offset is not None
-            line = lines[last.end_lineno - 1]
-            column = len(line.encode()[: last.end_col_offset].decode())  # offsets in UTF-8 bytes
-            lines[last.end_lineno - 1] = line[:column] + ", defer_build=True" + line[column:]
-        else:
-            del lines[node.lineno - 1 : node.end_lineno]
-    return "".join(lines).rstrip() + "\n"
+    edits: list[_Edit] = []
+    for node in roots:
+        last = node.bases[-1]
+        assert last.end_lineno is not None and last.end_col_offset is not None
+        after = text.at(last.end_lineno, last.end_col_offset)
+        edits.append((after, after, ", defer_build=True"))
+    for stmt in tree.body:
+        if _is_rebuild_call(stmt):
+            edits.append(
+                (text.line(stmt.lineno), text.line((stmt.end_lineno or stmt.lineno) + 1), "")
+            )
+    return edits
 
 
 def annotations_evaluated(code: str, tree: ast.Module) -> str:
@@ -346,6 +468,12 @@ def annotations_evaluated(code: str, tree: ast.Module) -> str:
     name the class body rebinds, such as a field named like a type), does it stay a string,
     read exactly as before.
     """
+    edits = _annotation_edits(_Text(code), tree, _surveyed(tree))
+    return _applied(code, edits) if edits else code
+
+
+def _annotation_edits(text: _Text, tree: ast.Module, survey: _Survey) -> list[_Edit]:
+    """``annotations_evaluated``'s edits: none when it leaves the code as it is."""
     future = [
         node
         for node in tree.body
@@ -353,14 +481,8 @@ def annotations_evaluated(code: str, tree: ast.Module) -> str:
         and node.module == "__future__"
         and [a.name for a in node.names] == ["annotations"]
     ]
-    top = {id(node) for node in tree.body}
-    if not future or any(
-        isinstance(n, ast.FunctionDef | ast.Lambda)
-        or (isinstance(n, ast.ClassDef) and id(n) not in top)
-        or (isinstance(n, ast.AnnAssign) and id(n) in top)
-        for n in ast.walk(tree)
-    ):
-        return code  # annotations outside the classes' fields: not worth the care
+    if not future or survey.nested_code:
+        return []  # annotations outside the classes' fields: not worth the care
     defined_at: dict[str, int] = {}
     for index, node in enumerate(tree.body):
         for name in _bound_names(node):
@@ -379,21 +501,16 @@ def annotations_evaluated(code: str, tree: ast.Module) -> str:
                 if names & shadowed or any(defined_at.get(n, -1) >= index for n in names):
                     edits.append((kind, _quoted(ast.unparse(kind))))
             rebound.update(_bound_names(stmt))
-    lines = code.splitlines(keepends=True)
-    edits.sort(key=lambda edit: (edit[0].lineno, edit[0].col_offset), reverse=True)
-    for kind, text in edits:
+    spans: list[_Edit] = []
+    for kind, quoted in edits:
         assert kind.end_lineno is not None and kind.end_col_offset is not None
-        first = lines[kind.lineno - 1].encode()
-        last = lines[kind.end_lineno - 1].encode()  # offsets count UTF-8 bytes
-        rewritten = (
-            first[: kind.col_offset] + text.encode() + last[kind.end_col_offset :]
-        ).decode()
-        lines[kind.lineno - 1 : kind.end_lineno] = [rewritten]
+        start = text.at(kind.lineno, kind.col_offset)
+        spans.append((start, text.at(kind.end_lineno, kind.end_col_offset), quoted))
     (node,) = future
-    del lines[node.lineno - 1 : node.end_lineno]
-    if lines and not lines[node.lineno - 1].strip():
-        del lines[node.lineno - 1]  # the blank line after the import
-    return "".join(lines)
+    end = node.end_lineno or node.lineno
+    if end < len(text.lines) and not text.lines[end].strip():
+        end += 1  # the blank line after the import
+    return [*spans, (text.line(node.lineno), text.line(end + 1), "")]
 
 
 def _bound_names(node: ast.stmt) -> set[str]:
@@ -402,6 +519,8 @@ def _bound_names(node: ast.stmt) -> set[str]:
         return {node.name}
     if isinstance(node, ast.Import | ast.ImportFrom):
         return {(a.asname or a.name).split(".")[0] for a in node.names}
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return {node.target.id}  # a field: the usual case, without a walk
     targets = (
         node.targets
         if isinstance(node, ast.Assign)
@@ -483,6 +602,8 @@ def _builtins_bound(code: str) -> str:
     would hide it inside its class. An assignment binds the same object without an import, so
     the models still import only what ``ALLOWED_IMPORTS`` allows.
     """
+    if "builtins" not in code:
+        return code  # no such import: the module need not be parsed for it
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -500,20 +621,31 @@ def _builtins_bound(code: str) -> str:
 
 def check_imports(code: str, source: str) -> ast.Module:
     """The parsed ``code``; an error unless every import in it is from ``ALLOWED_IMPORTS``."""
+    tree = _parsed(code, source)
+    _refuse_foreign(_surveyed(tree).imported, source)  # nested imports count too
+    return tree
+
+
+def _parsed(code: str, source: str) -> ast.Module:
     try:
-        tree = ast.parse(code)
+        return ast.parse(code)
     except SyntaxError as exc:
         raise SpecgenError.at(
             source, "/components/schemas", f"generated models do not parse: {exc.msg}"
         ) from None
-    imported: set[str] = set()
-    for node in ast.walk(tree):  # nested imports (in a class or function) count too
-        if isinstance(node, ast.Import):
-            imported |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module is not None:
-            imported.add("." * node.level + node.module)
-        elif isinstance(node, ast.ImportFrom):  # ``from . import name``
-            imported |= {"." * node.level + alias.name for alias in node.names}
+
+
+def _imports_of(node: ast.Import | ast.ImportFrom) -> set[str]:
+    """The modules an import statement imports (``from . import name`` imports ``.name``)."""
+    if isinstance(node, ast.Import):
+        return {alias.name for alias in node.names}
+    if node.module is not None:
+        return {"." * node.level + node.module}
+    return {"." * node.level + alias.name for alias in node.names}
+
+
+def _refuse_foreign(imported: frozenset[str], source: str) -> None:
+    """An error unless every module of ``imported`` is from ``ALLOWED_IMPORTS``."""
     foreign = sorted(m for m in imported if m.split(".")[0] not in ALLOWED_IMPORTS)
     if foreign:
         raise SpecgenError.at(
@@ -522,7 +654,6 @@ def check_imports(code: str, source: str) -> ast.Module:
             f"generated models would import {', '.join(foreign)}; "
             f"only {', '.join(sorted(ALLOWED_IMPORTS))} are allowed",
         )
-    return tree
 
 
 def unshadow_builtins(code: str, tree: ast.Module) -> tuple[str, ast.Module]:
@@ -569,9 +700,13 @@ def exact_timestamps(code: str, tree: ast.Module) -> str:
     refuses naive values in requests, while type checkers still see ``datetime``. Only the
     import is rewritten, so the rest of the module (annotations, name clashes the library
     resolved) keeps its meaning. The decision is specgen's: nothing in the spec can choose it, and
+    resolved. The decision is specgen's: nothing in the spec can choose it, and
     it is made after ``check_imports`` has seen what the library wrote.
     """
-    lines = code.splitlines(keepends=True)
+    return _applied(code, _timestamp_edits(_Text(code), tree))
+
+
+def _timestamp_edits(text: _Text, tree: ast.Module) -> list[_Edit]:
     for node in tree.body:
         if not (isinstance(node, ast.ImportFrom) and node.module == "datetime" and not node.level):
             continue
@@ -585,9 +720,10 @@ def exact_timestamps(code: str, tree: ast.Module) -> str:
             rewritten = (
                 f"from datetime import {', '.join(ast.unparse(a) for a in others)}\n" + rewritten
             )
-        lines[node.lineno - 1 : node.end_lineno] = [rewritten]
-        break
-    return "".join(lines)
+        return [
+            (text.line(node.lineno), text.line((node.end_lineno or node.lineno) + 1), rewritten)
+        ]
+    return []
 
 
 def tidy_docstrings(code: str, tree: ast.Module) -> str:
@@ -599,6 +735,10 @@ def tidy_docstrings(code: str, tree: ast.Module) -> str:
     The text is the docstring's value, escaped again by ``pytext.docstring``: what the library
     wrote is never trusted to be safe to copy.
     """
+    return _applied(code, _docstring_edits(_Text(code), tree))
+
+
+def _docstring_edits(text: _Text, tree: ast.Module) -> list[_Edit]:
     found: list[tuple[ast.Expr, str, bool]] = []
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):
@@ -611,15 +751,16 @@ def tidy_docstrings(code: str, tree: ast.Module) -> str:
             ):
                 # black puts one blank line between a class docstring and the class's body
                 found.append((stmt, stmt.value.value, index == 0 and len(node.body) > 1))
-    lines = code.splitlines(keepends=True)
-    for stmt, value, blank_after in reversed(found):  # from the end: earlier lines stay right
+    edits: list[_Edit] = []
+    for stmt, value, blank_after in found:
         indent = stmt.col_offset
-        text = _wrapped(inspect.cleandoc(value), DOCSTRING_WIDTH - indent)
-        rewritten = " " * indent + docstring(text, indent) + "\n"
-        if blank_after and lines[stmt.end_lineno or stmt.lineno].strip():
+        wrapped = _wrapped(inspect.cleandoc(value), DOCSTRING_WIDTH - indent)
+        rewritten = " " * indent + docstring(wrapped, indent) + "\n"
+        end = stmt.end_lineno or stmt.lineno
+        if blank_after and text.lines[end].strip():
             rewritten += "\n"
-        lines[stmt.lineno - 1 : stmt.end_lineno] = [rewritten]
-    return "".join(lines)
+        edits.append((text.line(stmt.lineno), text.line(end + 1), rewritten))
+    return edits
 
 
 DOCSTRING_WIDTH = 96  # with the quotes, within black's 100 of the generated code
@@ -642,6 +783,10 @@ def black_quotes(code: str, tree: ast.Module) -> str:
     ``extra='allow'``, ``alias='...'`` and ``pattern=r'...'``), so black need not reformat the
     models. Docstrings are left to ``tidy_docstrings``, literals spanning lines and f-strings
     as they are. Every line keeps its number."""
+    return _applied(code, _quote_edits(_Text(code), tree))
+
+
+def _quote_edits(text: _Text, tree: ast.Module) -> list[_Edit]:
     docstrings = {
         id(stmt.value)
         for node in tree.body
@@ -649,10 +794,9 @@ def black_quotes(code: str, tree: ast.Module) -> str:
         for stmt in node.body
         if isinstance(stmt, ast.Expr)
     }
-    lines = code.splitlines(keepends=True)
     # Only statements with a single quote on one of their lines are walked: most have none, and
     # walking every node of a large module costs more than the rest of this.
-    quoted = [n for n, line in enumerate(lines, 1) if "'" in line]
+    quoted = [n for n, line in enumerate(text.lines, 1) if "'" in line]
     statements = [
         stmt
         for node in tree.body
@@ -668,14 +812,14 @@ def black_quotes(code: str, tree: ast.Module) -> str:
         and id(node) not in docstrings
         and node.lineno == node.end_lineno
     ]
-    # from the end of each line, so the columns of earlier literals on it stay right
-    for node in sorted(found, key=lambda n: (n.lineno, n.col_offset), reverse=True):
-        line = lines[node.lineno - 1].encode()  # ast columns count UTF-8 bytes
-        start, end = node.col_offset, node.end_col_offset or node.col_offset
-        requoted = _requoted(line[start:end].decode(), str(node.value))
+    edits: list[_Edit] = []
+    for node in found:
+        start = text.at(node.lineno, node.col_offset)
+        end = text.at(node.lineno, node.end_col_offset or node.col_offset)
+        requoted = _requoted(text.code[start:end], str(node.value))
         if requoted is not None:
-            lines[node.lineno - 1] = (line[:start] + requoted.encode() + line[end:]).decode()
-    return "".join(lines)
+            edits.append((start, end, requoted))
+    return edits
 
 
 def _holds_line(stmt: ast.stmt, numbers: list[int]) -> bool:

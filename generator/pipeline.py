@@ -5,7 +5,8 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import keyword
-from collections.abc import Callable, Mapping, Sequence
+import os
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from generator.write import with_manifest, write_package
 if TYPE_CHECKING:
     from generator import ir
     from generator.models import Models
+    from generator.render import Rendered
     from generator.validate import Checked, Speculation
 
 # What the stages run, for cache keys: a new version of any of them is a miss.
@@ -184,7 +186,6 @@ def _from_checked(checked: Checked, job: _Job, report: Report) -> Generation:
     # validator, datamodel-code-generator, Jinja), and a no-op ``check`` needs none of them.
     from generator.build import build_api
     from generator.examples import examples_for
-    from generator.fmt import format_files
     from generator.render import render_sets
 
     if checked.spec is None:  # unusable: report holds the errors saying why
@@ -195,41 +196,233 @@ def _from_checked(checked: Checked, job: _Job, report: Report) -> Generation:
     api = built.api
     if job.recorded is not None:
         api = dataclasses.replace(api, examples=examples_for(api, job.recorded))
-    degraded: list[str] = []
-
-    def models_stage() -> str:  # run only when a set renders the models module
-        progress.stage("models")
-        models = _models(built.api, job.source, report, job.cache)
-        degraded.extend(models.degraded)
+    models = _ModelsStage(built.api, job, report)
+    try:
+        models.start_apart()
         progress.stage("rendering")
-        return models.code
-
-    def models_package_stage() -> dict[str, str]:  # a large API's models, loaded lazily
-        return _models_package(models_stage(), job.cache)
-
-    progress.stage("rendering")
-    stages: dict[str, Callable[[], str | Mapping[str, str]]] = {
-        "models": models_stage,
-        "models_package": models_package_stage,
-    }
-    rendered = render_sets(api, job.sets, stages)
-    progress.stage("formatting")
-    files = format_files(
-        rendered.files,
-        rendered.python,
-        stable=rendered.stable,
-        cache=job.cache,
-        progress=lambda done, total: progress.bar("formatting", done, total),
-        volatile=api.spec_hash,
-    )
+        try:
+            stages: dict[str, Callable[[], str | Mapping[str, str]]] = {
+                "models": models.render,
+                "models_package": models.render_package,
+            }
+            rendered = render_sets(api, job.sets, stages)
+        except Exception:
+            models.settle()  # as when the models were made when asked: their error comes first
+            raise
+        progress.stage("formatting")
+        files = _formatted(rendered, job, models)
+    finally:
+        models.close()
     schemas = len(built.api.models)
     return Generation(
         with_manifest(files, set_records(job.sets)),
         len(built.api.operations),
         built.operations_total + checked.operations_removed,
-        schemas - len(degraded),
+        schemas - len(models.degraded),
         schemas,
     )
+
+
+def _formatted(rendered: Rendered, job: _Job, models: _ModelsStage) -> dict[str, str]:
+    """The rendered files formatted; a models module (or package) still being made is formatted
+    when it arrives, after the other files (which its process does not wait for)."""
+    from generator.fmt import format_files
+
+    def formatted(
+        files: dict[str, str],
+        python: Collection[str],
+        jobs: int | None = None,
+        stable: Collection[str] = rendered.stable,
+    ) -> dict[str, str]:
+        return format_files(
+            files,
+            python,
+            stable=stable,
+            cache=job.cache,
+            jobs=jobs,
+            progress=lambda done, total: job.progress.bar("formatting", done, total),
+            volatile=models.api.spec_hash,
+        )
+
+    waiting = [name for name, text in rendered.files.items() if _pending(text)]
+    if not waiting:
+        return formatted(rendered.files, rendered.python)
+    others = {name: text for name, text in rendered.files.items() if not _pending(text)}
+    try:
+        # One CPU is left to the models process: it is the longer of the two, and fewer
+        # formatting workers beside it keep the peak memory of the whole run lower too.
+        done = formatted(others, rendered.python - set(waiting), _cpus() - 1 or 1)
+    except SpecgenError:
+        # Formatted together with the models, as before: an error of theirs comes first, then
+        # the same file's error as when every file was formatted at once.
+        whole = models.filled(rendered)
+        formatted(whole.files, whole.python, stable=whole.stable)
+        raise
+    job.progress.stage("models")
+    models.settle()
+    job.progress.stage("formatting")
+    whole = models.filled(rendered)
+    arrived = {name: text for name, text in whole.files.items() if name not in done}
+    done.update(formatted(arrived, whole.python & set(arrived), stable=whole.stable))
+    return {name: done[name] for name in whole.files}
+
+
+# What the models stages give the renderer while the models are still being made apart: a text
+# no template renders (``text is _PENDING`` tells it apart), replaced before formatting; for the
+# ``models_package`` stage, a folder of one such file, replaced by the package's files.
+_PENDING = "\0 models pending \0"
+_PENDING_PACKAGE = "\0 models package pending \0"
+_PACKAGE_PLACEHOLDER = "__init__.py"
+
+
+def _pending(text: str) -> bool:
+    return text is _PENDING or text is _PENDING_PACKAGE
+
+
+class _ModelsStage:
+    """The models module of one generation, and the schemas it reads as any value.
+
+    Read from the cache, or made when a set renders it (``render``); on a large spec, in a
+    process of its own started as soon as the IR is built (``start_apart``), so that the other
+    files are rendered and formatted while it runs: it is the longest stage of a large spec.
+    Its diagnostics are reported when the module is rendered or, made apart, when it arrives:
+    nothing else is reported between the two, so the report reads as when it was made in turn.
+    """
+
+    def __init__(self, api: ir.Api, job: _Job, report: Report) -> None:
+        self.api = api
+        self.job = job
+        self.report = report
+        self.degraded: tuple[str, ...] = ()
+        self._key: tuple[str | None] | None = None  # computed once, when needed
+        self._apart: _Apart | None = None
+        self._asked = self._settled = False
+        self._code: str | None = None
+
+    @property
+    def key(self) -> str | None:
+        if self._key is None:
+            self._key = (_models_key(self.api, self.job.source, self.job.cache),)
+        return self._key[0]
+
+    def start_apart(self) -> None:
+        """Start the module's own process now when a set will render it and it is not cached."""
+        if len(self.api.models) < MODELS_APART_MIN or not _renders_models(self.job.sets):
+            return
+        path = self.job.cache.path("models", self.key) if self.key is not None else None
+        if path is not None and path.exists():
+            return  # read back when rendered, as before
+        self._apart = _Apart(self.api, self.job.source)
+
+    def render(self) -> str:
+        """The module's text for the renderer (``_PENDING`` while it is made apart)."""
+        self._asked = True
+        if self._apart is not None:
+            return _PENDING
+        self.job.progress.stage("models")
+        code = self.settle()
+        self.job.progress.stage("rendering")
+        return code
+
+    def render_package(self) -> Mapping[str, str]:
+        """The files of the models package (``models_split``) for the renderer; while the
+        module is made apart, one placeholder file (``_PENDING_PACKAGE``)."""
+        code = self.render()
+        if code is _PENDING:
+            return {_PACKAGE_PLACEHOLDER: _PENDING_PACKAGE}
+        return _models_package(code, self.job.cache)
+
+    def settle(self) -> str:
+        """The module, once asked for: waited for (its process's error raised), reported and
+        cached; nothing when no set asked for it."""
+        if not self._asked or self._settled:
+            return self._code or ""
+        self._settled = True  # once: a failure is not made again
+        if self._apart is None:
+            models = _models(self.api, self.job.source, self.report, self.job.cache, self.key)
+        else:
+            result, diagnostics = self._apart_result()
+            first = len(self.report.diagnostics)
+            self.report.extend(diagnostics)
+            _remember_models(self.job.cache, self.key, result, self.report, first)
+            models = result
+        self.degraded = models.degraded
+        self._code = models.code
+        return models.code
+
+    def _apart_result(self) -> tuple[Models, list[Diagnostic]]:
+        """The process's result; a failure other than a ``SpecgenError`` (the process died)
+        is reported as the renderer reports it when the stage runs as the set asks for it."""
+        from generator.render import _reporting
+
+        assert self._apart is not None
+        template_set, rule = next(
+            (s, r) for s in self.job.sets for r in s.files if r.stage in _MODELS_STAGES
+        )
+        with _reporting(template_set, rule, self.api, {}):
+            return self._apart.result()
+
+    def filled(self, rendered: Rendered) -> Rendered:
+        """``rendered`` with the module where it is pending, and the package's files in place
+        of its placeholder (Python, and in black's style, as the placeholder was)."""
+        from generator.render import Rendered
+
+        code = self.settle()
+        whole = Rendered(python=set(rendered.python), stable=set(rendered.stable))
+        for name, text in rendered.files.items():
+            if text is _PENDING:
+                whole.files[name] = code
+            elif text is _PENDING_PACKAGE:
+                folder = name.removesuffix(_PACKAGE_PLACEHOLDER)
+                for part, part_text in _models_package(code, self.job.cache).items():
+                    whole.files[folder + part] = part_text
+                    for kind in (whole.python, whole.stable):
+                        if name in kind and part.endswith(".py"):
+                            kind.add(folder + part)
+            else:
+                whole.files[name] = text
+        return whole
+
+    def close(self) -> None:
+        if self._apart is not None:
+            self._apart.close()
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+_MODELS_STAGES = ("models", "models_package")
+
+
+def _renders_models(sets: Sequence[TemplateSet]) -> bool:
+    return any(rule.stage in _MODELS_STAGES for s in sets for rule in s.files)
+
+
+class _Apart:
+    """``_models_apart`` running in a fresh process (see ``MODELS_APART_MIN``)."""
+
+    def __init__(self, api: ir.Api, source: str) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        # spawn, not fork: a forked child would start with (and count) all this process's memory.
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+        self._future = self._pool.submit(_models_apart, api, source)
+
+    def result(self) -> tuple[Models, list[Diagnostic]]:
+        return self._future.result()
+
+    def close(self) -> None:
+        """End the process; one still running is stopped (its result is no longer wanted)."""
+        if not self._future.done():
+            # concurrent.futures has no public way to stop a running call before Python 3.14.
+            for process in list(getattr(self._pool, "_processes", {}).values()):
+                process.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _speculation(spec: Mapping[str, Any], report: Report, cache: Cache) -> Speculation:
@@ -274,17 +467,24 @@ def _remember_check(
         cache.put_object("validation", key, (checked, tuple(diagnostics)))
 
 
-def _models(api: ir.Api, source: str, report: Report, cache: Cache) -> Models:
-    """``models.build_models``, cached by the exact document the library reads."""
+def _models_key(api: ir.Api, source: str, cache: Cache) -> str | None:
+    """The cache key of the models of ``api``: the exact document the library reads."""
     import json
 
-    from generator.models import Models, build_models, models_document
+    from generator.models import models_document
 
-    key = None
-    if cache.root is not None:
-        document = json.dumps(models_document(api), sort_keys=True, default=str)
-        pointers = json.dumps([[m.name, m.pointer] for m in api.models])
-        key = stage_key("models", LIBRARIES, document, pointers, source)
+    if cache.root is None:
+        return None
+    document = json.dumps(models_document(api), sort_keys=True, default=str)
+    pointers = json.dumps([[m.name, m.pointer] for m in api.models])
+    return stage_key("models", LIBRARIES, document, pointers, source)
+
+
+def _models(api: ir.Api, source: str, report: Report, cache: Cache, key: str | None) -> Models:
+    """``models.build_models``, cached under ``key`` (``_models_key``)."""
+    from generator.models import Models, build_models
+
+    if key is not None:
         found = cache.get_object("models", key)
         if isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], Models):
             models, diagnostics = found
@@ -296,9 +496,16 @@ def _models(api: ir.Api, source: str, report: Report, cache: Cache) -> Models:
         report.extend(diagnostics)
     else:
         models = build_models(api, source, report)
+    _remember_models(cache, key, models, report, first)
+    return models
+
+
+def _remember_models(
+    cache: Cache, key: str | None, models: Models, report: Report, first: int
+) -> None:
+    """Store ``models`` with the diagnostics ``report`` holds from ``first`` on."""
     if key is not None:
         cache.put_object("models", key, (models, _kept(report.diagnostics[first:], report)))
-    return models
 
 
 def _models_package(code: str, cache: Cache) -> dict[str, str]:

@@ -1,0 +1,132 @@
+"""A large spec's models are made in a process of their own, started as soon as the IR is built,
+while the other files are rendered and formatted: the files, the warnings and the errors must be
+the ones making them in turn gives, and no process is left running after an error."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator import pipeline
+from generator.bundle import report_for
+from generator.cache import Cache
+from generator.errors import SpecgenError
+from generator.pipeline import generate_in_memory, spec_file_target
+from generator.template_sets import TemplateSet, default_sets, load_set
+from generator.write import MANIFEST
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+SLIPS = FIXTURES / "real" / "lenient" / "slips.yaml"  # warnings of the models stage included
+
+MODELS_RULE = {"stage": "models", "output": "{{ api.package }}/models.py"}
+
+
+def template_set(
+    folder: Path, rules: list[dict[str, str]], templates: dict[str, str]
+) -> TemplateSet:
+    folder.mkdir(parents=True)
+    manifest = {"name": "t", "version": "1.0", "ir": 1, "formatted": True, "files": rules}
+    (folder / "set.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
+    for name, text in templates.items():
+        (folder / name).write_text(text)
+    return load_set(folder)
+
+
+def outcome(
+    sets: list[TemplateSet], cache: Cache | None = None
+) -> tuple[dict[str, str] | str, list[str]]:
+    """The files generated from SLIPS (or the error's message), and every diagnostic."""
+    source, target = spec_file_target(SLIPS, None, None)
+    report = report_for(source)
+    try:
+        files: dict[str, str] | str = generate_in_memory(
+            source.data, source.name, target, sets, report, cache=cache
+        ).files
+    except SpecgenError as exc:
+        files = str(exc)
+    return files, [str(d) for d in report.diagnostics]
+
+
+def in_turn_and_apart(
+    monkeypatch: pytest.MonkeyPatch, sets: list[TemplateSet]
+) -> tuple[tuple[object, list[str]], tuple[object, list[str]]]:
+    in_turn = outcome(sets)
+    monkeypatch.setattr(pipeline, "MODELS_APART_MIN", 1)  # every spec counts as large
+    apart = outcome(sets)
+    assert multiprocessing.active_children() == []
+    return in_turn, apart
+
+
+def test_the_package_and_its_warnings_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    in_turn, apart = in_turn_and_apart(monkeypatch, default_sets())
+    assert isinstance(apart[0], dict) and apart == in_turn
+    assert any("models.py" in name for name in apart[0])
+
+
+@pytest.mark.parametrize(
+    ("rules", "templates"),
+    [
+        ([MODELS_RULE, {"source": "bad.j2", "output": "bad.txt"}], {"bad.j2": "{{ 1 / 0 }}"}),
+        ([{"source": "bad.j2", "output": "bad.txt"}, MODELS_RULE], {"bad.j2": "{{ 1 / 0 }}"}),
+        ([MODELS_RULE, {"source": "bad.py", "output": "bad.py"}], {"bad.py": "def (:\n"}),
+    ],
+    ids=["render-error-after-models", "render-error-before-models", "unparsable-file"],
+)
+def test_an_error_elsewhere_is_the_same_and_stops_the_process(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    rules: list[dict[str, str]],
+    templates: dict[str, str],
+) -> None:
+    sets = [template_set(tmp_path / "set", rules, templates)]
+    in_turn, apart = in_turn_and_apart(monkeypatch, sets)
+    assert isinstance(apart[0], str) and apart == in_turn
+
+
+def test_a_set_without_the_models_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sets = [
+        template_set(tmp_path / "set", [{"source": "a.txt", "output": "a.txt"}], {"a.txt": "a"})
+    ]
+    in_turn, apart = in_turn_and_apart(monkeypatch, sets)
+    assert apart == in_turn
+    assert isinstance(apart[0], dict) and sorted(apart[0]) == [MANIFEST, "a.txt"]
+
+
+def test_models_made_apart_are_cached_and_read_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "MODELS_APART_MIN", 1)
+    cache = Cache(tmp_path / "cache")
+    first = outcome(default_sets(), cache)
+    stored = list((tmp_path / "cache").rglob("models/*/*"))
+    assert len(stored) == 1
+    # Without the whole generation cached, the models are read back, not made again.
+    for generation in (tmp_path / "cache").rglob("generation/*/*"):
+        generation.unlink()
+    hits = cache.hits
+    assert outcome(default_sets(), cache) == first
+    assert cache.hits > hits
+
+
+def test_a_failure_of_the_process_surfaces_as_in_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A models stage failing with something else than a ``SpecgenError`` (its process died) is
+    reported as the renderer reports a failing stage, whether it ran in turn or apart."""
+
+    def died(*_: object) -> None:
+        raise RuntimeError("the models process died")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "_models", died)
+        in_turn = outcome(default_sets())
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "MODELS_APART_MIN", 1)
+        patched.setattr(pipeline._Apart, "result", died)
+        apart = outcome(default_sets())
+    assert multiprocessing.active_children() == []
+    assert isinstance(in_turn[0], str) and "the models process died" in in_turn[0]
+    assert apart == in_turn
