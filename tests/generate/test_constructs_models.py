@@ -546,3 +546,43 @@ def test_nested_classes_named_like_builtins_import(tmp_path: Path) -> None:
     result = client_answering(gen.module(), "Shadow", body, seen).get_result()
     assert result.warnings[0].message == "careful"
     assert not isinstance(result.warnings[0], BaseException)
+
+
+ODD_BREAKS = "\x85\u2028\u2029\x0c\x0b\x1c"
+
+
+@pytest.mark.parametrize("odd", ODD_BREAKS, ids=[f"U+{ord(c):04X}" for c in ODD_BREAKS])
+def test_descriptions_holding_characters_str_splitlines_breaks_at(tmp_path: Path, odd: str) -> None:
+    """The library writes descriptions into docstrings as they are. ``str.splitlines`` breaks
+    lines at these characters but Python does not: the models' passes once cut the module by
+    the wrong lines there, and a class after such a docstring was used before it was defined."""
+    inner = {
+        "type": "object",
+        "description": f"inner{odd}text",
+        "properties": {"a": {"type": "string", "description": f"field{odd}a"}},
+    }
+    schema = {
+        "type": "object",
+        "description": f"outer{odd}text",
+        "properties": {
+            "n": {"type": "integer", "description": f"one{odd}two"},
+            "items": {"type": "array", "items": inner},
+        },
+    }
+    ref = {"$ref": "#/components/schemas/Thing"}
+    ok = {"description": "ok", "content": {"application/json": {"schema": ref}}}
+    spec = {
+        "openapi": "3.1.0",
+        "info": {"title": "Odd", "version": "1"},
+        "paths": {"/thing": {"get": {"operationId": "getThing", "responses": {"200": ok}}}},
+        "components": {"schemas": {"Thing": schema}},
+    }
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(spec))
+    gen = generate(path, tmp_path / "out", f"cm_odd_{ord(odd):x}", "--strict")
+    models = gen.module("models")
+    thing = models.Thing.model_validate({"n": 1, "items": [{"a": "x"}]})
+    assert thing.items[0].a == "x"
+    assert "outer" in (models.Thing.__doc__ or "")
+    client = client_answering(gen.module(), "Odd", {"n": 2, "items": []}, [])
+    assert client.get_thing().n == 2
