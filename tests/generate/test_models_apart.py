@@ -130,3 +130,32 @@ def test_a_failure_of_the_process_surfaces_as_in_turn(monkeypatch: pytest.Monkey
     assert multiprocessing.active_children() == []
     assert isinstance(in_turn[0], str) and "the models process died" in in_turn[0]
     assert apart == in_turn
+
+
+def test_a_grouped_apis_models_package_is_the_same_made_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An API grouped into resources renders its models as a package (``models_package``):
+    made apart, its files take the place of one placeholder once the process's module arrives."""
+    from generator.build import Target
+    from generator.errors import Report
+    from tests.generate.test_resources import shop_spec
+
+    target = Target("shop", "Shop", resources="tags")
+    sets = default_sets()
+
+    def generate(cache: Cache | None) -> tuple[dict[str, str], list[str]]:
+        report = Report("shop.json")
+        files = generate_in_memory(shop_spec(), "shop.json", target, sets, report, cache=cache)
+        return files.files, [str(d) for d in report.diagnostics]
+
+    in_turn = generate(None)
+    monkeypatch.setattr(pipeline, "MODELS_APART_MIN", 1)
+    apart = generate(None)
+    assert multiprocessing.active_children() == []
+    assert apart == in_turn
+    package = [name for name in apart[0] if "/models/" in name]
+    assert any(name.endswith("models/__init__.py") for name in package) and len(package) > 2
+    assert not any(pipeline._pending(text) for text in apart[0].values())
+    assert generate(Cache(tmp_path)) == in_turn  # made apart, then cached
+    assert generate(Cache(tmp_path)) == in_turn  # read back from the cache
