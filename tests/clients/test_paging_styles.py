@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
+import io
+import json
 import re
 import sys
 import weakref
@@ -32,7 +34,7 @@ from generator.build import Target, build_api
 from generator.errors import Report
 from generator.load import load_document, parse_document
 from generator.pipeline import generate_in_memory
-from generator.template_sets import default_sets
+from generator.template_sets import Templates
 from generator.validate import validate_spec
 from generator.write import write_package
 
@@ -52,7 +54,11 @@ def pkg(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     assert validate_spec(source.data, source) == []
     report = Report(PACKAGE)
     generation = generate_in_memory(
-        source.data, PACKAGE, Target(PACKAGE, "Paging"), default_sets(), report
+        source.data,
+        PACKAGE,
+        Target(PACKAGE, "Paging"),
+        Templates().for_api(["python", "cli"]),
+        report,
     )
     report.raise_for(strict=True)
     write_package(folder / PACKAGE, generation.files)
@@ -502,3 +508,54 @@ def test_parse_links_reads_back_what_was_written(pkg: ModuleType, links: Any) ->
             first.setdefault(name, value)
         expected.append((url, first))
     assert parsed == expected
+
+
+# -- the command line's --all --state ----------------------------------------------------------
+
+
+def run_cli(pkg: ModuleType, argv: list[str], handler: Handler) -> tuple[int, list[Any]]:
+    cli = importlib.import_module(f"{PACKAGE}._cli")
+    tool = importlib.import_module(f"{PACKAGE}._commands").TOOL
+    out, err = io.StringIO(), io.StringIO()
+    with httpx.Client(transport=httpx.MockTransport(handler)) as http:
+        status = cli.main(
+            tool,
+            argv,
+            environ={tool.base_url_env: BASE},
+            http_client=http,
+            stdin=io.StringIO(""),
+            stdout=out,
+            stderr=err,
+        )
+    assert err.getvalue() == ""
+    return status, [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_the_state_of_a_finished_link_walk_sends_nothing_more(
+    pkg: ModuleType, tmp_path: Path
+) -> None:
+    """After the last page there is no next link to resume from: a rerun prints nothing."""
+    state = str(tmp_path / "state.json")
+    server = Linked(split([2, 1]))
+    assert run_cli(pkg, ["list-linked", "--all", "--state", state], server) == (
+        0,
+        [{"id": 0}, {"id": 1}, {"id": 2}],
+    )
+    assert len(server.requested) == 2
+    assert run_cli(pkg, ["list-linked", "--all", "--state", state], server) == (0, [])
+    assert len(server.requested) == 2
+
+
+def test_a_page_number_walk_resumes_from_its_state(pkg: ModuleType, tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    server = Numbered(split([2, 2, 1]))
+    status, lines = run_cli(
+        pkg, ["list-numbered", "--per-page", "2", "--all", "--state", str(state)], server
+    )
+    assert (status, [line["id"] for line in lines]) == (0, [0, 1, 2, 3, 4])
+    assert server.requested == [1, 2, 3]
+    status, lines = run_cli(
+        pkg, ["list-numbered", "--per-page", "2", "--all", "--state", str(state)], server
+    )
+    assert (status, lines) == (0, [])
+    assert server.requested == [1, 2, 3, 4]  # the page past the last: empty

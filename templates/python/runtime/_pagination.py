@@ -367,8 +367,7 @@ class PageWalk:
         page = spec.first_page if page is None else int(page)
         self._seen += count
         self.position = self.args[name] = page + 1
-        size = self.args.get(spec.limit_param) if spec.limit_param else None
-        size = size if _is_count(size) else None
+        size = self._page_size()
         data = self._members(raw)
         total_pages, total = _pointer(data, spec.total_pages), _pointer(data, spec.total)
         if count == 0 or (size is not None and count < size):
@@ -387,6 +386,20 @@ class PageWalk:
             if items == self._last_page:
                 self._fail(raw, "the server sent the same page again (it ignores the page number)")
             self._last_page = items
+
+    def _page_size(self) -> int | None:
+        """The page size the call asked for, as its parameter reads it (the command line
+        passes text), when it is a count."""
+        name = self.spec.limit_param
+        value = self.args.get(name or "")
+        param = next((p for p in self.op.params if p.python_name == name), None)
+        if value is None or param is None:
+            return None
+        try:
+            value = param.adapter.validate_python(value)
+        except pydantic.ValidationError:
+            return None  # the request was refused before sending: not reached
+        return value if _is_count(value) else None
 
     def _advance_link(self, raw: Raw) -> None:
         """Follow the ``rel="next"`` link (relative to the page's URL), same origin only."""
