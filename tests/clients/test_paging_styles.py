@@ -559,3 +559,9 @@ def test_a_page_number_walk_resumes_from_its_state(pkg: ModuleType, tmp_path: Pa
     )
     assert (status, lines) == (0, [])
     assert server.requested == [1, 2, 3, 4]  # the page past the last: empty
+
+
+def test_the_generated_readme_states_the_rules_of_both_walks(pkg: ModuleType) -> None:
+    readme = (Path(pkg.__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "A page-number walk ends on an empty page" in readme
+    assert "only to the origin (scheme,\nhost and port) of `base_url`" in readme
