@@ -15,6 +15,11 @@ _POSITION = {
     "page": "the start of the next page (pass it back as `{param}`)",
     "watermark": "the watermark after the page (pass it back as `{param}`)",
     "cursor": 'the cursor after the page (pass it back as `body={{"{param}": position}}`)',
+    "pageNumber": "the number of the next page (pass it back as `{param}`)",
+    "link": "the URL of the next page from the `Link` header (pass it to `resume()`)",
+}
+_STYLE = {"pageNumber": "page-number", "link": "Link header"} | {
+    style: style for style in ("offset", "page", "watermark", "cursor")
 }
 
 
@@ -131,7 +136,7 @@ def iter_doc(op: ir.Operation, is_async: bool) -> str:
     param = pg.cursor_field if pg.style == "cursor" else pg.position_param
     loop = "async for" if is_async else "for"
     text = (
-        f"Every item of `{op.method_name}`, across all pages ({pg.style} pagination).\n\n"
+        f"Every item of `{op.method_name}`, across all pages ({_STYLE[pg.style]} pagination).\n\n"
         f"Use `{loop} item in ...`. The returned pager's `position` is "
         + _POSITION[pg.style].format(param=param)
         + " and moves on when the last item of a page is handed out; "
@@ -139,6 +144,8 @@ def iter_doc(op: ir.Operation, is_async: bool) -> str:
     )
     if pg.style == "offset" and pg.position_param:
         text += f" Without `{pg.position_param}` the walk starts at 0."
+    elif pg.style == "pageNumber" and pg.position_param:
+        text += f" Without `{pg.position_param}` the walk starts at page {pg.first_page}."
     return wrap(text) + "\n\n" + args_section(op, pager=True)
 
 

@@ -13,10 +13,11 @@ _POINTER = {"type": "string", "pattern": "^(/[^/]*)*$"}
 _NAME = {"type": "string", "minLength": 1}
 
 
-def _style(name: str, **keys: Any) -> dict[str, Any]:
+def _style(name: str, optional: Mapping[str, Any] | None = None, **keys: Any) -> dict[str, Any]:
+    """The schema of one style: the keys it needs (``keys``) and those it may have."""
     return {
         "type": "object",
-        "properties": {"style": {"const": name}, **keys},
+        "properties": {"style": {"const": name}, **keys, **(optional or {})},
         "required": ["style", *keys],
         "additionalProperties": False,
     }
@@ -31,6 +32,18 @@ PAGINATION_STYLES: dict[str, dict[str, Any]] = {
         "watermark", watermarkParam=_NAME, items=_POINTER, nextWatermark=_POINTER, hasMore=_POINTER
     ),
     "page": _style("page", startParam=_NAME, limitParam=_NAME, items=_POINTER, nextPage=_POINTER),
+    "pageNumber": _style(
+        "pageNumber",
+        pageParam=_NAME,
+        items=_POINTER,
+        optional={
+            "perPageParam": _NAME,
+            "firstPage": {"type": "integer", "minimum": 0},
+            "totalPages": _POINTER,
+            "totalCount": _POINTER,
+        },
+    ),
+    "link": _style("link", items=_POINTER, optional={"perPageParam": _NAME}),
 }
 # Checked in two steps (the style, then that style's keys) so messages name the missing key.
 PAGINATION_SCHEMA: dict[str, Any] = {
@@ -50,7 +63,14 @@ TOKEN_URLS_SCHEMA: dict[str, Any] = {
 TOKEN_FORMAT_SCHEMA: dict[str, Any] = {"enum": ["form", "json"]}
 IDEMPOTENT_SCHEMA: dict[str, Any] = {"type": "boolean"}
 
-_PARAM_KEYS = {"offsetParam", "limitParam", "watermarkParam", "startParam"}
+_PARAM_KEYS = {
+    "offsetParam",
+    "limitParam",
+    "watermarkParam",
+    "startParam",
+    "pageParam",
+    "perPageParam",
+}
 
 
 def check_extensions(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:

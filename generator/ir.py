@@ -159,19 +159,24 @@ class Pagination:
     """How an operation pages (``x-pagination``), with request-side names mapped to Python."""
 
     #: The pagination style.
-    style: Literal["offset", "cursor", "watermark", "page"]
-    #: JSON pointer to the items' array in the response body.
+    style: Literal["offset", "cursor", "watermark", "page", "pageNumber", "link"]
+    #: JSON pointer to the items' array in the response body (``""``: the body is the array).
     items: str
     #: The type of one item.
     item_type: TypeRef
-    #: The python name of the query parameter holding the position (offset, watermark, page).
+    #: The python name of the query parameter holding the position (offset, watermark, start,
+    #: page number); ``link`` style has none (the position is the next page's URL).
     position_param: str | None = None
     #: The python name of the page-size parameter, if any.
     limit_param: str | None = None
     #: Cursor style: the request body field the cursor is sent in.
     cursor_field: str | None = None
-    #: JSON pointer to the total count in the response body, if any.
+    #: JSON pointer to the total count of items in the response body, if any.
     total: str | None = None
+    #: Page-number style: JSON pointer to the total count of pages in the response body, if any.
+    total_pages: str | None = None
+    #: Page-number style: the number of the first page (``firstPage``, 1 unless set).
+    first_page: int = 1
     #: JSON pointer to the next cursor, watermark or next-page URL in the response body.
     next_position: str | None = None
     #: JSON pointer to the "more pages follow" flag in the response body, if any.

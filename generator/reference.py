@@ -251,7 +251,10 @@ _WALK = {
     "page": "asks for each next page at the start the previous page gives",
     "watermark": "sends the watermark each page returns to get the next one",
     "cursor": "sends the cursor each page returns to get the next one",
+    "pageNumber": "asks for page after page by number until a page is empty or short",
+    "link": 'follows the `rel="next"` link of each response\'s `Link` header (same origin only)',
 }
+_STYLE_NAME = {"pageNumber": "Page-number", "link": "Link-header"}
 
 
 def pagination_text(op: ir.Operation) -> str:
@@ -260,18 +263,26 @@ def pagination_text(op: ir.Operation) -> str:
     assert pg is not None
     param = pg.cursor_field if pg.style == "cursor" else pg.position_param
     where = "body field" if pg.style == "cursor" else "argument"
+    items = f"the items at {markdown.code(pg.items)}" if pg.items else "the items"
     parts = [
-        f"{pg.style.capitalize()} pagination: `{op.pager_call}(...)` takes the arguments of"
-        f" `{op.call}` and {_WALK[pg.style]}, yielding the items at"
-        f" {markdown.code(pg.items)} of each page.",
+        f"{_STYLE_NAME.get(pg.style, pg.style.capitalize())} pagination: `{op.pager_call}(...)`"
+        f" takes the arguments of `{op.call}` and {_WALK[pg.style]}, yielding {items} of each"
+        " page.",
     ]
     if param:
         parts.append(
             f"Its `position` is the {where} {markdown.code(param)} to resume from later;"
             " `pages()` yields page by page."
         )
+    elif pg.style == "link":
+        parts.append(
+            "Its `position` is the URL of the next page, to pass to `resume()` later;"
+            " `pages()` yields page by page."
+        )
     if pg.has_more:
         parts.append(f"The walk ends when {markdown.code(pg.has_more)} is false.")
+    elif pg.total_pages:
+        parts.append(f"The walk ends at the page count {markdown.code(pg.total_pages)}.")
     elif pg.total:
         parts.append(f"The walk ends at the total {markdown.code(pg.total)}.")
     return " ".join(parts)

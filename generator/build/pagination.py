@@ -37,15 +37,19 @@ def read_pagination(
         "offset": "offsetParam",
         "watermark": "watermarkParam",
         "page": "startParam",
+        "pageNumber": "pageParam",
     }.get(style)
+    limit = raw.get("limitParam") or raw.get("perPageParam")
     return Pagination(
         style=style,
         items=raw["items"],
         item_type=item_type,
         position_param=by_wire[raw[position]] if position else None,
-        limit_param=by_wire[raw["limitParam"]] if "limitParam" in raw else None,
+        limit_param=by_wire[limit] if limit else None,
         cursor_field=raw.get("cursorField"),
-        total=raw.get("total"),
+        total=raw.get("total") or raw.get("totalCount"),
+        total_pages=raw.get("totalPages"),
+        first_page=raw.get("firstPage", 1),
         next_position=raw.get("nextCursor") or raw.get("nextWatermark") or raw.get("nextPage"),
         has_more=raw.get("hasMore"),
     )

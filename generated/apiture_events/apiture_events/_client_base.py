@@ -119,9 +119,10 @@ class SyncAPIClient(_Options):
         body: Any = None,
         options: CallOptions | None = None,
         parse: bool = True,
+        url: str | None = None,
     ) -> Raw:
         options = options or CallOptions()
-        request = self._build_request(operation, params or {}, body, options)
+        request = self._build_request(operation, params or {}, body, options, url)
         return self._run(self._plan(operation, request, options, parse))
 
     def _call(
@@ -213,9 +214,10 @@ class AsyncAPIClient(_Options):
         body: Any = None,
         options: CallOptions | None = None,
         parse: bool = True,
+        url: str | None = None,
     ) -> Raw:
         options = options or CallOptions()
-        request = self._build_request(operation, params or {}, body, options)
+        request = self._build_request(operation, params or {}, body, options, url)
         return await self._run(self._plan(operation, request, options, parse))
 
     async def _call(

@@ -99,7 +99,7 @@ class ResponseSpec:
 class PaginationSpec:
     """``x-pagination`` of an operation; pointers are into the raw response body."""
 
-    style: Literal["offset", "cursor", "watermark", "page"]
+    style: Literal["offset", "cursor", "watermark", "page", "pageNumber", "link"]
     items: str
     item_type: Any
     position_param: str | None = None
@@ -108,6 +108,8 @@ class PaginationSpec:
     total: str | None = None
     next_position: str | None = None
     has_more: str | None = None
+    total_pages: str | None = None
+    first_page: int = 1
 
     @cached_property
     def item_adapter(self) -> TypeAdapter[list[Any]]:

@@ -151,8 +151,12 @@ class BaseClient:
         args: Mapping[str, Any],
         body: Any,
         options: CallOptions,
+        url: str | None = None,
     ) -> httpx.Request:
-        """The request for ``op`` with ``args``; arguments the spec rejects raise before sending."""
+        """The request for ``op`` with ``args``; arguments the spec rejects raise before sending.
+
+        ``url`` (a next-page link the server gave, checked by the pager) replaces the path and
+        query the arguments would give: the link carries them; headers are still sent."""
         for group in op.require_any_of:
             if all(args.get(name) is None for name in group):
                 raise RequestValidationError(
@@ -201,9 +205,10 @@ class BaseClient:
             )
         headers.update(options.extra_headers or {})
         content = self._body_arguments(op, body, headers)
-        url = self.base_url + path
-        if query:
-            url += "?" + "&".join(query)
+        if url is None:
+            url = self.base_url + path
+            if query:
+                url += "?" + "&".join(query)
         timeout = self.timeout if isinstance(options.timeout, NotGiven) else options.timeout
         return httpx.Request(
             op.method,

@@ -604,7 +604,7 @@ def _stream(
     path = Path(state_file) if state_file is not None else None
     if path is not None and path.exists():
         position, finished = read_state(path, command)
-        if finished and command.operation.pagination.style == "page":
+        if finished and command.operation.pagination.style in ("page", "link"):
             return  # the last page has no next one to ask for: nothing can follow it
         pager.resume(position)
     for page in pager.pages():
