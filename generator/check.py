@@ -1,4 +1,5 @@
-"""The CI drift check: specs valid, ``generated/`` current, recordings still fit their specs.
+"""The CI drift check: specs valid, ``generated/`` current, recordings still fit their specs and
+cover what the tests need (``recording_rules``).
 
 Nothing is written: the packages are regenerated in memory and compared with the disk.
 """
@@ -17,6 +18,7 @@ from generator.errors import Diagnostic, SpecgenError
 from generator.pipeline import api_in_memory
 from generator.progress import Progress
 from generator.project import list_apis, load_api
+from generator.recording_rules import coverage_problems
 from generator.recordings import check_recordings, load_recordings
 from generator.template_sets import Templates
 from generator.write import owned_files
@@ -108,7 +110,11 @@ def run_check(
             _echo_all(echo, exc.diagnostics)
             continue
         report.recordings += len(recordings)
-        problems = _recording_problems(api.spec, recordings, cache or Cache(None))
+        problems = [
+            *_recording_problems(api.spec, recordings, cache or Cache(None)),
+            # What the recordings must cover, as the tests require it (docs/recordings.md).
+            *coverage_problems(api.spec, recordings, api.recordings_dir),
+        ]
         report.recording_problems += len(problems)
         _echo_all(echo, problems)
         if stale or problems or not quiet:

@@ -6,7 +6,7 @@ import dataclasses
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +19,7 @@ from generator.bundle import load_spec, report_for
 from generator.cache import Cache, use
 from generator.check import run_check
 from generator.errors import InputError, Report, SpecgenError
+from generator.overlay import StaleAction
 from generator.pipeline import Generation, api_in_memory, generate_in_memory, spec_file_target
 from generator.progress import Progress
 from generator.project import CONFIG_NAME, api_folder, effective_api, list_apis, load_api
@@ -420,7 +421,17 @@ def _spec_for_diff(specs_dir: Path, argument: str, overlay_from: str | None) -> 
             raise SpecgenError([dataclasses.replace(d, severity="error") for d in problems])
         return source.data
     api = load_api(specs_dir, overlay_from, check=False)
-    return effective_api(api.key, api.folder, api.config, source, api.overlay).spec
+    # Stale actions (fixes the new spec already has) are passed over and listed, so the diff
+    # still shows what changed for the client.
+    new = effective_api(api.key, api.folder, api.config, source, api.overlay, allow_stale=True)
+    echo_stale(new.stale, dropped=False)
+    return new.spec
+
+
+def echo_stale(stale: Sequence[StaleAction], *, dropped: bool) -> None:
+    """One line on stderr per stale overlay action: file, line and the action's description."""
+    for action in stale:
+        click.echo(f"{'dropped' if dropped else 'stale'}: {action.diagnostic}", err=True)
 
 
 def _refuse_missing_file(specs_dir: Path, path: Path) -> None:
@@ -510,6 +521,11 @@ def record_command(
     show_default=True,
     help="Refuse the update when the diff has changes of this kind.",
 )
+@click.option(
+    "--drop-stale",
+    is_flag=True,
+    help="Remove overlay actions that match nothing in the new version from the overlay file.",
+)
 @templates_option
 @strict_option
 @click.argument("api")
@@ -518,6 +534,7 @@ def update(
     output_dir: Path,
     source: str,
     fail_on: str,
+    drop_stale: bool,
     templates_dir: Path | None,
     strict: bool,
     api: str,
@@ -532,14 +549,24 @@ def update(
     with reported_errors():
         templates = read_templates(templates_dir)
     with reported_errors(exits.FOUND):  # the new version fails a check: 1; no new version: 2
-        plan = plan_update(specs_dir, api, source, templates, strict=strict)
+        plan = plan_update(specs_dir, api, source, templates, strict=strict, drop_stale=drop_stale)
+    echo_stale(plan.stale, dropped=drop_stale)
     for diagnostic in plan.warnings:
         click.echo(f"warning: {diagnostic}", err=True)
     click.echo(render_text(plan.changes).rstrip("\n"))
+    if plan.blocked_by_stale:
+        click.echo(
+            f"error: {len(plan.stale)} overlay action(s) match nothing in the new version "
+            "(the vendor made the fix, or the target moved): fix them, or rerun with "
+            "--drop-stale to remove them from the overlay; nothing changed",
+            err=True,
+        )
+        sys.exit(exits.FOUND)
     if exit_code(plan.changes, fail_on):  # type: ignore[arg-type]
         click.echo(f"error: update refused (--fail-on {fail_on}); nothing changed", err=True)
         sys.exit(exits.FOUND)
     with reported_errors():
         package = load_api(specs_dir, api, check=False).config.package
         apply_update(plan, output_dir / package)
-    click.echo(f"updated {plan.spec_path} and {output_dir / package}")
+    overlay = f", {plan.overlay_path}" if plan.overlay_path is not None else ""
+    click.echo(f"updated {plan.spec_path}{overlay} and {output_dir / package}")

@@ -5,29 +5,83 @@ Semantics, in order of the ``actions`` list:
 * ``remove: true`` deletes every node the JSONPath ``target`` selects.
 * ``update`` is merged into every selected node: into an object recursively (objects merge,
   anything else replaces), onto an array by appending the value.
-* An action whose target selects nothing is an error naming the action: that is how a fix that
-  no longer applies to a newer vendor version gets noticed.
+* An action whose target selects nothing is stale: an error naming the action (every stale
+  action is listed, with its file and line). That is how a fix that no longer applies to a newer
+  vendor version gets noticed; ``apply_overlay_leniently`` passes over stale actions and returns
+  them, for ``specgen diff`` and ``specgen update --drop-stale``.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import jsonpath
 
+from generator.errors import Diagnostic, SpecgenError
 from generator.load import Document
 from generator.rawspec import to_pointer
 
 
+@dataclass(frozen=True)
+class StaleAction:
+    """An action whose target selects nothing: a fix the vendor's spec no longer needs (or a
+    target that no longer fits it). ``diagnostic`` names the overlay file and the action's line.
+    """
+
+    index: int
+    target: str
+    description: str | None
+    diagnostic: Diagnostic
+
+
 def apply_overlay(spec: Any, overlay: Document) -> Any:
-    """Return a copy of ``spec`` with every action of ``overlay`` applied."""
+    """Return a copy of ``spec`` with every action of ``overlay`` applied.
+
+    Stale actions are an error listing every one of them, not only the first.
+    """
+    result, stale = apply_overlay_leniently(spec, overlay)
+    if stale:
+        raise SpecgenError([s.diagnostic for s in stale])
+    return result
+
+
+def apply_overlay_leniently(spec: Any, overlay: Document) -> tuple[Any, list[StaleAction]]:
+    """Apply ``overlay`` to a copy of ``spec``, passing over stale actions: the result and them.
+
+    A stale action changes nothing, so the result is what the overlay without those actions
+    gives. Every other problem with the overlay is still an error.
+    """
     actions = _check_overlay(overlay)
     result = copy.deepcopy(spec)
+    stale: list[StaleAction] = []
     for index, action in enumerate(actions):
+        if _selects_nothing(result, action):
+            stale.append(_stale(action, index, overlay))
+            continue
         result = _apply_action(result, action, index, overlay)
-    return result
+    return result, stale
+
+
+def _selects_nothing(spec: Any, action: Mapping[str, Any]) -> bool:
+    try:
+        return next(iter(jsonpath.finditer(action["target"], spec)), None) is None
+    except jsonpath.JSONPathError:
+        return False  # _apply_action names the invalid JSONPath
+
+
+def _stale(action: Mapping[str, Any], index: int, overlay: Document) -> StaleAction:
+    where = f"/actions/{index}"
+    message = f"{_describe(action, index)} matches nothing in the spec"
+    description = action.get("description")
+    return StaleAction(
+        index,
+        action["target"],
+        description if isinstance(description, str) else None,
+        Diagnostic(overlay.name, where, message, overlay.line_of(where)),
+    )
 
 
 def _check_overlay(overlay: Document) -> list[Mapping[str, Any]]:

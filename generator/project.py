@@ -16,7 +16,7 @@ from generator.build.resources import RESOURCE_MODES, ResourceMode, resource_mod
 from generator.bundle import load_spec, relocate
 from generator.errors import InputError, SpecgenError
 from generator.load import Document, check_depth, load_document
-from generator.overlay import apply_overlay
+from generator.overlay import StaleAction, apply_overlay, apply_overlay_leniently
 from generator.template_sets import DEFAULT_SETS
 
 CONFIG_NAME = "specgen.yaml"
@@ -53,6 +53,8 @@ class Api:
     source: Document
     overlay: Document | None
     spec: dict[str, Any]
+    # Overlay actions that selected nothing, passed over (only with ``allow_stale``).
+    stale: tuple[StaleAction, ...] = ()
 
     @property
     def recordings_dir(self) -> Path:
@@ -92,10 +94,17 @@ def effective_api(
     overlay: Document | None,
     *,
     check: bool = True,
+    allow_stale: bool = False,
 ) -> Api:
+    """The API with ``overlay`` applied to ``source``; stale overlay actions are an error
+    unless ``allow_stale`` (then they are passed over and listed in ``Api.stale``)."""
     spec = source.data
+    stale: list[StaleAction] = []
     if overlay is not None:
-        spec = apply_overlay(spec, overlay)
+        if allow_stale:
+            spec, stale = apply_overlay_leniently(spec, overlay)
+        else:
+            spec = apply_overlay(spec, overlay)
         # Each document was bounded when read; an update merged in deep can pass the bound.
         check_depth(spec, source, "with its overlay applied, the spec is")
     if check:  # strictly: every finding, even one generation would work around, is an error
@@ -105,7 +114,7 @@ def effective_api(
         if problems:
             errors = [dataclasses.replace(d, severity="error") for d in problems]
             raise SpecgenError(relocate(errors, source))
-    return Api(key, folder, config, source, overlay, spec)
+    return Api(key, folder, config, source, overlay, spec, tuple(stale))
 
 
 def read_config(doc: Document) -> ApiConfig:

@@ -4,13 +4,18 @@ The new document is read (a URL is fetched only when one is given), the API's ov
 re-applied, the result validated and compared with the current effective spec, the client
 regenerated in memory and every recording checked against the new spec. Only when all of that
 succeeds are the spec file and the generated package written; otherwise nothing changes.
+
+Overlay actions that select nothing in the new version (the vendor fixed upstream what they
+fixed) are listed, each with its file and line; the update is refused unless they are dropped,
+which rewrites the overlay file without them (its other text kept, see overlay_edit.py) in the
+same all-or-nothing write.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.bundle import report_for
@@ -18,6 +23,8 @@ from generator.diff import Change, diff_specs
 from generator.errors import Diagnostic, InputError, SpecgenError
 from generator.fetch import fetch_url
 from generator.load import parse_document
+from generator.overlay import StaleAction
+from generator.overlay_edit import drop_actions
 from generator.pipeline import api_in_memory
 from generator.project import effective_api, load_api
 from generator.recordings import check_recordings, load_recordings
@@ -32,6 +39,16 @@ class UpdatePlan:
     changes: list[Change]
     files: dict[str, str]
     warnings: list[Diagnostic]  # what generation left out of the new version (not --strict)
+    # Overlay actions that select nothing in the new version (the vendor made the fix).
+    stale: list[StaleAction] = field(default_factory=list)
+    # The overlay without them, when asked to drop them (``drop_stale``).
+    overlay_path: Path | None = None
+    overlay_text: str | None = None
+
+    @property
+    def blocked_by_stale(self) -> bool:
+        """Stale actions that were not dropped: the update cannot be written."""
+        return bool(self.stale) and self.overlay_text is None
 
 
 def fetch(source: str) -> str:
@@ -56,12 +73,20 @@ def fetch(source: str) -> str:
 
 
 def plan_update(
-    specs_dir: Path, key: str, source: str, templates: Templates, *, strict: bool = False
+    specs_dir: Path,
+    key: str,
+    source: str,
+    templates: Templates,
+    *,
+    strict: bool = False,
+    drop_stale: bool = False,
 ) -> UpdatePlan:
     """Everything an update would write, computed and checked in memory.
 
     The new version is checked as ``generate`` checks it: leniently, or under ``strict`` with
-    every warning an error.
+    every warning an error. Overlay actions that select nothing in it are passed over, so the
+    diff goes from the old effective spec to the new one without them; unless ``drop_stale``
+    removes them from the overlay, the plan stops there (``blocked_by_stale``).
     """
     current = load_api(specs_dir, key)
     spec_path = current.folder / current.config.spec
@@ -69,26 +94,47 @@ def plan_update(
     # Read in the API's spec format; diagnostics name where the new text came from.
     document = parse_document(spec_path, text, label=source)
     updated = effective_api(
-        key, current.folder, current.config, document, current.overlay, check=False
-    )
+        key, current.folder, current.config, document, current.overlay,
+        check=False, allow_stale=True,
+    )  # fmt: skip
+    plan = UpdatePlan(spec_path, text, diff_specs(current.spec, updated.spec), {}, [])
+    plan.stale = list(updated.stale)
+    if plan.stale and not drop_stale:
+        return plan
+    if plan.stale and current.overlay is not None:
+        plan.overlay_path = current.overlay.path
+        plan.overlay_text = drop_actions(current.overlay, [s.index for s in plan.stale])
+        pruned = parse_document(current.overlay.path, plan.overlay_text)
+        # The overlay as it will be written must apply cleanly: no stale action left.
+        updated = effective_api(key, current.folder, current.config, document, pruned, check=False)
     report = report_for(document)
     generation = api_in_memory(updated, templates, report)
     report.raise_for(strict=strict)
-    changes = diff_specs(current.spec, updated.spec)
     problems = list(check_recordings(updated.spec, load_recordings(updated.recordings_dir)))
     if problems:
         raise SpecgenError(problems)
-    return UpdatePlan(spec_path, text, changes, generation.files, report.warnings)
+    plan.files, plan.warnings = generation.files, report.warnings
+    return plan
 
 
 def apply_update(plan: UpdatePlan, package_dir: Path) -> None:
-    """Write the new spec and package; the old spec is restored if the package cannot be."""
-    old = plan.spec_path.read_bytes()
-    _replace(plan.spec_path, plan.new_text.encode("utf-8"))
+    """Write the new spec, the overlay without its stale actions (when dropped) and the
+    package; if any of them cannot be written, the files already replaced are restored."""
+    if plan.blocked_by_stale:
+        raise ValueError("stale overlay actions were not dropped: nothing to write")
+    writes = [(plan.spec_path, plan.new_text.encode("utf-8"))]
+    if plan.overlay_path is not None and plan.overlay_text is not None:
+        writes.append((plan.overlay_path, plan.overlay_text.encode("utf-8")))
+    done: list[tuple[Path, bytes]] = []
     try:
+        for path, data in writes:
+            old = path.read_bytes()
+            _replace(path, data)
+            done.append((path, old))
         write_package(package_dir, plan.files)
     except BaseException:
-        _replace(plan.spec_path, old)
+        for path, old in reversed(done):
+            _replace(path, old)
         raise
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeAlias
 
+from generator.diff._extensions import diff_flow_extensions
 from generator.diff._model import Change, as_mapping, breaking, join, safe
 from generator.diff._normalise import Document
 from generator.diff._operation import Operation
@@ -141,3 +142,4 @@ def _diff_flow(
     for scope in sorted(new_scopes.keys() - old_scopes.keys()):
         message = f"Security scheme {name}: scope {scope} was added."
         yield safe("security-scheme-scope-added", join(location, "scopes", scope), message)
+    yield from diff_flow_extensions(name, old, new, location)

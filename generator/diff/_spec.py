@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from generator.diff._extensions import diff_operation_extensions
 from generator.diff._model import Change, as_mapping, breaking, join, safe, sort_key
 from generator.diff._normalise import Document
 from generator.diff._operation import (
@@ -90,6 +91,9 @@ def _diff_path_item(
             f"{method.upper()} {new_path}",
         )  # fmt: skip
         yield from _diff_operation(op)
+        yield from diff_operation_extensions(
+            op.label, method, op.old_at, op.new_at, op.old_op, op.new_op
+        )
 
 
 def _diff_operation(op: Operation) -> Iterator[Change]:

@@ -150,7 +150,7 @@ CASES: list[tuple[str, Callable[[Path], str], str, str]] = [
     ("onegini-events", _spec_is_missing, "file not found", ""),
     ("onepassword-events", _broken_json, "invalid JSON", ""),
     ("onegini-events", _broken_yaml, "invalid YAML", ""),
-    ("onepassword-events", _overlay_target_matches_nothing, "matches nothing", "/actions/6/target"),
+    ("onepassword-events", _overlay_target_matches_nothing, "matches nothing", "/actions/6"),
     ("truelayer-tracking", _overlay_missing, "file not found", ""),
     ("onegini-events", _package_not_an_identifier, "'onegini-events'", "/package"),
     ("onegini-events", _class_is_a_keyword, "'class'", "/client_class"),

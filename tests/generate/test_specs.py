@@ -8,15 +8,12 @@ without new test code. What each API paginates and how is read from its spec's `
 from __future__ import annotations
 
 import copy
-import itertools
 import json
 import keyword
 import re
-from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
@@ -25,7 +22,8 @@ from support.apis import load_case
 from generator.errors import SpecgenError
 from generator.load import load_document, parse_document
 from generator.project import Api, list_apis, load_api
-from generator.rawspec import HTTP_METHODS, resolve_pointer
+from generator.rawspec import HTTP_METHODS
+from generator.recording_rules import coverage_problems, link_problem, paginated, query_of
 from generator.recordings import Recording, check_recordings, load_recording, load_recordings
 from generator.schemas import resolve
 from generator.validate import validate_spec
@@ -58,26 +56,6 @@ def operations(spec: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str,
 
 def operation_ids(spec: Mapping[str, Any]) -> set[str]:
     return {op["operationId"] for _, _, op in operations(spec)}
-
-
-def paginated(spec: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    return {
-        op["operationId"]: op["x-pagination"]
-        for _, _, op in operations(spec)
-        if "x-pagination" in op
-    }
-
-
-def is_success(status: int) -> bool:
-    return 200 <= status < 300
-
-
-def documented_error_statuses(operation: Mapping[str, Any]) -> list[str]:
-    return [str(k) for k in operation.get("responses") or {} if str(k)[:1] in ("4", "5")]
-
-
-def query_of(recording: Recording) -> dict[str, list[str]]:
-    return parse_qs(recording.request["query"], keep_blank_values=True)
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
@@ -239,72 +217,13 @@ def test_recording_file_names_follow_the_operation(key: str) -> None:
 
 
 @pytest.mark.parametrize("key", APIS)
-def test_every_operation_has_success_and_error_recordings(key: str) -> None:
-    by_operation: dict[str, list[int]] = defaultdict(list)
-    for recording in recordings_of(key):
-        by_operation[recording.operation].append(recording.status)
-    for _, _, operation in operations(api_of(key).spec):
-        op_id = operation["operationId"]
-        statuses = by_operation.get(op_id, [])
-        assert statuses, f"{key}: no recording of {op_id}"
-        assert any(is_success(s) for s in statuses), f"{key}: no success recording of {op_id}"
-        if documented_error_statuses(operation):
-            assert any(s >= 400 for s in statuses), f"{key}: no error recording of {op_id}"
-
-
-def _link_problem(style: str, pages: Mapping[str, Any], prev: Recording, nxt: Recording) -> str:
-    """Why ``nxt`` is not the page after ``prev`` under the declared pagination ('' if it is)."""
-    body = prev.response["body"]
-    items = resolve_pointer(body, pages["items"])
-    if not isinstance(items, list):
-        return f"{pages['items']} of {prev.path.name} is not a list"
-    if style == "offset":
-        name = pages["offsetParam"]
-        before = int(query_of(prev).get(name, ["0"])[0])
-        after = int(query_of(nxt).get(name, ["0"])[0])
-        if after != before + len(items):
-            return f"offset {after} != {before} + {len(items)}"
-    elif style == "cursor":
-        cursor = resolve_pointer(body, pages["nextCursor"])
-        sent = (nxt.request["body"] or {}).get(pages["cursorField"])
-        if resolve_pointer(body, pages["hasMore"]) is not True or sent != cursor:
-            return f"cursor sent {sent!r}, previous response gave {cursor!r}"
-    elif style == "watermark":
-        mark = resolve_pointer(body, pages["nextWatermark"])
-        sent = query_of(nxt).get(pages["watermarkParam"])
-        if resolve_pointer(body, pages["hasMore"]) is not True or sent != [mark]:
-            return f"watermark sent {sent!r}, previous response gave {mark!r}"
-    elif style == "page":
-        url = resolve_pointer(body, pages["nextPage"])
-        given = parse_qs(urlsplit(url).query).get(pages["startParam"]) if url else None
-        sent = query_of(nxt).get(pages["startParam"])
-        if not given or sent != given:
-            return f"start sent {sent!r}, previous nextPage gave {given!r}"
-    else:
-        return f"unknown style {style!r}"
-    return ""
-
-
-@pytest.mark.parametrize("key", APIS)
-def test_paginated_operations_have_linked_sequences(key: str) -> None:
-    sequences: dict[tuple[str, str], list[Recording]] = defaultdict(list)
-    for recording in recordings_of(key):
-        if recording.sequence is not None:
-            sequences[(recording.operation, recording.sequence[0])].append(recording)
-    pagination = paginated(api_of(key).spec)
-    for (op_id, name), steps in sequences.items():
-        assert op_id in pagination, f"{key}: sequence {name} of unpaginated {op_id}"
-        steps.sort(key=lambda r: r.sequence[1] if r.sequence else 0)
-        numbers = [r.sequence[1] for r in steps if r.sequence]
-        assert numbers == list(range(1, len(steps) + 1)), f"{key}: {name} steps {numbers}"
-        assert all(is_success(r.status) for r in steps), f"{key}: {name} has a failed step"
-    for op_id, pages in pagination.items():
-        walks = [steps for (op, _), steps in sequences.items() if op == op_id]
-        assert any(len(steps) >= 2 for steps in walks), f"{key}: no walk of {op_id}"
-        for steps in walks:
-            for prev, nxt in itertools.pairwise(steps):
-                problem = _link_problem(pages["style"], pages, prev, nxt)
-                assert not problem, f"{key}: {prev.path.name} -> {nxt.path.name}: {problem}"
+def test_recordings_cover_the_api(key: str) -> None:
+    """The rules of docs/recordings.md (what the recordings must cover), as specgen check
+    applies them: a success and an error per operation, a page walk per paginated operation,
+    the credentials the API's security requires shown in a request."""
+    api = api_of(key)
+    problems = coverage_problems(api.spec, recordings_of(key), api.recordings_dir)
+    assert [str(d) for d in problems] == []
 
 
 def _secrets_in_body(value: Any, where: str = "") -> Iterator[str]:
@@ -333,8 +252,6 @@ def test_recordings_hold_no_secret(key: str) -> None:
                 assert values == [REDACTED], f"{name}: query parameter {param}"
         text = recording.path.read_text(encoding="utf-8")
         assert not re.search(r"\b(Bearer|Basic) [A-Za-z0-9._~+/=-]{8,}", text), name
-    with_auth = [r for r in recordings_of(key) if "authorization" in r.request["headers"]]
-    assert with_auth, f"{key}: no recording shows the authorization header"
 
 
 # --- recordings that do not fit ---------------------------------------------------------------
@@ -703,7 +620,7 @@ def test_the_link_check_catches_a_wrong_position(
     ]
     prev = load_recording(SPECS / api / "recordings" / first)
     good = load_recording(SPECS / api / "recordings" / second)
-    assert _link_problem(pages["style"], pages, prev, good) == ""
+    assert link_problem(pages, prev, good) == ""
     if pointer == "/request/query":
         query = good.request["query"]
         wrong = re.sub(r"(offset|watermark|start)=[^&]*", r"\g<1>=1234", query)
@@ -712,4 +629,4 @@ def test_the_link_check_catches_a_wrong_position(
         wrong = "not-the-previous-cursor"
     _, bad = _broken_copy(tmp_path, api, second, _set(pointer, wrong))
     assert bad.operation == op_id
-    assert _link_problem(pages["style"], pages, prev, bad) != ""
+    assert link_problem(pages, prev, bad) != ""

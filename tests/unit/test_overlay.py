@@ -12,7 +12,7 @@ import yaml
 
 from generator.errors import SpecgenError
 from generator.load import Document, load_document, parse_document
-from generator.overlay import apply_overlay
+from generator.overlay import apply_overlay, apply_overlay_leniently
 
 HEADER = "overlay: 1.0.0\ninfo: {title: Fixes, version: 1.0.0}\n"
 SPEC: dict[str, Any] = {
@@ -171,7 +171,7 @@ def test_a_later_action_sees_what_an_earlier_one_removed() -> None:
 """
         )
     )
-    assert pointer == "/actions/1/target"
+    assert pointer == "/actions/1"
     assert "action 1" in message and "matches nothing" in message
 
 
@@ -208,7 +208,7 @@ def test_a_target_matching_nothing_names_the_action() -> None:
 """
     )
     pointer, message, line = error_of(document)
-    assert pointer == "/actions/1/target"
+    assert pointer == "/actions/1"
     assert line == 6
     assert "action 1" in message
     assert "$.components.schemas.Gone" in message
@@ -313,3 +313,49 @@ def test_the_real_overlays_apply_to_their_vendor_documents() -> None:
             assert isinstance(action.get("description"), str), "every fix says why"
         applied += 1
     assert applied >= 2
+
+
+STALE_ACTIONS = """\
+  - target: $.components.schemas.Gone
+    description: Fix Gone.
+    update: {type: object}
+  - target: $.components.schemas.Event
+    update: {description: still applies}
+  -
+    description: >-
+      Description first,
+      target second.
+    target: $.components.schemas.Missing.properties
+    remove: true
+"""
+
+
+def test_every_stale_action_is_listed_with_its_line() -> None:
+    document = overlay(STALE_ACTIONS)
+    with pytest.raises(SpecgenError) as caught:
+        apply_overlay(copy.deepcopy(SPEC), document)
+    problems = caught.value.diagnostics
+    assert [(p.file, p.pointer, p.line) for p in problems] == [
+        ("overlay.yaml", "/actions/0", 4),
+        ("overlay.yaml", "/actions/2", 10),  # where the action starts, not its target (13)
+    ]
+    assert "Fix Gone." in problems[0].message
+    assert "Description first, target second." in problems[1].message
+
+
+def test_leniently_stale_actions_are_passed_over_and_returned() -> None:
+    document = overlay(STALE_ACTIONS)
+    result, stale = apply_overlay_leniently(copy.deepcopy(SPEC), document)
+    assert [(s.index, s.target, s.description) for s in stale] == [
+        (0, "$.components.schemas.Gone", "Fix Gone."),
+        (2, "$.components.schemas.Missing.properties", "Description first, target second."),
+    ]
+    only_live = overlay(
+        "  - target: $.components.schemas.Event\n    update: {description: still applies}\n"
+    )
+    assert result == apply_overlay(copy.deepcopy(SPEC), only_live)
+
+
+def test_leniently_other_problems_are_still_errors() -> None:
+    with pytest.raises(SpecgenError, match="invalid JSONPath"):
+        apply_overlay_leniently(SPEC, overlay("  - target: $[\n    remove: true\n"))
