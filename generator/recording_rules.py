@@ -10,6 +10,7 @@ test_specs.py) both use ``coverage_problems``, so they report the same messages.
 from __future__ import annotations
 
 import itertools
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -151,8 +152,40 @@ def link_problem(pages: Mapping[str, Any], before: Recording, after: Recording) 
         sent = query_of(after).get(key("startParam", ""))
         if not given or sent != given:
             return f"start sent {sent!r}, previous nextPage gave {given!r}"
+    elif style == "pageNumber":
+        return _page_number_problem(key, before, after)
+    elif style == "link":
+        return _link_header_problem(before, after)
     else:
         return f"pages of style {style!r} cannot be checked"
+    return ""
+
+
+def _page_number_problem(key: Any, before: Recording, after: Recording) -> str:
+    """Why ``after`` does not ask for the page number after ``before``'s, or ''."""
+    first = key("firstPage", "1")
+    page = _integer(query_of(before).get(key("pageParam", ""), [first])[0])
+    sent = _integer(query_of(after).get(key("pageParam", ""), [first])[0])
+    if page is None or sent != page + 1:
+        return f"page {sent} != {page} + 1"
+    return ""
+
+
+# One link of a ``Link`` header (RFC 8288) whose rel names ``next``: enough for a recorded walk
+# (the client's own parser, in the runtime, reads every form the RFC allows).
+_NEXT_LINK = re.compile(r'<([^>]*)>[^,<]*?;\s*rel\s*=\s*"?[^",]*\bnext\b', re.IGNORECASE)
+
+
+def _link_header_problem(before: Recording, after: Recording) -> str:
+    """Why ``after`` is not the request the ``rel="next"`` link of ``before`` names, or ''."""
+    headers = {str(k).lower(): str(v) for k, v in before.response.get("headers", {}).items()}
+    found = _NEXT_LINK.search(headers.get("link", ""))
+    if found is None:
+        return f'{before.path.name} has no Link header with rel="next"'
+    link = urlsplit(found.group(1))
+    if link.path != after.request["path"] or parse_qs(link.query) != query_of(after):
+        sent = f"{after.request['path']}?{after.request['query']}"
+        return f"request {sent} is not the next link {found.group(1)}"
     return ""
 
 

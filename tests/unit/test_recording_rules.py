@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from generator.recording_rules import coverage_problems, credential_places
+from generator.recording_rules import coverage_problems, credential_places, link_problem
 from generator.recordings import Recording
 
 FOLDER = Path("specs/events/recordings")
@@ -152,3 +152,31 @@ def test_credentials_must_show_in_some_request() -> None:
 def test_where_credentials_travel(scheme: dict[str, Any], place: tuple[str, str]) -> None:
     document = spec(components={"securitySchemes": {"bearer": scheme}})
     assert credential_places(document) == {place}
+
+
+def test_a_page_number_walk_asks_for_the_next_page() -> None:
+    pages = {"style": "pageNumber", "pageParam": "page", "items": "/items"}
+    first = recording("listEvents", body={"items": [1, 2]}, step=1)  # no page: the first, 1
+    second = recording("listEvents", query="page=2", body={"items": [3]}, step=2)
+    third = recording("listEvents", query="page=4", body={"items": []}, step=3)
+    assert link_problem(pages, first, second) == ""
+    assert link_problem(pages, second, third) == "page 4 != 2 + 1"
+    zero = {**pages, "firstPage": 0}
+    assert link_problem(zero, first, recording("listEvents", query="page=1", step=2)) == ""
+
+
+def test_a_link_header_walk_follows_the_next_link() -> None:
+    first = recording("listEvents", body=[1, 2], step=1)
+    first.data["response"]["headers"] = {
+        "Link": '<https://api.test/events?page=3>; rel="last", '
+        '<https://api.test/events?page=2&per_page=2>; rel="next"'
+    }
+    pages = {"style": "link", "items": ""}
+    followed = recording("listEvents", query="per_page=2&page=2", body=[3], step=2)
+    assert link_problem(pages, first, followed) == ""
+    wrong = recording("listEvents", query="page=3", body=[3], step=2)
+    assert "is not the next link https://api.test/events?page=2&per_page=2" in link_problem(
+        pages, first, wrong
+    )
+    last = recording("listEvents", body=[3], step=2)
+    assert 'has no Link header with rel="next"' in link_problem(pages, last, followed)
