@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import itertools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -302,7 +303,10 @@ def _iter_errors(
     found = list(schema_validator.iter_errors(_without(validator.schema, clean)))
     if any(len(error.absolute_path) <= 1 for error in found):
         found = list(schema_validator.iter_errors(validator.schema))
-    for error in [*found, *validator.root_validator(validator.schema_path)]:
+    # Chained, not unpacked into a list: the library's own checks may crash on a part the
+    # schema phase found wrong (a parameter without ``in``), and the errors found before the
+    # crash must reach the caller first, as the library's ``iter_errors`` yields them.
+    for error in itertools.chain(found, validator.root_validator(validator.schema_path)):
         if not isinstance(error, OpenAPIValidationError):  # as the library's iter_errors does
             error = OpenAPIValidationError.create_from(error)
         yield error

@@ -90,6 +90,12 @@ def _operation_unknown_key(document: dict[str, Any]) -> None:
     first_get(document)["colour"] = "red"
 
 
+def _parameter_without_in(document: dict[str, Any]) -> None:
+    # The library's own checks crash on it (KeyError); the schema phase's error comes first.
+    parameter = {"name": "limit", "schema": {"type": "integer"}}
+    first_get(document).setdefault("parameters", []).append(parameter)
+
+
 def _component_schema_bad_type(document: dict[str, Any]) -> None:
     document["components"]["schemas"]["Odd"] = {"type": "stringy"}
 
@@ -113,6 +119,7 @@ def _top_level_unknown_key(document: dict[str, Any]) -> None:
 OPENAPI_SCHEMA_ERRORS = [
     _operation_summary_not_text,
     _operation_unknown_key,
+    _parameter_without_in,
     _component_schema_bad_type,
     _components_unknown_key,
     _path_without_slash,
@@ -141,7 +148,12 @@ def test_an_openapi_schema_error_is_reported_alike_with_parts_skipped_or_not(
     skipped = cache.hits
     cache_module.use(None)
     assert found and found == diagnostics(changed)
-    if mistake in (_operation_summary_not_text, _operation_unknown_key, _path_without_slash):
+    if mistake in (
+        _operation_summary_not_text,
+        _operation_unknown_key,
+        _parameter_without_in,
+        _path_without_slash,
+    ):
         assert skipped > 0  # the other path items were left out, the components too
 
 
