@@ -89,6 +89,9 @@ def run_context(quiet: bool, show_progress: bool, no_cache: bool) -> tuple[Cache
     """The run's cache (also made the one documents are parsed with) and progress display."""
     cache = Cache.default(enabled=not no_cache)
     use(cache)
+    # For the command only: a program (or a test) calling the CLI in its own process goes on
+    # without a cache, as library calls do.
+    click.get_current_context().call_on_close(lambda: use(None))
     return cache, Progress.choose(quiet=quiet, forced=show_progress)
 
 

@@ -134,3 +134,14 @@ def test_quiet_drops_the_summary_lines(tmp_path: Path) -> None:
     )
     assert "generated" in loud.stdout and quiet.stdout == ""
     assert files_of(tmp_path / "a") == files_of(tmp_path / "b")
+
+
+def test_the_cache_is_the_commands_only(tmp_path: Path) -> None:
+    """A program calling the CLI in its own process goes on without a cache afterwards: library
+    calls then validate every part again instead of trusting entries a command left."""
+    from generator import cache as cache_module
+
+    result = run("generate", "--spec", PETSTORE, "--output", tmp_path, cache=tmp_path / "cache")
+    assert result.exit_code == 0, result.output
+    assert entries(tmp_path / "cache", "valid-part") > 0  # the command had one
+    assert cache_module.active().root is None
