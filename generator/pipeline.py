@@ -309,6 +309,8 @@ class _ModelsStage:
         """Start the module's own process now when a set will render it and it is not cached."""
         if len(self.api.models) < MODELS_APART_MIN or not _renders_models(self.job.sets):
             return
+        if _cpus() < OVERLAP_MIN_CPUS:
+            return  # made when rendered (still in a process of its own), as in turn
         path = self.job.cache.path("models", self.key) if self.key is not None else None
         if path is not None and path.exists():
             return  # read back when rendered, as before
@@ -520,6 +522,13 @@ def _models_package(code: str, cache: Cache) -> dict[str, str]:
     if key is not None:
         cache.put_object("models_package", key, files)
     return files
+
+
+# The models process overlaps rendering and formatting only with this many CPUs. On 2 cores
+# it competes with the validator's child and the formatting for them: a cold generation of
+# GitHub's spec took 61 s overlapped against 37 s in turn (27 November 2026, this repository's
+# 2-core machine), so there the models are made when a set renders them, as before.
+OVERLAP_MIN_CPUS = 4
 
 
 # From this many schemas the models stage runs in a fresh process of its own: the library

@@ -55,6 +55,7 @@ def in_turn_and_apart(
 ) -> tuple[tuple[object, list[str]], tuple[object, list[str]]]:
     in_turn = outcome(sets)
     monkeypatch.setattr(pipeline, "MODELS_APART_MIN", 1)  # every spec counts as large
+    monkeypatch.setattr(pipeline, "OVERLAP_MIN_CPUS", 1)  # and any machine overlaps
     apart = outcome(sets)
     assert multiprocessing.active_children() == []
     return in_turn, apart
@@ -101,6 +102,7 @@ def test_models_made_apart_are_cached_and_read_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(pipeline, "MODELS_APART_MIN", 1)
+    monkeypatch.setattr(pipeline, "OVERLAP_MIN_CPUS", 1)
     cache = Cache(tmp_path / "cache")
     first = outcome(default_sets(), cache)
     stored = list((tmp_path / "cache").rglob("models/*/*"))
@@ -125,6 +127,7 @@ def test_a_failure_of_the_process_surfaces_as_in_turn(monkeypatch: pytest.Monkey
         in_turn = outcome(default_sets())
     with monkeypatch.context() as patched:
         patched.setattr(pipeline, "MODELS_APART_MIN", 1)
+        patched.setattr(pipeline, "OVERLAP_MIN_CPUS", 1)
         patched.setattr(pipeline._Apart, "result", died)
         apart = outcome(default_sets())
     assert multiprocessing.active_children() == []
@@ -151,6 +154,7 @@ def test_a_grouped_apis_models_package_is_the_same_made_apart(
 
     in_turn = generate(None)
     monkeypatch.setattr(pipeline, "MODELS_APART_MIN", 1)
+    monkeypatch.setattr(pipeline, "OVERLAP_MIN_CPUS", 1)
     apart = generate(None)
     assert multiprocessing.active_children() == []
     assert apart == in_turn
