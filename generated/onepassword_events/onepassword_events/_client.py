@@ -89,9 +89,12 @@ class OnePasswordEvents(SyncAPIClient):
     `client.with_raw_response.<method>(...)` returns the call's `APIResponse`
     (`status_code`, `headers`, `http_response`, `parse()` for the result).
     `client.with_options(timeout=..., max_retries=..., deadline=..., headers=...,
-    base_url=...)` returns a client sharing this one's connection pool and credentials.
-    Requests and responses are logged at debug level on
-    `logging.getLogger("onepassword_events")`, credentials left out.
+    base_url=..., strict_responses=...)` returns a client sharing this one's connection pool
+    and credentials. Requests and responses are logged at debug level on
+    `logging.getLogger("onepassword_events")`, credentials left out. A response that does
+    not fit the spec raises `errors.ResponseValidationError`; with `strict_responses=False`
+    its result is built anyway (values that do not fit kept as sent) and a warning is
+    logged.
     """
 
     SERVER_1_PASSWORD = SERVER_1_PASSWORD
@@ -109,6 +112,7 @@ class OnePasswordEvents(SyncAPIClient):
         deadline: float | None = None,
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
+        strict_responses: bool = True,
         http_client: httpx.Client | None = None,
     ) -> None:
         base_url = from_environment(base_url, "ONEPASSWORD_EVENTS_BASE_URL") or DEFAULT_BASE_URL
@@ -119,6 +123,7 @@ class OnePasswordEvents(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            strict_responses=strict_responses,
             headers=headers,
             auth=_auth(base_url, auth, token=token),
         )
@@ -383,9 +388,12 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
     `client.with_raw_response.<method>(...)` returns the call's `APIResponse`
     (`status_code`, `headers`, `http_response`, `parse()` for the result).
     `client.with_options(timeout=..., max_retries=..., deadline=..., headers=...,
-    base_url=...)` returns a client sharing this one's connection pool and credentials.
-    Requests and responses are logged at debug level on
-    `logging.getLogger("onepassword_events")`, credentials left out.
+    base_url=..., strict_responses=...)` returns a client sharing this one's connection pool
+    and credentials. Requests and responses are logged at debug level on
+    `logging.getLogger("onepassword_events")`, credentials left out. A response that does
+    not fit the spec raises `errors.ResponseValidationError`; with `strict_responses=False`
+    its result is built anyway (values that do not fit kept as sent) and a warning is
+    logged.
     """
 
     SERVER_1_PASSWORD = SERVER_1_PASSWORD
@@ -403,6 +411,7 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
         deadline: float | None = None,
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
+        strict_responses: bool = True,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         base_url = from_environment(base_url, "ONEPASSWORD_EVENTS_BASE_URL") or DEFAULT_BASE_URL
@@ -413,6 +422,7 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            strict_responses=strict_responses,
             headers=headers,
             auth=_auth(base_url, auth, token=token),
         )
