@@ -11,7 +11,9 @@ import asyncio
 import importlib
 import logging
 import string
+import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -32,18 +34,27 @@ SPEC = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "bodies" / "w
 KEYS = ("name", "kind", "parts", "format", "labels")
 
 
+def _generate(folder: Path, package: str, resources: Any = "auto") -> Path:
+    source = load_document(SPEC)
+    report = Report(package)
+    target = Target(package, "Widgets", resources=resources)
+    generation = generate_in_memory(source.data, package, target, default_sets(), report)
+    report.raise_for(strict=True)
+    write_package(folder / package, generation.files)
+    return folder / package
+
+
 @pytest.fixture(scope="module")
 def pkg(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
-    folder = tmp_path_factory.mktemp("bodies")
-    source = load_document(SPEC)
-    report = Report("widgets_bodies")
-    generation = generate_in_memory(
-        source.data, "widgets_bodies", Target("widgets_bodies", "Widgets"), default_sets(), report
-    )
-    report.raise_for(strict=True)
-    write_package(folder / "widgets_bodies", generation.files)
-    sys.path.insert(0, str(folder / "widgets_bodies"))
+    project = _generate(tmp_path_factory.mktemp("bodies"), "widgets_bodies")
+    sys.path.insert(0, str(project))
     return importlib.import_module("widgets_bodies")
+
+
+@pytest.fixture(scope="module")
+def grouped(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same API grouped into resources: its models a lazily loaded package."""
+    return _generate(tmp_path_factory.mktemp("grouped"), "widgets_grouped", "tags")
 
 
 class Server:
@@ -239,3 +250,107 @@ def test_the_async_client_reads_leniently_too(pkg: ModuleType) -> None:
 def test_a_body_that_is_not_even_an_object_is_kept_as_it_is(pkg: ModuleType) -> None:
     odd = ["not", "a", "widget"]
     assert client(pkg, Server(odd), strict_responses=False).create_widget(body={"name": "w"}) == odd
+
+
+# -- TypedDicts ----------------------------------------------------------------------------------
+
+
+def test_each_object_a_body_holds_has_a_param_typeddict(pkg: ModuleType) -> None:
+    params = importlib.import_module("widgets_bodies.params")
+    assert params.__all__ == ["PartParam", "SpecParam", "WidgetCreateParam"]
+    # annotations stay text at run time (type checkers read them; a call never needs them)
+    annotations = params.WidgetCreateParam.__annotations__
+    assert {key: ref.__forward_arg__ for key, ref in annotations.items()} == {
+        "name": "Required[str]",
+        "kind": "Literal['gear', 'spring']",
+        "parts": "Sequence[PartParam]",
+        "format": "str",
+        "labels": "Mapping[str, str]",
+        "made": "datetime.datetime | str",
+        "spec": "SpecParam",
+    }
+    # keys that are not Python names (``x-rate``, ``class``) take the functional syntax
+    assert list(params.SpecParam.__annotations__) == ["x-rate", "class", "inner"]
+    assert "WidgetParam" not in params.__all__  # only a response holds it
+
+
+USAGE = """
+from __future__ import annotations
+
+import datetime
+
+from {package} import Widgets, models, params
+
+
+def calls(client: Widgets) -> None:
+    body: params.WidgetCreateParam = {{
+        "name": "w",
+        "kind": "gear",
+        "parts": [{{"label": "a", "count": 2}}],
+        "made": datetime.datetime.now(datetime.timezone.utc),
+        "spec": {{"x-rate": 1.5, "inner": {{"class": "c"}}}},
+    }}
+    client.{call}(body=body)
+    client.{call}(body={{"name": "w", "made": "2024-01-01T00:00:00Z"}})
+    client.{call}(body=models.WidgetCreate(name="w"))
+
+
+def wrong(client: Widgets) -> None:
+    client.{call}(body={{"name": "w", "fromat": "x"}})
+    client.{call}(body={{"name": "w", "kind": "gizmo"}})
+    client.{call}(body={{"name": "w", "parts": [{{"label": 1}}]}})
+    client.{call}(body={{"kind": "gear"}})
+"""
+
+
+@pytest.mark.parametrize("layout", ["flat", "grouped"])
+def test_a_type_checker_catches_what_the_runtime_refuses(
+    pkg: ModuleType, grouped: Path, layout: str, tmp_path: Path
+) -> None:
+    if layout == "flat":
+        project, package, call = (
+            Path(pkg.__file__ or "").parents[1],
+            "widgets_bodies",
+            "create_widget",
+        )
+    else:
+        project, package, call = grouped, "widgets_grouped", "widgets.create_widget"
+    usage = USAGE.format(package=package, call=call)
+    (tmp_path / "usage.py").write_text(usage)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "--cache-dir",
+         str(tmp_path / "cache"), package, str(tmp_path / "usage.py")],
+        cwd=project, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    errors = [line for line in proc.stdout.splitlines() if ": error:" in line]
+    assert [line for line in errors if "usage.py" not in line] == [], proc.stdout
+    wrong_start = usage[: usage.index("def wrong")].count("\n") + 1
+    lines = sorted({int(line.split(":")[1]) for line in errors})
+    assert lines == [wrong_start + n for n in (1, 2, 3, 4)], proc.stdout
+
+
+def test_a_grouped_client_call_never_loads_the_typeddicts(grouped: Path) -> None:
+    script = textwrap.dedent(
+        """
+        import sys, httpx
+        from widgets_grouped import Widgets
+        answer = httpx.Response(200, json={"id": 1, "name": "w"})
+        transport = httpx.MockTransport(lambda request: answer)
+        client = Widgets(http_client=httpx.Client(transport=transport))
+        print(client.widgets.create_widget(body={"name": "w", "parts": [{"label": "a"}]}).id)
+        try:
+            client.widgets.create_widget(body={"name": "w", "fromat": "x"})
+        except ValueError as error:
+            print(error)
+        print(sorted(m for m in sys.modules if m.startswith("widgets_grouped.params")))
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=grouped, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "1",
+        "createWidget: body.fromat: not a key of WidgetCreate (did you mean 'format'?)",
+        "[]",
+    ]

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
 
 import httpx
 
 from . import _operations as _ops
-from . import models
+from . import models, params
 from ._auth import BearerAuth
 from ._base import (
     DEFAULT_MAX_RETRIES,
@@ -180,7 +179,7 @@ class OnePasswordEvents(SyncAPIClient):
     def get_item_usages(
         self,
         *,
-        body: models.Cursor | models.ResetCursor | dict[str, Any],
+        body: models.Cursor | models.ResetCursor | params.CursorParam | params.ResetCursorParam,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
@@ -230,7 +229,7 @@ class OnePasswordEvents(SyncAPIClient):
     def iter_get_item_usages(
         self,
         *,
-        body: models.Cursor | models.ResetCursor | dict[str, Any],
+        body: models.Cursor | models.ResetCursor | params.CursorParam | params.ResetCursorParam,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
@@ -270,7 +269,7 @@ class OnePasswordEvents(SyncAPIClient):
     def get_sign_in_attempts(
         self,
         *,
-        body: models.Cursor | models.ResetCursor | dict[str, Any],
+        body: models.Cursor | models.ResetCursor | params.CursorParam | params.ResetCursorParam,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
@@ -320,7 +319,7 @@ class OnePasswordEvents(SyncAPIClient):
     def iter_get_sign_in_attempts(
         self,
         *,
-        body: models.Cursor | models.ResetCursor | dict[str, Any],
+        body: models.Cursor | models.ResetCursor | params.CursorParam | params.ResetCursorParam,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
@@ -479,7 +478,7 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
     async def get_item_usages(
         self,
         *,
-        body: models.Cursor | models.ResetCursor | dict[str, Any],
+        body: models.Cursor | models.ResetCursor | params.CursorParam | params.ResetCursorParam,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
@@ -529,7 +528,7 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
     def iter_get_item_usages(
         self,
         *,
-        body: models.Cursor | models.ResetCursor | dict[str, Any],
+        body: models.Cursor | models.ResetCursor | params.CursorParam | params.ResetCursorParam,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
@@ -569,7 +568,7 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
     async def get_sign_in_attempts(
         self,
         *,
-        body: models.Cursor | models.ResetCursor | dict[str, Any],
+        body: models.Cursor | models.ResetCursor | params.CursorParam | params.ResetCursorParam,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
@@ -619,7 +618,7 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
     def iter_get_sign_in_attempts(
         self,
         *,
-        body: models.Cursor | models.ResetCursor | dict[str, Any],
+        body: models.Cursor | models.ResetCursor | params.CursorParam | params.ResetCursorParam,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
