@@ -12,6 +12,7 @@ from __future__ import annotations
 import keyword
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from generator import ir
 from generator.pytext import annotation, body_annotation, pyrepr, type_names
@@ -81,7 +82,14 @@ def uses_params(api: ir.Api, operations: tuple[ir.Operation, ...] | list[ir.Oper
 
 
 def _objects(api: ir.Api) -> dict[str, ir.Model]:
-    return {m.name: m for m in api.models if m.kind == "object"}
+    """The object models of ``api`` by name, worked out once per IR (templates ask per body)."""
+    if _LAST[0] is not api:
+        _LAST[:] = [api, {m.name: m for m in api.models if m.kind == "object"}]
+    objects: dict[str, ir.Model] = _LAST[1]
+    return objects
+
+
+_LAST: list[Any] = [None, {}]  # the last IR asked about and its object models
 
 
 def _model_refs(ref: ir.TypeRef) -> Iterator[str]:
