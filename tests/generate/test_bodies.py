@@ -226,7 +226,7 @@ def test_with_options_turns_leniency_on_and_off(pkg: ModuleType) -> None:
 
 def test_one_odd_item_leaves_the_others_typed(pkg: ModuleType) -> None:
     page = {"items": [{"id": 1, "name": "a"}, {"id": "two", "name": "b"}, {"id": 3}], "total": 3}
-    result = client(pkg, Server(page), strict_responses=False).list_widgets()
+    result = client(pkg, Server(page), strict_responses=False).list_widgets(offset=0)
     assert isinstance(result, pkg.models.WidgetList)
     assert [type(w) for w in result.items] == [pkg.models.Widget] * 3
     assert result.items[0].model_dump() == {"id": 1, "kind": None, "name": "a", "parts": None}
@@ -250,6 +250,36 @@ def test_the_async_client_reads_leniently_too(pkg: ModuleType) -> None:
 def test_a_body_that_is_not_even_an_object_is_kept_as_it_is(pkg: ModuleType) -> None:
     odd = ["not", "a", "widget"]
     assert client(pkg, Server(odd), strict_responses=False).create_widget(body={"name": "w"}) == odd
+
+
+def test_a_lenient_pager_hands_out_every_item(
+    pkg: ModuleType, caplog: pytest.LogCaptureFixture
+) -> None:
+    page = {"items": [{"id": 1, "name": "a"}, {"id": "two", "name": "b"}], "total": 2}
+    with caplog.at_level(logging.WARNING, logger="widgets_bodies"):
+        items = list(client(pkg, Server(page), strict_responses=False).iter_list_widgets())
+    assert [w.id for w in items] == [1, "two"]
+    assert all(isinstance(w, pkg.models.Widget) for w in items)
+    assert len([r for r in caplog.records if r.name == "widgets_bodies"]) == 1
+    with pytest.raises(pkg.errors.ResponseValidationError):
+        list(client(pkg, Server(page)).iter_list_widgets())
+
+
+def test_page_items_read_outside_the_page_model_are_lenient_too(pkg: ModuleType) -> None:
+    """Items the page's own model does not hold are read from the decoded body, one by one."""
+    pagination = importlib.import_module("widgets_bodies._pagination")
+    base = importlib.import_module("widgets_bodies._base")
+    ops = importlib.import_module("widgets_bodies._operations")
+    data = {"items": [{"id": 1, "name": "a"}, {"id": "two", "name": "b"}], "total": 2}
+    request = httpx.Request("GET", "https://api.example.com/widgets")
+    response = httpx.Response(200, json=data, request=request)
+    raw = base.Raw(response, None, data)  # no page model: the raw path
+    strict = pagination.PageWalk(ops.LIST_WIDGETS, {}, None)
+    with pytest.raises(pkg.errors.ResponseValidationError):
+        strict.advance(raw)
+    page = pagination.PageWalk(ops.LIST_WIDGETS, {}, None, strict=False).advance(raw)
+    assert [type(w) for w in page.items] == [pkg.models.Widget] * 2
+    assert [w.id for w in page.items] == [1, "two"]
 
 
 # -- TypedDicts ----------------------------------------------------------------------------------
