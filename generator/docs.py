@@ -203,9 +203,12 @@ def client_views(api: ir.Api) -> str:
         "`client.with_raw_response.<method>(...)` returns the call's `APIResponse`"
         " (`status_code`, `headers`, `http_response`, `parse()` for the result)."
         " `client.with_options(timeout=..., max_retries=..., deadline=..., headers=...,"
-        " base_url=...)` returns a client sharing this one's connection pool and credentials."
-        " Requests and responses are logged at debug level on"
+        " base_url=..., strict_responses=...)` returns a client sharing this one's connection"
+        " pool and credentials. Requests and responses are logged at debug level on"
         f' `logging.getLogger("{api.package}")`, credentials left out.'
+        " A response that does not fit the spec raises `errors.ResponseValidationError`; with"
+        " `strict_responses=False` its result is built anyway (values that do not fit kept as"
+        " sent) and a warning is logged."
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 import jinja2.sandbox
 
-from generator import docs, ir, markdown
+from generator import docs, ir, markdown, params
 from generator.errors import SpecgenError
 from generator.paths import safe_filename
 from generator.pytext import (
@@ -50,6 +50,10 @@ FILTERS: Mapping[str, Callable[..., Any]] = {
     "optional": optional,
     "body_annotation": body_annotation,
     "field_annotation": field_annotation,
+    "body_param_annotation": params.body_param_annotation,
+    "param_dicts": params.param_dicts,
+    "param_imports": params.imports,
+    "functional_value": params.functional_value,
     "result_annotation": result_annotation,
     "docstring": docstring,
     "wrap": wrap,
@@ -131,8 +135,11 @@ def imports(
         for p in op.parameters:
             client |= type_names(p.type)
             operations |= type_names(p.type, constrained=True, exact=True) | {"ParamSpec"}
-        if op.body is not None:
+        if op.body is not None and params.body_objects(api, op.body):
+            client |= type_names(op.body.type) | {"params"}
+        elif op.body is not None:
             client |= body_type_names(op.body)
+        if op.body is not None:
             operations |= _deferred_names(op.body.type, lazy) | {"BodySpec"}
             for form_field in op.body.fields:
                 operations |= {"FieldSpec"}

@@ -25,7 +25,7 @@ from generator.rawspec import (
 IDEMPOTENT_METHODS = frozenset({"get", "head", "options", "put", "delete", "trace", "query"})
 # Names the client classes already use: an operation with one of them gets a suffix.
 CLIENT_ATTRIBUTES = {"close", "base_url", "timeout", "deadline", "max_retries", "headers", "auth",
-                     "with_options", "with_raw_response"}  # fmt: skip
+                     "with_options", "with_raw_response", "strict_responses"}  # fmt: skip
 RESERVED_ARGUMENTS = {
     "self", "body", "extra_headers", "extra_query", "timeout", "deadline", "max_retries",
 }  # fmt: skip

@@ -631,7 +631,7 @@ def test_petstore_hoists_inline_schemas(petstore: ModuleType) -> None:
     pet = models.Pet.model_validate(PET)
     assert pet.tag is None  # nullable
     hints = inspect.signature(petstore.PetStore.create_pet).parameters["body"].annotation
-    assert "models." in hints and "dict[str, Any]" in hints
+    assert hints == "models.CreatePetBody | params.CreatePetBodyParam"  # a model or its TypedDict
 
 
 def test_petstore_path_header_and_auth(petstore: ModuleType) -> None:
@@ -900,7 +900,7 @@ def test_injected_text_stays_text(
 ) -> None:
     folder = sample_folder(samples_dir, sample_results, package)
     files = python_files(folder)
-    assert len(files) == 15
+    assert len(files) == 17
     # The runtime is copied as it is, never rendered from the spec: it may read the environment.
     runtime = ROOT / "templates" / "python" / "runtime"
     copied = {p.name: p.read_text(encoding="utf-8") for p in runtime.glob("*.py")}
@@ -1032,7 +1032,16 @@ def test_public_surface(surface: tuple[ModuleType, str, dict[str, Any]]) -> None
         is_coroutine = inspect.iscoroutinefunction(getattr(async_, name))
         assert is_coroutine == (not name.startswith("iter_")), name
 
-    base = {"base_url", "timeout", "deadline", "max_retries", "headers", "auth", "http_client"}
+    base = {
+        "base_url",
+        "timeout",
+        "deadline",
+        "max_retries",
+        "headers",
+        "auth",
+        "http_client",
+        "strict_responses",
+    }
     for cls in (sync, async_):
         parameters = inspect.signature(cls.__init__).parameters
         assert set(parameters) - {"self"} == base | credential_kwargs(spec)

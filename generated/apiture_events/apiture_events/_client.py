@@ -134,9 +134,11 @@ class ApitureEvents(SyncAPIClient):
     `client.with_raw_response.<method>(...)` returns the call's `APIResponse`
     (`status_code`, `headers`, `http_response`, `parse()` for the result).
     `client.with_options(timeout=..., max_retries=..., deadline=..., headers=...,
-    base_url=...)` returns a client sharing this one's connection pool and credentials.
-    Requests and responses are logged at debug level on
-    `logging.getLogger("apiture_events")`, credentials left out.
+    base_url=..., strict_responses=...)` returns a client sharing this one's connection pool
+    and credentials. Requests and responses are logged at debug level on
+    `logging.getLogger("apiture_events")`, credentials left out. A response that does not
+    fit the spec raises `errors.ResponseValidationError`; with `strict_responses=False` its
+    result is built anyway (values that do not fit kept as sent) and a warning is logged.
     """
 
     PRODUCTION = PRODUCTION
@@ -155,6 +157,7 @@ class ApitureEvents(SyncAPIClient):
         deadline: float | None = None,
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
+        strict_responses: bool = True,
         http_client: httpx.Client | None = None,
     ) -> None:
         base_url = from_environment(base_url, "APITURE_EVENTS_BASE_URL") or DEFAULT_BASE_URL
@@ -167,6 +170,7 @@ class ApitureEvents(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            strict_responses=strict_responses,
             headers=headers,
             auth=_auth(
                 base_url,
@@ -747,9 +751,11 @@ class AsyncApitureEvents(AsyncAPIClient):
     `client.with_raw_response.<method>(...)` returns the call's `APIResponse`
     (`status_code`, `headers`, `http_response`, `parse()` for the result).
     `client.with_options(timeout=..., max_retries=..., deadline=..., headers=...,
-    base_url=...)` returns a client sharing this one's connection pool and credentials.
-    Requests and responses are logged at debug level on
-    `logging.getLogger("apiture_events")`, credentials left out.
+    base_url=..., strict_responses=...)` returns a client sharing this one's connection pool
+    and credentials. Requests and responses are logged at debug level on
+    `logging.getLogger("apiture_events")`, credentials left out. A response that does not
+    fit the spec raises `errors.ResponseValidationError`; with `strict_responses=False` its
+    result is built anyway (values that do not fit kept as sent) and a warning is logged.
     """
 
     PRODUCTION = PRODUCTION
@@ -768,6 +774,7 @@ class AsyncApitureEvents(AsyncAPIClient):
         deadline: float | None = None,
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
+        strict_responses: bool = True,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         base_url = from_environment(base_url, "APITURE_EVENTS_BASE_URL") or DEFAULT_BASE_URL
@@ -780,6 +787,7 @@ class AsyncApitureEvents(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            strict_responses=strict_responses,
             headers=headers,
             auth=_auth(
                 base_url,

@@ -56,11 +56,13 @@ class _Options(BaseClient):
         max_retries: int | NotGiven = NOT_GIVEN,
         deadline: float | NotGiven | None = NOT_GIVEN,
         headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        strict_responses: bool | NotGiven = NOT_GIVEN,
     ) -> Self:
         """A client like this one with the options given changed: the same connection pool,
         credentials (and OAuth2 token) and defaults otherwise. ``headers`` are added to the
-        client's; ``timeout=None`` means no timeout, ``deadline=None`` no deadline. Closing the
-        copy leaves the pool open: it belongs to the original client."""
+        client's; ``timeout=None`` means no timeout, ``deadline=None`` no deadline;
+        ``strict_responses=False`` reads responses that do not fit the spec leniently. Closing
+        the copy leaves the pool open: it belongs to the original client."""
         clone = copy.copy(self)
         # Only the configuration is copied: resources and raw-response views cached on this
         # client send through it, so the copy makes its own on first use.
@@ -79,6 +81,8 @@ class _Options(BaseClient):
             clone.deadline = deadline
         if not isinstance(headers, NotGiven):
             clone.headers.update(headers)
+        if not isinstance(strict_responses, NotGiven):
+            clone.strict_responses = strict_responses
         return clone
 
 

@@ -102,9 +102,11 @@ class OneginiEvents(SyncAPIClient):
     `client.with_raw_response.<method>(...)` returns the call's `APIResponse`
     (`status_code`, `headers`, `http_response`, `parse()` for the result).
     `client.with_options(timeout=..., max_retries=..., deadline=..., headers=...,
-    base_url=...)` returns a client sharing this one's connection pool and credentials.
-    Requests and responses are logged at debug level on
-    `logging.getLogger("onegini_events")`, credentials left out.
+    base_url=..., strict_responses=...)` returns a client sharing this one's connection pool
+    and credentials. Requests and responses are logged at debug level on
+    `logging.getLogger("onegini_events")`, credentials left out. A response that does not
+    fit the spec raises `errors.ResponseValidationError`; with `strict_responses=False` its
+    result is built anyway (values that do not fit kept as sent) and a warning is logged.
     """
 
     PRODUCTION = PRODUCTION
@@ -120,6 +122,7 @@ class OneginiEvents(SyncAPIClient):
         deadline: float | None = None,
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
+        strict_responses: bool = True,
         http_client: httpx.Client | None = None,
     ) -> None:
         base_url = from_environment(base_url, "ONEGINI_EVENTS_BASE_URL") or DEFAULT_BASE_URL
@@ -131,6 +134,7 @@ class OneginiEvents(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            strict_responses=strict_responses,
             headers=headers,
             auth=_auth(base_url, auth, username=username, password=password),
         )
@@ -346,9 +350,11 @@ class AsyncOneginiEvents(AsyncAPIClient):
     `client.with_raw_response.<method>(...)` returns the call's `APIResponse`
     (`status_code`, `headers`, `http_response`, `parse()` for the result).
     `client.with_options(timeout=..., max_retries=..., deadline=..., headers=...,
-    base_url=...)` returns a client sharing this one's connection pool and credentials.
-    Requests and responses are logged at debug level on
-    `logging.getLogger("onegini_events")`, credentials left out.
+    base_url=..., strict_responses=...)` returns a client sharing this one's connection pool
+    and credentials. Requests and responses are logged at debug level on
+    `logging.getLogger("onegini_events")`, credentials left out. A response that does not
+    fit the spec raises `errors.ResponseValidationError`; with `strict_responses=False` its
+    result is built anyway (values that do not fit kept as sent) and a warning is logged.
     """
 
     PRODUCTION = PRODUCTION
@@ -364,6 +370,7 @@ class AsyncOneginiEvents(AsyncAPIClient):
         deadline: float | None = None,
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
+        strict_responses: bool = True,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         base_url = from_environment(base_url, "ONEGINI_EVENTS_BASE_URL") or DEFAULT_BASE_URL
@@ -375,6 +382,7 @@ class AsyncOneginiEvents(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            strict_responses=strict_responses,
             headers=headers,
             auth=_auth(base_url, auth, username=username, password=password),
         )

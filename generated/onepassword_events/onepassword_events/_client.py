@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
 
 import httpx
 
 from . import _operations as _ops
-from . import models
+from . import models, params
 from ._auth import BearerAuth
 from ._base import (
     DEFAULT_MAX_RETRIES,
@@ -89,9 +88,12 @@ class OnePasswordEvents(SyncAPIClient):
     `client.with_raw_response.<method>(...)` returns the call's `APIResponse`
     (`status_code`, `headers`, `http_response`, `parse()` for the result).
     `client.with_options(timeout=..., max_retries=..., deadline=..., headers=...,
-    base_url=...)` returns a client sharing this one's connection pool and credentials.
-    Requests and responses are logged at debug level on
-    `logging.getLogger("onepassword_events")`, credentials left out.
+    base_url=..., strict_responses=...)` returns a client sharing this one's connection pool
+    and credentials. Requests and responses are logged at debug level on
+    `logging.getLogger("onepassword_events")`, credentials left out. A response that does
+    not fit the spec raises `errors.ResponseValidationError`; with `strict_responses=False`
+    its result is built anyway (values that do not fit kept as sent) and a warning is
+    logged.
     """
 
     SERVER_1_PASSWORD = SERVER_1_PASSWORD
@@ -109,6 +111,7 @@ class OnePasswordEvents(SyncAPIClient):
         deadline: float | None = None,
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
+        strict_responses: bool = True,
         http_client: httpx.Client | None = None,
     ) -> None:
         base_url = from_environment(base_url, "ONEPASSWORD_EVENTS_BASE_URL") or DEFAULT_BASE_URL
@@ -119,6 +122,7 @@ class OnePasswordEvents(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            strict_responses=strict_responses,
             headers=headers,
             auth=_auth(base_url, auth, token=token),
         )
@@ -175,7 +179,7 @@ class OnePasswordEvents(SyncAPIClient):
     def get_item_usages(
         self,
         *,
-        body: models.Cursor | models.ResetCursor | dict[str, Any],
+        body: models.Cursor | models.ResetCursor | params.CursorParam | params.ResetCursorParam,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
@@ -225,7 +229,7 @@ class OnePasswordEvents(SyncAPIClient):
     def iter_get_item_usages(
         self,
         *,
-        body: models.Cursor | models.ResetCursor | dict[str, Any],
+        body: models.Cursor | models.ResetCursor | params.CursorParam | params.ResetCursorParam,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
@@ -265,7 +269,7 @@ class OnePasswordEvents(SyncAPIClient):
     def get_sign_in_attempts(
         self,
         *,
-        body: models.Cursor | models.ResetCursor | dict[str, Any],
+        body: models.Cursor | models.ResetCursor | params.CursorParam | params.ResetCursorParam,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
@@ -315,7 +319,7 @@ class OnePasswordEvents(SyncAPIClient):
     def iter_get_sign_in_attempts(
         self,
         *,
-        body: models.Cursor | models.ResetCursor | dict[str, Any],
+        body: models.Cursor | models.ResetCursor | params.CursorParam | params.ResetCursorParam,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
@@ -383,9 +387,12 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
     `client.with_raw_response.<method>(...)` returns the call's `APIResponse`
     (`status_code`, `headers`, `http_response`, `parse()` for the result).
     `client.with_options(timeout=..., max_retries=..., deadline=..., headers=...,
-    base_url=...)` returns a client sharing this one's connection pool and credentials.
-    Requests and responses are logged at debug level on
-    `logging.getLogger("onepassword_events")`, credentials left out.
+    base_url=..., strict_responses=...)` returns a client sharing this one's connection pool
+    and credentials. Requests and responses are logged at debug level on
+    `logging.getLogger("onepassword_events")`, credentials left out. A response that does
+    not fit the spec raises `errors.ResponseValidationError`; with `strict_responses=False`
+    its result is built anyway (values that do not fit kept as sent) and a warning is
+    logged.
     """
 
     SERVER_1_PASSWORD = SERVER_1_PASSWORD
@@ -403,6 +410,7 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
         deadline: float | None = None,
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
+        strict_responses: bool = True,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         base_url = from_environment(base_url, "ONEPASSWORD_EVENTS_BASE_URL") or DEFAULT_BASE_URL
@@ -413,6 +421,7 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            strict_responses=strict_responses,
             headers=headers,
             auth=_auth(base_url, auth, token=token),
         )
@@ -469,7 +478,7 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
     async def get_item_usages(
         self,
         *,
-        body: models.Cursor | models.ResetCursor | dict[str, Any],
+        body: models.Cursor | models.ResetCursor | params.CursorParam | params.ResetCursorParam,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
@@ -519,7 +528,7 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
     def iter_get_item_usages(
         self,
         *,
-        body: models.Cursor | models.ResetCursor | dict[str, Any],
+        body: models.Cursor | models.ResetCursor | params.CursorParam | params.ResetCursorParam,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
@@ -559,7 +568,7 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
     async def get_sign_in_attempts(
         self,
         *,
-        body: models.Cursor | models.ResetCursor | dict[str, Any],
+        body: models.Cursor | models.ResetCursor | params.CursorParam | params.ResetCursorParam,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
@@ -609,7 +618,7 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
     def iter_get_sign_in_attempts(
         self,
         *,
-        body: models.Cursor | models.ResetCursor | dict[str, Any],
+        body: models.Cursor | models.ResetCursor | params.CursorParam | params.ResetCursorParam,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,

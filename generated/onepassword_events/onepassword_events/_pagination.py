@@ -35,7 +35,9 @@ import pydantic
 from typing_extensions import TypedDict
 
 from ._base import UNDECODED, CallOptions, Raw
-from ._spec import OperationSpec, PaginationSpec
+from ._lenient import lenient
+from ._logging import logger
+from ._spec import OperationSpec, PaginationSpec, resolved
 from .errors import PaginationError, ResponseValidationError
 
 if TYPE_CHECKING:
@@ -197,7 +199,9 @@ def same_origin(url: httpx.URL, base: httpx.URL) -> bool:
 class PageWalk:
     """The state of a walk through the pages of one operation."""
 
-    def __init__(self, op: OperationSpec[Any], args: Mapping[str, Any], body: Any) -> None:
+    def __init__(
+        self, op: OperationSpec[Any], args: Mapping[str, Any], body: Any, strict: bool = True
+    ) -> None:
         if op.pagination is None:
             raise TypeError(f"{op.operation_id} is not paginated")
         self.op = op
@@ -205,6 +209,7 @@ class PageWalk:
         self.args = dict(args)
         self._start_at_zero()
         self.body = body
+        self.strict = strict  # the client's ``strict_responses``
         self.done = False
         self.position: Any = self._initial_position()
         self.pages = 0
@@ -246,6 +251,18 @@ class PageWalk:
         self.position = position
         self._requested = {_key(position)}
 
+    def _lenient_items(self, raw: Raw, exc: pydantic.ValidationError) -> list[Any]:
+        """``strict_responses=False``: the items read one by one, those that do not fit kept
+        as sent, and a warning logged."""
+        logger.warning(
+            "%s: page items do not match the spec, read leniently: %s",
+            self.op.operation_id,
+            exc.errors()[0]["msg"],
+        )
+        data = _pointer(raw.data, self.spec.items) or []
+        item = resolved(self.spec.item_type)
+        return [lenient(item, value) for value in data] if isinstance(data, list) else []
+
     def _start_at_zero(self) -> None:
         """The pager owns the position: a required offset left out starts the walk at 0; a
         page number left out starts at the first page (sent, so the walk knows where it is)."""
@@ -281,12 +298,15 @@ class PageWalk:
                     _pointer(raw.data, spec.items) or [], by_alias=True, by_name=False
                 )
         except pydantic.ValidationError as exc:
-            raise ResponseValidationError(
-                f"{self.op.operation_id}: page items do not match the spec: "
-                f"{exc.errors()[0]['msg']}",
-                response=raw.response,
-                body=raw.data,
-            ) from exc
+            if not self.strict:
+                items = self._lenient_items(raw, exc)
+            else:
+                raise ResponseValidationError(
+                    f"{self.op.operation_id}: page items do not match the spec: "
+                    f"{exc.errors()[0]['msg']}",
+                    response=raw.response,
+                    body=raw.data,
+                ) from exc
         except RecursionError:
             raise ResponseValidationError(
                 f"{self.op.operation_id}: page items are nested too deeply to read",
@@ -492,7 +512,7 @@ class SyncPager(Generic[ItemT]):
         options: CallOptions | None = None,
     ) -> None:
         self._client = client
-        self._walk = PageWalk(operation, params or {}, body)
+        self._walk = PageWalk(operation, params or {}, body, client.strict_responses)
         self._options = options or CallOptions()
         self.position: Any = self._walk.position
 
@@ -551,7 +571,7 @@ class AsyncPager(Generic[ItemT]):
         options: CallOptions | None = None,
     ) -> None:
         self._client = client
-        self._walk = PageWalk(operation, params or {}, body)
+        self._walk = PageWalk(operation, params or {}, body, client.strict_responses)
         self._options = options or CallOptions()
         self.position: Any = self._walk.position
 

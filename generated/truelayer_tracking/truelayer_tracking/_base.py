@@ -23,7 +23,10 @@ import pydantic
 import pydantic_core
 
 from . import _forms, _serialize
-from ._spec import FieldSpec, OperationSpec, ParamSpec, ResponseSpec
+from ._bodies import body_problem
+from ._lenient import lenient
+from ._logging import logger
+from ._spec import FieldSpec, OperationSpec, ParamSpec, ResponseSpec, resolved
 from ._types import NAIVE_DATETIME, REQUEST_CONTEXT
 from .errors import (
     APIConnectionError,
@@ -130,6 +133,7 @@ class BaseClient:
         headers: Mapping[str, str] | None,
         auth: httpx.Auth | None,
         deadline: float | None = None,
+        strict_responses: bool = True,
     ) -> None:
         _check_max_retries(max_retries)
         _check_deadline(deadline)
@@ -139,6 +143,7 @@ class BaseClient:
         self.max_retries = max_retries
         self.headers = dict(headers or {})
         self.auth = auth
+        self.strict_responses = strict_responses
         # Seams for tests and callers who need determinism; not part of the public surface.
         self._random: Callable[[], float] = random.random
         self._clock: Callable[[], float] = time.time
@@ -243,6 +248,10 @@ class BaseClient:
         if isinstance(body, str) and op.body.kind == "text":
             return {"content": body.encode()}
         value = _validate(op, "body", op.body.adapter, body)
+        if not isinstance(body, pydantic.BaseModel):
+            unknown = body_problem(value, body)
+            if unknown is not None:
+                raise RequestValidationError(f"{op.operation_id}: {unknown}")
         data = _dump(op, "body", op.body.adapter, value)
         if op.body.kind == "jsonl":
             lines = [
@@ -391,6 +400,8 @@ class BaseClient:
                 response, spec.adapter.validate_python(data, by_alias=True, by_name=False), data
             )
         except pydantic.ValidationError as exc:
+            if not self.strict_responses:
+                return self._lenient(op, response, spec, data, exc)
             raise ResponseValidationError(
                 f"{op.operation_id}: response does not match the spec: {_first_error(exc)}",
                 response=response,
@@ -398,6 +409,23 @@ class BaseClient:
             ) from exc
         except RecursionError:
             raise too_deep(op, response) from None
+
+    @staticmethod
+    def _lenient(
+        op: OperationSpec[Any],
+        response: httpx.Response,
+        spec: ResponseSpec,
+        data: Any,
+        exc: pydantic.ValidationError,
+    ) -> Raw:
+        """``strict_responses=False``: the result built anyway, values that do not fit kept as
+        sent, and a warning on the package's logger."""
+        logger.warning(
+            "%s: response does not match the spec, read leniently: %s",
+            op.operation_id,
+            _first_error(exc),
+        )
+        return Raw(response, lenient(resolved(spec.type), data), data)
 
 
 def too_deep(op: OperationSpec[Any], response: httpx.Response) -> ResponseValidationError:
@@ -439,13 +467,20 @@ def _validate(
     try:
         return adapter.validate_python(value, context=REQUEST_CONTEXT)
     except pydantic.ValidationError as exc:
-        raise RequestValidationError(f"{op.operation_id}: {name}: {_first_error(exc)}") from None
+        problem = _first_error(exc, given=name.startswith("body"))
+        raise RequestValidationError(f"{op.operation_id}: {name}: {problem}") from None
 
 
-def _first_error(exc: pydantic.ValidationError) -> str:
+def _first_error(exc: pydantic.ValidationError, given: bool = False) -> str:
+    """The first error of ``exc``; with ``given`` (the caller's own data), preferably one about
+    a value given (an unknown key, a wrong type, a value not listed), which tells more than a
+    key missing from another member of a union."""
     errors = exc.errors(include_url=False)
+    first = errors[0]
+    if given:
+        first = next((e for e in errors if e["type"] != "missing"), first)
     # A naive date-time is the likely mistake even when a union reports other members first.
-    error = next((e for e in errors if e["type"] == "naive_datetime"), errors[0])
+    error = next((e for e in errors if e["type"] == "naive_datetime"), first)
     where = ".".join(str(part) for part in error["loc"])
     return f"{where}: {error['msg']}" if where else str(error["msg"])
 

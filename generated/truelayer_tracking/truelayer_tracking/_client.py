@@ -92,9 +92,12 @@ class TrueLayerTracking(SyncAPIClient):
     `client.with_raw_response.<method>(...)` returns the call's `APIResponse`
     (`status_code`, `headers`, `http_response`, `parse()` for the result).
     `client.with_options(timeout=..., max_retries=..., deadline=..., headers=...,
-    base_url=...)` returns a client sharing this one's connection pool and credentials.
-    Requests and responses are logged at debug level on
-    `logging.getLogger("truelayer_tracking")`, credentials left out.
+    base_url=..., strict_responses=...)` returns a client sharing this one's connection pool
+    and credentials. Requests and responses are logged at debug level on
+    `logging.getLogger("truelayer_tracking")`, credentials left out. A response that does
+    not fit the spec raises `errors.ResponseValidationError`; with `strict_responses=False`
+    its result is built anyway (values that do not fit kept as sent) and a warning is
+    logged.
     """
 
     PRODUCTION = PRODUCTION
@@ -113,6 +116,7 @@ class TrueLayerTracking(SyncAPIClient):
         deadline: float | None = None,
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
+        strict_responses: bool = True,
         http_client: httpx.Client | None = None,
     ) -> None:
         base_url = from_environment(base_url, "TRUELAYER_TRACKING_BASE_URL") or DEFAULT_BASE_URL
@@ -125,6 +129,7 @@ class TrueLayerTracking(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            strict_responses=strict_responses,
             headers=headers,
             auth=_auth(
                 base_url,
@@ -225,9 +230,12 @@ class AsyncTrueLayerTracking(AsyncAPIClient):
     `client.with_raw_response.<method>(...)` returns the call's `APIResponse`
     (`status_code`, `headers`, `http_response`, `parse()` for the result).
     `client.with_options(timeout=..., max_retries=..., deadline=..., headers=...,
-    base_url=...)` returns a client sharing this one's connection pool and credentials.
-    Requests and responses are logged at debug level on
-    `logging.getLogger("truelayer_tracking")`, credentials left out.
+    base_url=..., strict_responses=...)` returns a client sharing this one's connection pool
+    and credentials. Requests and responses are logged at debug level on
+    `logging.getLogger("truelayer_tracking")`, credentials left out. A response that does
+    not fit the spec raises `errors.ResponseValidationError`; with `strict_responses=False`
+    its result is built anyway (values that do not fit kept as sent) and a warning is
+    logged.
     """
 
     PRODUCTION = PRODUCTION
@@ -246,6 +254,7 @@ class AsyncTrueLayerTracking(AsyncAPIClient):
         deadline: float | None = None,
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
+        strict_responses: bool = True,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         base_url = from_environment(base_url, "TRUELAYER_TRACKING_BASE_URL") or DEFAULT_BASE_URL
@@ -258,6 +267,7 @@ class AsyncTrueLayerTracking(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            strict_responses=strict_responses,
             headers=headers,
             auth=_auth(
                 base_url,

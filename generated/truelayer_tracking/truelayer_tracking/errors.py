@@ -3,6 +3,7 @@
 ::
 
     APIError
+    ├── RequestValidationError      arguments refused before anything was sent (a ValueError)
     ├── APIConnectionError          the request never got a response
     │   └── APITimeoutError
     ├── ResponseValidationError     the response did not match the spec
@@ -16,8 +17,6 @@
         ├── UnprocessableEntityError    422
         ├── RateLimitError              429
         └── InternalServerError         5xx
-
-    RequestValidationError (a ValueError)   arguments refused before anything was sent
 """
 
 from __future__ import annotations
@@ -135,8 +134,13 @@ class InternalServerError(APIStatusError):
     """Any 5xx status."""
 
 
-class RequestValidationError(ValueError):
-    """Arguments that the spec's constraints reject; nothing was sent."""
+class RequestValidationError(APIError, ValueError):
+    """Arguments that the spec's constraints reject; nothing was sent.
+
+    A body given as a dict is checked as its model would be: its message names the operation
+    and the key (its path inside the body) that is unknown, of the wrong type or not one of the
+    values the spec lists. Also a ``ValueError``, as it was before it joined ``APIError``.
+    """
 
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {
