@@ -31,6 +31,7 @@ from datamodel_code_generator import (
 from generator import ir
 from generator.build.models_input import models_document as build_models_document
 from generator.errors import Report, SpecgenError
+from generator.models_split import rebuilt_class
 from generator.pytext import IMPORT_WIDTH as IMPORT_LINE_LENGTH
 from generator.pytext import docstring, source_lines, string_literal
 from generator.rawspec import escape_token, parse_pointer
@@ -586,13 +587,7 @@ def _post_order(uses: dict[str, list[str]]) -> tuple[list[str], dict[str, int]]:
 
 
 def _is_rebuild_call(node: ast.stmt) -> bool:
-    return (
-        isinstance(node, ast.Expr)
-        and isinstance(node.value, ast.Call)
-        and isinstance(node.value.func, ast.Attribute)
-        and node.value.func.attr == "model_rebuild"
-        and isinstance(node.value.func.value, ast.Name)
-    )
+    return bool(rebuilt_class(node))
 
 
 def _builtins_bound(code: str) -> str:

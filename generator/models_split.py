@@ -125,7 +125,9 @@ def _imports(node: ast.stmt) -> list[_Import]:
 def _statement(index: int, node: ast.stmt, lines: Sequence[str]) -> _Statement:
     start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
     text = "".join(lines[start - 1 : node.end_lineno]).rstrip("\n")
-    return _Statement(index, text, frozenset(_binds(node)), frozenset(_names(node)), _rebuilt(node))
+    return _Statement(
+        index, text, frozenset(_binds(node)), frozenset(_names(node)), rebuilt_class(node)
+    )
 
 
 def _binds(node: ast.stmt) -> set[str]:
@@ -137,8 +139,9 @@ def _binds(node: ast.stmt) -> set[str]:
     return set()
 
 
-def _rebuilt(node: ast.stmt) -> str:
-    """The class a ``X.model_rebuild()`` statement completes, else ""."""
+def rebuilt_class(node: ast.stmt) -> str:
+    """The class a ``X.model_rebuild()`` statement completes, else "" (the models stage's
+    passes read it too: this module loads quickly, the stage's own does not)."""
     if (
         isinstance(node, ast.Expr)
         and isinstance(node.value, ast.Call)
