@@ -34,6 +34,7 @@ from generator.pipeline import _models_package, generate_in_memory
 from generator.template_sets import BUILTIN_ROOT, Templates
 from generator.write import write_package
 from tests.support.black_stable import unstable
+from tests.support.lint import lint_problems
 
 PACKAGE = "zoo_lazy"
 FLAT = "zoo_flat"
@@ -247,22 +248,7 @@ def test_the_flat_client_keeps_a_single_models_module(flat_folder: Path) -> None
 
 
 def test_mypy_strict_and_ruff_pass_on_the_package(folder: Path) -> None:
-    mypy = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", PACKAGE],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert mypy.returncode == 0, mypy.stdout + mypy.stderr
-    ruff = subprocess.run(
-        [str(BIN / "ruff"), "check", "--isolated", PACKAGE],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+    assert lint_problems(folder, PACKAGE) == ""
 
 
 def test_mypy_sees_every_name_and_refuses_a_misspelt_one(folder: Path, tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ from generator.render import render_sets
 from generator.template_sets import Templates
 from generator.write import write_package
 from tests.support.apis import all_cases
+from tests.support.lint import lint_problems
 
 BASE = "https://shop.example.com"
 PACKAGE = "resource_shop"
@@ -332,22 +333,7 @@ def test_mypy_strict_and_ruff_pass_on_the_package(
     which: str, request: pytest.FixtureRequest
 ) -> None:
     folder = request.getfixturevalue(which)
-    mypy = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", PACKAGE],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert mypy.returncode == 0, mypy.stdout + mypy.stderr
-    ruff = subprocess.run(
-        [str(BIN / "ruff"), "check", "--isolated", PACKAGE],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+    assert lint_problems(folder, PACKAGE) == ""
 
 
 def test_the_cli_calls_a_resource_method(package: ModuleType) -> None:
