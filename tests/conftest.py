@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from support.loopback import FakeServer
+
+# CI runs the property tests derandomized (`.ci/run` sets SPECGEN_HYPOTHESIS_PROFILE=ci): the
+# same examples for the same code, so a stop is judged on the code and not on a draw. Runs at
+# a desk keep hypothesis's random exploration, where new failures are found.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("SPECGEN_HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Commands run by the tests cache in a folder of the session, never a developer's."""
-    import os
-
     folder = tmp_path_factory.mktemp("specgen-cache")
     previous = os.environ.get("SPECGEN_CACHE_DIR")
     os.environ["SPECGEN_CACHE_DIR"] = str(folder)
