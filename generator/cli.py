@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -26,6 +26,9 @@ from generator.project import CONFIG_NAME, api_folder, effective_api, list_apis,
 from generator.template_sets import DEFAULT_SETS, Templates
 from generator.template_sets import templates_option as read_templates
 from generator.write import write_package
+
+if TYPE_CHECKING:
+    from generator.drift import Drift
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -573,3 +576,137 @@ def update(
         apply_update(plan, output_dir / package)
     overlay = f", {plan.overlay_path}" if plan.overlay_path is not None else ""
     click.echo(f"updated {plan.spec_path}{overlay} and {output_dir / package}")
+
+
+@main.command(
+    epilog=exits.epilog(
+        "an upstream spec changed (a change of the --fail-on kind: by default any)",
+        "an API could not be checked (or, with --write, could not be updated)",
+    )
+)
+@specs_option
+@output_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["breaking", "any", "never"]),
+    default="any",
+    show_default=True,
+    help="Which upstream changes make the exit code 1.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds the whole run may wait for the upstream documents (default 120).",
+)
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Hand every changed API over to `specgen update` (spec, overlay, package; each all "
+    "or nothing).",
+)
+@click.option(
+    "--drop-stale",
+    is_flag=True,
+    help="With --write: remove overlay actions the new version makes stale (as update does).",
+)
+@templates_option
+@strict_option
+@run_options
+@click.argument("apis", nargs=-1)
+def drift(
+    specs_dir: Path,
+    output_dir: Path,
+    output_format: str,
+    fail_on: str,
+    timeout: float | None,
+    write: bool,
+    drop_stale: bool,
+    templates_dir: Path | None,
+    strict: bool,
+    quiet: bool,
+    show_progress: bool,
+    no_cache: bool,
+    apis: tuple[str, ...],
+) -> None:
+    """Compare the spec each vendor publishes (``upstream`` in specgen.yaml) with the
+    committed one: unchanged, changed, or breaking for the client, with the overlay actions
+    the new version makes stale.
+
+    All APIs with an upstream are checked, or those named. Nothing is written unless --write.
+    """
+    from generator import drift as drifting
+
+    if drop_stale and not write:
+        raise click.UsageError("--drop-stale goes with --write")
+    _, progress = run_context(quiet, show_progress, no_cache)
+    with reported_errors():
+        targets = drifting.upstream_apis(specs_dir, selected_apis(specs_dir, apis), bool(apis))
+        templates = read_templates(templates_dir) if write else None
+    if not targets:
+        click.echo("no API names an upstream in its specgen.yaml: nothing to check", err=True)
+        sys.exit(exits.OK)
+    progress.stage(f"fetching {len(targets)} upstream document(s)")
+    results = drifting.check_drift(targets, timeout)
+    progress.clear()
+    render = {
+        "text": drifting.render_text,
+        "json": drifting.render_json,
+        "markdown": drifting.render_markdown_report,
+    }[output_format]
+    click.echo(render(results).rstrip("\n"))
+    status = drifting.drift_exit_code(results, fail_on)  # type: ignore[arg-type]
+    if write and templates is not None:
+        changed = [r for r in results if r.status in ("changed", "breaking")]
+        # Every changed API is tried, even after one fails: each update is all or nothing.
+        taken = [
+            _take_upstream(specs_dir, output_dir, r, templates, strict, drop_stale) for r in changed
+        ]
+        if not all(taken):
+            status = exits.BAD_INPUT
+    sys.exit(status)
+
+
+def _take_upstream(
+    specs_dir: Path,
+    output_dir: Path,
+    result: Drift,
+    templates: Templates,
+    strict: bool,
+    drop_stale: bool,
+) -> bool:
+    """``specgen update`` with the upstream document ``drift`` fetched: True when written.
+
+    Messages go to stderr, so that stdout stays the report (JSON or Markdown for a tool).
+    """
+    from generator.update import apply_update, plan_update
+
+    try:
+        plan = plan_update(
+            specs_dir, result.api, result.url, templates,
+            text=result.text, fmt=result.format, strict=strict, drop_stale=drop_stale,
+        )  # fmt: skip
+        echo_stale(plan.stale, dropped=drop_stale)
+        if plan.blocked_by_stale:
+            click.echo(
+                f"error: {result.api}: not updated: {len(plan.stale)} overlay action(s) match "
+                "nothing in the new version: fix them, or rerun with --drop-stale",
+                err=True,
+            )
+            return False
+        package = load_api(specs_dir, result.api, check=False).config.package
+        apply_update(plan, output_dir / package)
+    except SpecgenError as exc:
+        echo_diagnostics(exc)
+        click.echo(f"error: {result.api}: not updated; nothing changed for it", err=True)
+        return False
+    overlay = f", {plan.overlay_path}" if plan.overlay_path is not None else ""
+    click.echo(f"updated {plan.spec_path}{overlay} and {output_dir / package}", err=True)
+    return True

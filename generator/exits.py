@@ -21,16 +21,20 @@ INTERRUPTED_LINE = "error: interrupted; nothing was left half-written"
 BROKEN_PIPE = 141
 
 
-def epilog(found: str | None = None) -> str:
-    """The exit statuses for a command's help; ``found`` says what exits 1 for it (None: never).
+def epilog(found: str | None = None, unable: str | None = None) -> str:
+    """The exit statuses for a command's help; ``found`` says what exits 1 for it (None: never),
+    ``unable`` what else exits 2 for it besides bad usage and bad input.
 
     The leading ``\\b`` keeps click from rewrapping the lines.
     """
     lines = ["\b", "Exit status:", "  0    fine"]
     if found is not None:
         lines.append(f"  1    {found}")
+    if unable is not None:
+        lines.append(f"  2    {unable}; or")
     lines += [
-        "  2    bad usage or bad input (an unknown option or API, a missing file, an unusable",
+        f"  {' ' if unable else '2'}    bad usage or bad input (an unknown option or API, a "
+        "missing file, an unusable",
         "       spec, a file or folder that cannot be read or written)",
         "  130  interrupted (Ctrl-C); nothing is left half-written",
     ]

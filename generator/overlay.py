@@ -27,8 +27,9 @@ from generator.rawspec import to_pointer
 
 @dataclass(frozen=True)
 class StaleAction:
-    """An action whose target selects nothing: a fix the vendor's spec no longer needs (or a
-    target that no longer fits it). ``diagnostic`` names the overlay file and the action's line.
+    """An action whose target selects nothing, or that would only append to arrays a value they
+    already hold: a fix the vendor's spec no longer needs (or a target that no longer fits it).
+    ``diagnostic`` names the overlay file and the action's line.
     """
 
     index: int
@@ -58,23 +59,38 @@ def apply_overlay_leniently(spec: Any, overlay: Document) -> tuple[Any, list[Sta
     result = copy.deepcopy(spec)
     stale: list[StaleAction] = []
     for index, action in enumerate(actions):
-        if _selects_nothing(result, action):
-            stale.append(_stale(action, index, overlay))
+        reason = _stale_reason(result, action)
+        if reason is not None:
+            stale.append(_stale(action, index, overlay, reason))
             continue
         result = _apply_action(result, action, index, overlay)
     return result, stale
 
 
-def _selects_nothing(spec: Any, action: Mapping[str, Any]) -> bool:
+def _stale_reason(spec: Any, action: Mapping[str, Any]) -> str | None:
+    """Why ``action`` is stale in ``spec`` (None: it is not).
+
+    It is when its target selects nothing, or when it appends to arrays that each already
+    hold its value: a fix the vendor made upstream (an enum value the new version lists),
+    which applied again would only write the value twice.
+    """
     try:
-        return next(iter(jsonpath.finditer(action["target"], spec)), None) is None
+        matches = list(jsonpath.finditer(action["target"], spec))
     except jsonpath.JSONPathError:
-        return False  # _apply_action names the invalid JSONPath
+        return None  # _apply_action names the invalid JSONPath
+    if not matches:
+        return "matches nothing in the spec"
+    if "update" in action and all(
+        isinstance(m.obj, list) and action["update"] in m.obj for m in matches
+    ):
+        where = to_pointer(matches[0].parts) or "/"
+        return f"adds nothing: the array at {where} already holds its value"
+    return None
 
 
-def _stale(action: Mapping[str, Any], index: int, overlay: Document) -> StaleAction:
+def _stale(action: Mapping[str, Any], index: int, overlay: Document, reason: str) -> StaleAction:
     where = f"/actions/{index}"
-    message = f"{_describe(action, index)} matches nothing in the spec"
+    message = f"{_describe(action, index)} {reason}"
     description = action.get("description")
     return StaleAction(
         index,

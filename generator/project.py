@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from generator import naming, versions
 from generator.build.resources import RESOURCE_MODES, ResourceMode, resource_mode
@@ -21,6 +22,20 @@ from generator.template_sets import DEFAULT_SETS
 
 CONFIG_NAME = "specgen.yaml"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """Where a vendor publishes its spec (``upstream:`` in ``specgen.yaml``, docs/config.md).
+
+    ``headers`` maps a header name to its value, in which ``${NAME}`` stands for the
+    environment variable ``NAME`` (read when fetching, never stored or printed);
+    ``format`` is the document's format when the URL's path does not end in one.
+    """
+
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    format: str | None = None  # "json" or "yaml"
 
 
 @dataclass(frozen=True)
@@ -41,6 +56,8 @@ class ApiConfig:
     # The package's own version; None: the spec's, with ``revision`` post-releases (versions.py).
     version: str | None = None
     revision: int = 0
+    # Where the vendor publishes the spec, for ``specgen drift`` (None: a hand-written spec).
+    upstream: Upstream | None = None
 
 
 @dataclass
@@ -143,7 +160,7 @@ def read_config(doc: Document) -> ApiConfig:
         return value
 
     keys = {"name", "package", "client_class", "spec", "overlay", "record", "templates"}
-    keys |= {"resources", "version", "revision"}
+    keys |= {"resources", "version", "revision", "upstream"}
     unknown = set(data) - keys
     if unknown:
         raise doc.error(f"/{sorted(unknown)[0]}", f"unknown config key {sorted(unknown)[0]!r}")
@@ -172,6 +189,7 @@ def read_config(doc: Document) -> ApiConfig:
         version=version,
         revision=revision,
         resources=_resources(doc),
+        upstream=_upstream(doc),
         name=text("name") or "",
         package=text("package", identifier=True) or "",
         client_class=text("client_class", identifier=True) or "",
@@ -181,6 +199,55 @@ def read_config(doc: Document) -> ApiConfig:
         redact=tuple(redact),
         templates=tuple(templates),
     )
+
+
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an RFC 9110 token
+_ENV_REFERENCE = re.compile(r"\$\{([^}]*)\}")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _upstream(doc: Document) -> Upstream | None:
+    """The config's ``upstream``: a URL, or a mapping with ``url``, ``headers`` and ``format``."""
+    value = doc.data.get("upstream")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = {"url": value}
+    if not isinstance(value, Mapping):
+        raise doc.error("/upstream", "'upstream' must be a URL or a mapping with 'url'")
+    unknown = sorted(set(value) - {"url", "headers", "format"})
+    if unknown:
+        raise doc.error(f"/upstream/{unknown[0]}", f"unknown upstream key {unknown[0]!r}")
+    url = value.get("url")
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if (
+        not isinstance(url, str)
+        or parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or not url.isprintable()
+    ):
+        raise doc.error("/upstream/url", f"'upstream.url' must be an http(s) URL, not {url!r}")
+    headers = value.get("headers") or {}
+    if not isinstance(headers, Mapping):
+        raise doc.error("/upstream/headers", "'upstream.headers' must map header names to values")
+    for name, text in headers.items():
+        where = f"/upstream/headers/{name}"
+        if not isinstance(name, str) or not _HEADER_NAME.match(name):
+            raise doc.error(where, f"{name!r} is not an HTTP header name")
+        if not isinstance(text, str) or not all(c.isprintable() for c in text):
+            raise doc.error(where, "a header value must be one line of text")
+        for reference in _ENV_REFERENCE.findall(text):
+            if not _ENV_NAME.match(reference):
+                raise doc.error(where, f"'${{{reference}}}' does not name an environment variable")
+    if headers and parts.scheme != "https" and parts.hostname not in _LOOPBACK_HOSTS:
+        # Header values are credentials more often than not: never in clear over a network.
+        raise doc.error("/upstream/url", "an upstream with headers must be an https URL")
+    fmt = value.get("format")
+    if fmt is not None and fmt not in ("json", "yaml"):
+        raise doc.error("/upstream/format", f"'upstream.format' must be json or yaml, not {fmt!r}")
+    return Upstream(url, dict(headers), fmt)
 
 
 def _resources(doc: Document) -> ResourceMode:

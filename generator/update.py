@@ -13,16 +13,19 @@ same all-or-nothing write.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from generator.bundle import report_for
 from generator.diff import Change, diff_specs
 from generator.errors import Diagnostic, InputError, SpecgenError
 from generator.fetch import fetch_url
-from generator.load import parse_document
+from generator.load import Document, parse_document
 from generator.overlay import StaleAction
 from generator.overlay_edit import drop_actions
 from generator.pipeline import api_in_memory
@@ -72,27 +75,57 @@ def fetch(source: str) -> str:
         raise InputError.at(source, "", f"cannot read file: {exc}") from None
 
 
+def format_of(source: str) -> str | None:
+    """``json`` or ``yaml`` when the file name or URL path of ``source`` ends in one."""
+    path = urlsplit(source).path if source.startswith(("http://", "https://")) else source
+    suffix = PurePosixPath(path).suffix.lower()
+    return {".json": "json", ".yaml": "yaml", ".yml": "yaml"}.get(suffix)
+
+
+def read_new_version(
+    spec_path: Path, text: str, source: str, fmt: str | None = None
+) -> tuple[Document, str]:
+    """A new version of the spec at ``spec_path``: the document, and the text to write.
+
+    The text is read as ``fmt``, else as the format ``source`` (its file name or URL) names,
+    else as the spec file's. A vendor publishing YAML for a spec kept as JSON gets the same
+    data written as JSON (indented by 2); any other text is written as it came.
+    """
+    spec_format = format_of(spec_path.name) or "yaml"
+    fmt = fmt or format_of(source) or spec_format
+    # Diagnostics name where the text came from, with lines in that text.
+    parsed = parse_document(Path(f"new.{fmt}"), text, label=source)
+    document = dataclasses.replace(parsed, path=spec_path)
+    if fmt != spec_format and spec_format == "json":
+        text = json.dumps(document.data, indent=2, ensure_ascii=False) + "\n"
+    return document, text
+
+
 def plan_update(
     specs_dir: Path,
     key: str,
     source: str,
     templates: Templates,
     *,
+    text: str | None = None,
+    fmt: str | None = None,
     strict: bool = False,
     drop_stale: bool = False,
 ) -> UpdatePlan:
     """Everything an update would write, computed and checked in memory.
 
-    The new version is checked as ``generate`` checks it: leniently, or under ``strict`` with
-    every warning an error. Overlay actions that select nothing in it are passed over, so the
-    diff goes from the old effective spec to the new one without them; unless ``drop_stale``
-    removes them from the overlay, the plan stops there (``blocked_by_stale``).
+    ``source`` is a file or URL to read, unless ``text`` is the new version already read from
+    it (``fmt``: its format, when ``source`` does not name one). The new version is checked as
+    ``generate`` checks it: leniently, or under ``strict`` with every warning an error.
+    Overlay actions that select nothing in it are passed over, so the diff goes from the old
+    effective spec to the new one without them; unless ``drop_stale`` removes them from the
+    overlay, the plan stops there (``blocked_by_stale``).
     """
     current = load_api(specs_dir, key)
     spec_path = current.folder / current.config.spec
-    text = fetch(source)
-    # Read in the API's spec format; diagnostics name where the new text came from.
-    document = parse_document(spec_path, text, label=source)
+    document, text = read_new_version(
+        spec_path, fetch(source) if text is None else text, source, fmt
+    )
     updated = effective_api(
         key, current.folder, current.config, document, current.overlay,
         check=False, allow_stale=True,

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 
 from generator.diff._model import BREAKING, Change, FailOn, sort_key
+from generator.markdown import code, inline
 
 
 def _summary(changes: Sequence[Change]) -> str:
@@ -49,17 +50,14 @@ def parse_json(text: str) -> list[Change]:
     return [Change(**item) for item in json.loads(text)["changes"]]
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def _markdown_table(changes: Sequence[Change]) -> list[str]:
+    """The changes as a table. Locations and messages quote the specs (untrusted text, and a
+    pull request's body): as code spans and escaped text, no link or HTML in them works."""
     rows = ["| | Kind | Location | What changed |", "|---|---|---|---|"]
     for change in changes:
         mark = "❌" if change.severity == BREAKING else ("⚠️" if change.flagged else "✅")
-        rows.append(
-            f"| {mark} | `{change.kind}` | `{_cell(change.location)}` | {_cell(change.message)} |"
-        )
+        cells = (code(change.kind), code(change.location), inline(change.message))
+        rows.append(f"| {mark} | {' | '.join(cells)} |")
     return rows
 
 

@@ -66,7 +66,7 @@ def test_every_command_takes_h_and_documents_its_exit_statuses(
     for status in ("2", "130"):
         assert status in epilog
     # 1 only where the command has something to find
-    finds = not command or command[0] in ("validate", "check", "diff", "update")
+    finds = not command or command[0] in ("validate", "check", "diff", "update", "drift")
     assert ("1" in epilog) == bool(finds), result.stdout
 
 
