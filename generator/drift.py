@@ -253,7 +253,7 @@ def _heading(result: Drift) -> str:
 
 def _summary(results: Sequence[Drift]) -> str:
     counts = ", ".join(f"{sum(r.status == s for r in results)} {s}" for s in STATUSES)
-    return f"{len(results)} APIs checked: {counts}"
+    return f"{len(results)} API{'' if len(results) == 1 else 's'} checked: {counts}"
 
 
 def render_text(results: Sequence[Drift]) -> str:

@@ -229,6 +229,11 @@ def _upstream(doc: Document) -> Upstream | None:
         or not url.isprintable()
     ):
         raise doc.error("/upstream/url", f"'upstream.url' must be an http(s) URL, not {url!r}")
+    if parts.username is not None or parts.password is not None:
+        # A URL is printed in every report; a credential belongs in a header from the environment.
+        raise doc.error(
+            "/upstream/url", "'upstream.url' must not hold a user or password: use 'headers'"
+        )
     headers = value.get("headers") or {}
     if not isinstance(headers, Mapping):
         raise doc.error("/upstream/headers", "'upstream.headers' must map header names to values")
