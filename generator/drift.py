@@ -34,7 +34,7 @@ from generator.diff import render_text as render_changes
 from generator.errors import InputError, SpecgenError
 from generator.fetch import fetch_url_async
 from generator.load import Document
-from generator.markdown import code, fence
+from generator.markdown import code, fence, inline
 from generator.overlay import StaleAction
 from generator.project import CONFIG_NAME, Api, Upstream, effective_api, load_api
 from generator.update import read_new_version
@@ -289,9 +289,10 @@ def render_markdown_report(results: Sequence[Drift]) -> str:
     lines = ["## Upstream spec drift", "", f"{_summary(results)}."]
     for result in results:
         lines += ["", f"### {code(result.api)}: {result.status}", ""]
-        lines.append(f"Upstream: {code(result.url)}")
+        lines.append(f"- Upstream: {code(result.url)}")
         if result.new_version is not None and result.new_version != result.old_version:
-            lines.append(f"Version: {code(str(result.old_version))} -> {code(result.new_version)}")
+            old = code(str(result.old_version))
+            lines.append(f"- Version: {old} -> {code(result.new_version)}")
         if result.error is not None:
             lines += ["", f"Could not check: {code(result.error, cell=False)}"]
         if result.status in ("changed", "breaking"):
@@ -299,7 +300,14 @@ def render_markdown_report(results: Sequence[Drift]) -> str:
             lines += ["", body.rstrip("\n")]
         if result.stale:
             lines += ["", "Overlay actions the new version makes stale (the vendor made the fix):"]
-            lines += [f"- {code(str(action.diagnostic), cell=False)}" for action in result.stale]
+            lines += [f"- {_stale_markdown(action)}" for action in result.stale]
         if steps(result):
             lines += ["", "To take it:", "", fence("\n".join(steps(result)), "sh")]
     return "\n".join(lines) + "\n"
+
+
+def _stale_markdown(action: StaleAction) -> str:
+    """A stale action for a list item: where in code spans, the message as escaped text."""
+    where = action.diagnostic
+    place = where.file if where.line is None else f"{where.file}:{where.line}"
+    return f"{code(place)} at {code(where.pointer)}: {inline(where.message)}"
