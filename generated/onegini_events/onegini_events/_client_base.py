@@ -62,7 +62,9 @@ class _Options(BaseClient):
         credentials (and OAuth2 token) and defaults otherwise. ``headers`` are added to the
         client's; ``timeout=None`` means no timeout, ``deadline=None`` no deadline;
         ``strict_responses=False`` reads responses that do not fit the spec leniently. Closing
-        the copy leaves the pool open: it belongs to the original client."""
+        the copy leaves the pool open: it belongs to the original client. A new ``base_url``
+        keeps the credentials too (an OAuth2 token and the URL it came from included): for
+        another environment with other credentials, make a new client."""
         clone = copy.copy(self)
         # Only the configuration is copied: resources and raw-response views cached on this
         # client send through it, so the copy makes its own on first use.
