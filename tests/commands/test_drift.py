@@ -1,0 +1,596 @@
+"""`specgen drift` against a real loopback server serving successive versions of a vendor spec.
+
+Each test copies the two vendor APIs (truelayer-tracking, onepassword-events) and their
+packages to a temporary folder, points their ``upstream`` at the server and runs the command
+through the CLI. Unless ``--write`` is given, nothing under ``specs/`` or ``generated/`` may
+change, whatever the server answers: every test without it checks that byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+from support.loopback import FakeServer
+
+from generator import fetch
+from generator.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+TRUELAYER, ONEPASSWORD = "truelayer-tracking", "onepassword-events"
+PACKAGES = {TRUELAYER: "truelayer_tracking", ONEPASSWORD: "onepassword_events"}
+TOKEN = "s3cr3t-token-value"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    for api, package in PACKAGES.items():
+        shutil.copytree(ROOT / "specs" / api, tmp_path / "specs" / api)
+        shutil.copytree(ROOT / "generated" / package, tmp_path / "generated" / package)
+    return tmp_path
+
+
+def reset(server: FakeServer) -> FakeServer:
+    server.routes.clear()
+    server.requests.clear()
+    server.handle = None
+    return server
+
+
+@pytest.fixture
+def upstream(server: FakeServer) -> FakeServer:
+    """The module's loopback server (starting one per test costs half a second to stop),
+    with no routes, handler or requests of an earlier test."""
+    return reset(server)
+
+
+@pytest.fixture(scope="module")
+def other_server() -> Iterator[FakeServer]:
+    with FakeServer() as fake:
+        yield fake
+
+
+@pytest.fixture
+def elsewhere(other_server: FakeServer) -> FakeServer:
+    """A second server: another origin (another port)."""
+    return reset(other_server)
+
+
+@pytest.fixture
+def release() -> Iterator[threading.Event]:
+    """Set at the end of a test, so that a handler made to hang lets go of its thread."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def committed(api: str) -> dict[str, Any]:
+    """The vendor document as committed (the version the packages were generated from)."""
+    data: dict[str, Any] = json.loads((ROOT / "specs" / api / "openapi.json").read_text("utf-8"))
+    return data
+
+
+def point(repo: Path, api: str, value: str | None) -> None:
+    """Make the ``upstream:`` line of ``api``'s specgen.yaml say ``value`` (None: remove it)."""
+    config = repo / "specs" / api / "specgen.yaml"
+    line = "" if value is None else f"upstream: {value}"
+    text, count = re.subn(r"^upstream: .*$", line, config.read_text("utf-8"), flags=re.M)
+    assert count == 1
+    config.write_text(text, "utf-8")
+
+
+def serve(
+    server: FakeServer, path: str, body: bytes | str | dict[str, Any], status: int = 200
+) -> str:
+    """Answer GET ``path`` with ``body`` (a dict as JSON); the URL to it."""
+    if isinstance(body, dict):
+        body = json.dumps(body, indent=2)
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    server.routes[path] = {"status": status, "headers": {}, "raw": raw}
+    return server.url + path
+
+
+def serve_for(repo: Path, server: FakeServer, api: str, body: bytes | str | dict[str, Any]) -> str:
+    """Serve ``body`` as ``api``'s upstream document, at a URL ending in .json."""
+    url = serve(server, f"/{api}/openapi.json", body)
+    point(repo, api, url)
+    return url
+
+
+def drift(repo: Path, *args: str) -> Result:
+    options = ["--specs", str(repo / "specs"), "--output", str(repo / "generated")]
+    return CliRunner().invoke(main, ["drift", *options, *args])
+
+
+def digest(repo: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(repo)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(repo.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def drift_read_only(repo: Path, *args: str) -> Result:
+    """``drift`` without ``--write``: it must leave every file as it was."""
+    before = digest(repo)
+    result = drift(repo, *args)
+    assert digest(repo) == before, result.output
+    return result
+
+
+def report(result: Result) -> dict[str, dict[str, Any]]:
+    """The JSON report's entries by API (the run must have been ``--format json``)."""
+    data = json.loads(result.stdout)
+    entries = {entry["api"]: entry for entry in data["apis"]}
+    assert sum(data["summary"].values()) == len(entries)
+    return entries
+
+
+def kinds(entry: dict[str, Any]) -> set[str]:
+    return {change["kind"] for change in entry["changes"]}
+
+
+def one_api(repo: Path, keep: str) -> None:
+    """Leave ``keep`` the only API with an upstream."""
+    for api in PACKAGES:
+        if api != keep:
+            point(repo, api, None)
+
+
+# -- the vendor's versions -------------------------------------------------------------------
+
+
+def with_additions(api: str = TRUELAYER) -> dict[str, Any]:
+    """TrueLayer with a new operation and a new response property: nothing breaks."""
+    data = committed(api)
+    event = data["components"]["schemas"]["TrackedEventResponse"]
+    event["properties"]["country"] = {"type": "string", "description": "Where it happened."}
+    data["paths"]["/v1/tracking-ids"] = {
+        "get": {
+            "operationId": "ListTrackingIds",
+            "responses": {"200": {"description": "The tracking ids of the client."}},
+        }
+    }
+    return data
+
+
+def with_removals() -> dict[str, Any]:
+    """TrueLayer with a response property removed and a new required query parameter."""
+    data = committed(TRUELAYER)
+    del data["components"]["schemas"]["TrackedEventResponse"]["properties"]["provider_id"]
+    data["paths"]["/v1/tracked-events"]["get"]["parameters"].append(
+        {"in": "query", "name": "region", "required": True, "schema": {"type": "string"}}
+    )
+    return data
+
+
+def with_fix_made_upstream() -> dict[str, Any]:
+    """TrueLayer dropped ``additionalProperties: false``, which the overlay removes (action 2,
+    line 33 of overlay.yaml): that action is now stale, the effective spec the same."""
+    data = committed(TRUELAYER)
+    del data["components"]["schemas"]["TrackedEventResponse"]["additionalProperties"]
+    return data
+
+
+# The enum values 1Password's overlay appends (actions 7 to 10, lines 102 to 116), which
+# version 1.2.0 of the document lists itself.
+ONEPASSWORD_APPENDS = {
+    7: (102, "category", "sso_failed"),
+    8: (108, "type", "service_account_sso_denied"),
+    9: (112, "type", "non_sso_user"),
+    10: (116, "type", "sso_user_mismatch"),
+}
+
+
+def onepassword_listing_the_enum_values() -> dict[str, Any]:
+    """1Password's document listing the enum values the overlay adds, as 1.2.0 does."""
+    data = committed(ONEPASSWORD)
+    properties = data["components"]["schemas"]["SignInAttempt"]["properties"]
+    for _, field, value in ONEPASSWORD_APPENDS.values():
+        properties[field]["enum"].append(value)
+    return data
+
+
+# -- classification --------------------------------------------------------------------------
+
+
+def test_the_committed_document_served_as_is_is_unchanged(repo: Path, upstream: FakeServer) -> None:
+    serve_for(repo, upstream, TRUELAYER, (ROOT / "specs" / TRUELAYER / "openapi.json").read_bytes())
+    one_api(repo, TRUELAYER)
+    result = drift_read_only(repo, "--format", "json")
+    assert result.exit_code == 0, result.output
+    entry = report(result)[TRUELAYER]
+    assert entry["status"] == "unchanged"
+    assert entry["changes"] == entry["stale_actions"] == entry["steps"] == []
+    assert entry["error"] is None
+    text = drift_read_only(repo)
+    assert text.exit_code == 0
+    assert text.stdout.splitlines() == [
+        f"{TRUELAYER}: unchanged  {upstream.url}/{TRUELAYER}/openapi.json",
+        "1 APIs checked: 1 unchanged, 0 changed, 0 breaking, 0 failed",
+    ]
+    assert [r["path"] for r in upstream.requests] == [f"/{TRUELAYER}/openapi.json"] * 2
+
+
+def test_a_new_operation_and_property_are_a_change_that_breaks_nothing(
+    repo: Path, upstream: FakeServer
+) -> None:
+    serve_for(repo, upstream, TRUELAYER, with_additions())
+    one_api(repo, TRUELAYER)
+    result = drift_read_only(repo, "--format", "json")
+    assert result.exit_code == 1, result.output  # --fail-on any, the default
+    entry = report(result)[TRUELAYER]
+    assert entry["status"] == "changed"
+    assert kinds(entry) == {"operation-added", "response-property-added"}
+    assert {c["severity"] for c in entry["changes"]} == {"non-breaking"}
+    assert entry["steps"] == [f"specgen drift {TRUELAYER} --write", "make test"]
+    assert drift_read_only(repo, "--fail-on", "breaking").exit_code == 0
+    text = drift_read_only(repo, "--fail-on", "any")
+    assert text.exit_code == 1
+    assert f"{TRUELAYER}: changed" in text.stdout
+    assert "operation-added  /paths/~1v1~1tracking-ids/get" in text.stdout
+    assert "response-property-added" in text.stdout
+
+
+def test_a_removed_property_and_a_new_required_parameter_are_breaking(
+    repo: Path, upstream: FakeServer
+) -> None:
+    serve_for(repo, upstream, TRUELAYER, with_removals())
+    one_api(repo, TRUELAYER)
+    result = drift_read_only(repo, "--format", "json", "--fail-on", "breaking")
+    assert result.exit_code == 1, result.output
+    entry = report(result)[TRUELAYER]
+    assert entry["status"] == "breaking"
+    assert kinds(entry) == {"parameter-added-required", "response-property-removed"}
+    assert drift_read_only(repo, "--fail-on", "never").exit_code == 0
+    assert drift_read_only(repo).exit_code == 1
+
+
+def test_a_fix_made_upstream_lists_the_stale_overlay_action_in_every_format(
+    repo: Path, upstream: FakeServer
+) -> None:
+    serve_for(repo, upstream, TRUELAYER, with_fix_made_upstream())
+    one_api(repo, TRUELAYER)
+    overlay = repo / "specs" / TRUELAYER / "overlay.yaml"
+    where = f"{overlay}:33 at /actions/2"
+    target = "$.components.schemas.TrackedEventResponse.additionalProperties"
+
+    result = drift_read_only(repo, "--format", "json")
+    assert result.exit_code == 1, result.output
+    entry = report(result)[TRUELAYER]
+    assert entry["status"] == "changed"
+    assert entry["changes"] == []  # the overlay removed it before: the same effective spec
+    assert [(s["file"], s["line"], s["pointer"], s["target"]) for s in entry["stale_actions"]] == [
+        (str(overlay), 33, "/actions/2", target)
+    ]
+    assert "makes a client reject an event" in entry["stale_actions"][0]["description"]
+    assert entry["steps"][0] == f"specgen drift {TRUELAYER} --write --drop-stale"
+
+    text = drift_read_only(repo)
+    stale = [line for line in text.stdout.splitlines() if "stale:" in line]
+    assert len(stale) == 1 and stale[0].startswith(f"  stale: {where}: ")
+    assert target in stale[0] and "matches nothing" in stale[0]
+
+    markdown = drift_read_only(repo, "--format", "markdown")
+    assert markdown.exit_code == 1
+    assert f"### `{TRUELAYER}`: changed" in markdown.stdout
+    items = [line for line in markdown.stdout.splitlines() if line.startswith("- ")]
+    assert len(items) == 1 and where in items[0] and target in items[0]
+
+
+def test_enum_values_the_vendor_now_lists_make_the_overlay_appends_stale(
+    repo: Path, upstream: FakeServer
+) -> None:
+    serve_for(repo, upstream, ONEPASSWORD, onepassword_listing_the_enum_values())
+    one_api(repo, ONEPASSWORD)
+    result = drift_read_only(repo, "--format", "json")
+    assert result.exit_code == 1, result.output
+    entry = report(result)[ONEPASSWORD]
+    assert entry["status"] == "changed"
+    assert entry["changes"] == []  # the values were there, in the same order
+    overlay = str(repo / "specs" / ONEPASSWORD / "overlay.yaml")
+    assert [(s["file"], s["line"], s["pointer"]) for s in entry["stale_actions"]] == [
+        (overlay, line, f"/actions/{index}") for index, (line, _, _) in ONEPASSWORD_APPENDS.items()
+    ]
+    text = drift_read_only(repo)
+    stale = [line for line in text.stdout.splitlines() if "stale:" in line]
+    assert len(stale) == len(ONEPASSWORD_APPENDS)
+    for line, (_, field, _) in zip(stale, ONEPASSWORD_APPENDS.values(), strict=True):
+        pointer = f"/components/schemas/SignInAttempt/properties/{field}/enum"
+        assert f"adds nothing: the array at {pointer} already holds its value" in line
+
+
+def test_yaml_served_for_a_spec_kept_as_json_is_read_and_classified(
+    repo: Path, upstream: FakeServer
+) -> None:
+    # 1Password publishes YAML; the committed openapi.json is the same document as JSON.
+    data = committed(ONEPASSWORD)
+    data["components"]["schemas"]["SignInAttempt"]["properties"]["location"] = {
+        "type": "object",
+        "properties": {"country": {"type": "string"}, "city": {"type": "string"}},
+    }
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    assert not text.lstrip().startswith("{")
+    point(repo, ONEPASSWORD, serve(upstream, "/events-api.yaml", text))
+    one_api(repo, ONEPASSWORD)
+    result = drift_read_only(repo, "--format", "json")
+    assert result.exit_code == 1, result.output
+    entry = report(result)[ONEPASSWORD]
+    assert entry["status"] == "changed"
+    assert kinds(entry) == {"response-property-added"}
+    assert all("/location" in c["location"] for c in entry["changes"])
+
+
+def test_the_format_named_in_the_config_wins_over_a_url_naming_none(
+    repo: Path, upstream: FakeServer
+) -> None:
+    text = yaml.safe_dump(committed(TRUELAYER), sort_keys=False)
+    url = serve(upstream, "/download", text)
+    point(repo, TRUELAYER, f"{{url: '{url}', format: yaml}}")
+    one_api(repo, TRUELAYER)
+    result = drift_read_only(repo, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert report(result)[TRUELAYER]["status"] == "unchanged"
+
+
+# -- answers that cannot be checked ----------------------------------------------------------
+
+
+def failure(repo: Path, api: str) -> tuple[dict[str, Any], str]:
+    """Run ``drift`` (JSON, then text) expecting exit 2 for ``api``: its entry and error line."""
+    result = drift_read_only(repo, "--format", "json")
+    assert result.exit_code == 2, result.output
+    entry = report(result)[api]
+    assert entry["status"] == "failed"
+    assert entry["changes"] == entry["stale_actions"] == entry["steps"] == []
+    assert "\n" not in entry["error"]
+    text = drift_read_only(repo)
+    assert text.exit_code == 2
+    assert f"  error: {entry['error']}" in text.stdout.splitlines()
+    return entry, entry["error"]
+
+
+def test_a_404_cannot_be_checked(repo: Path, upstream: FakeServer) -> None:
+    url = serve(upstream, "/gone.json", "not here", status=404)
+    point(repo, TRUELAYER, url)
+    one_api(repo, TRUELAYER)
+    _, error = failure(repo, TRUELAYER)
+    assert error.startswith(f"{url}: cannot fetch: ") and "404" in error
+    assert len(upstream.requests) == 2  # one attempt per run: no retry
+
+
+def hang(release: threading.Event) -> Any:
+    """A handler that accepts the request and answers nothing until the test ends."""
+
+    def handle(request: BaseHTTPRequestHandler) -> None:
+        release.wait(10)
+
+    return handle
+
+
+def test_the_whole_run_gives_up_at_its_deadline(
+    repo: Path, upstream: FakeServer, release: threading.Event
+) -> None:
+    upstream.handle = hang(release)
+    point(repo, TRUELAYER, f"{upstream.url}/slow.json")
+    one_api(repo, TRUELAYER)
+    result = drift_read_only(repo, "--timeout", "0.5")
+    assert result.exit_code == 2, result.output
+    assert "cannot fetch: no complete answer within 0.5 s" in result.stdout
+
+
+def test_a_fetch_gives_up_at_its_own_deadline(
+    repo: Path, upstream: FakeServer, release: threading.Event, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fetch, "DEADLINE_SECONDS", 0.3)
+    upstream.handle = hang(release)
+    point(repo, TRUELAYER, f"{upstream.url}/slow.json")
+    one_api(repo, TRUELAYER)
+    _, error = failure(repo, TRUELAYER)
+    assert "no complete answer within 0.3 s" in error
+
+
+def unannounced(body: bytes) -> Any:
+    """A handler sending ``body`` without a content-length (ended by closing the connection)."""
+
+    def handle(request: BaseHTTPRequestHandler) -> None:
+        request.send_response(200)
+        request.send_header("content-type", "application/json")
+        request.send_header("connection", "close")
+        request.end_headers()
+        for start in range(0, len(body), 512):
+            request.wfile.write(body[start : start + 512])
+        request.close_connection = True
+
+    return handle
+
+
+@pytest.mark.parametrize("announced", [True, False], ids=["content-length", "streamed"])
+def test_an_answer_larger_than_the_cap_is_refused(
+    repo: Path, upstream: FakeServer, monkeypatch: pytest.MonkeyPatch, announced: bool
+) -> None:
+    monkeypatch.setattr(fetch, "MAX_BYTES", 1000)
+    body = (ROOT / "specs" / TRUELAYER / "openapi.json").read_bytes()
+    assert len(body) > 1000
+    if announced:
+        url = serve(upstream, "/big.json", body)
+    else:
+        upstream.handle = unannounced(body)
+        url = f"{upstream.url}/big.json"
+    point(repo, TRUELAYER, url)
+    one_api(repo, TRUELAYER)
+    _, error = failure(repo, TRUELAYER)
+    assert error == f"{url}: cannot fetch: the answer is larger than 1000 bytes (the limit)"
+
+
+def test_invalid_json_names_the_url_and_the_line(repo: Path, upstream: FakeServer) -> None:
+    url = serve_for(repo, upstream, TRUELAYER, '{\n  "openapi": "3.0.0",\n  "info": {,\n')
+    one_api(repo, TRUELAYER)
+    _, error = failure(repo, TRUELAYER)
+    assert error.startswith(f"{url}:3: invalid JSON")
+
+
+def test_a_document_that_is_not_a_spec_cannot_be_checked(repo: Path, upstream: FakeServer) -> None:
+    url = serve_for(repo, upstream, TRUELAYER, '{"openapi": "3.0.0"}')
+    one_api(repo, TRUELAYER)
+    _, error = failure(repo, TRUELAYER)
+    assert error.startswith(f"{url}:1 at /info: ")
+
+
+# -- which APIs ------------------------------------------------------------------------------
+
+
+def test_one_api_failing_leaves_the_others_classified(repo: Path, upstream: FakeServer) -> None:
+    serve_for(repo, upstream, TRUELAYER, with_additions())
+    point(repo, ONEPASSWORD, serve(upstream, "/missing.yaml", "", status=404))
+    result = drift_read_only(repo, "--format", "json")
+    assert result.exit_code == 2, result.output
+    entries = report(result)
+    assert entries[TRUELAYER]["status"] == "changed"
+    assert entries[ONEPASSWORD]["status"] == "failed"
+    assert json.loads(result.stdout)["summary"] == {
+        "unchanged": 0,
+        "changed": 1,
+        "breaking": 0,
+        "failed": 1,
+    }
+
+
+def test_an_api_named_without_an_upstream_is_an_error(repo: Path, upstream: FakeServer) -> None:
+    serve_for(repo, upstream, ONEPASSWORD, committed(ONEPASSWORD))
+    point(repo, TRUELAYER, None)
+    result = drift_read_only(repo, TRUELAYER, ONEPASSWORD)
+    assert result.exit_code == 2
+    config = repo / "specs" / TRUELAYER / "specgen.yaml"
+    assert f"{config}: no 'upstream'" in result.stderr
+    assert upstream.requests == []  # nothing fetched: the run stops before
+
+
+def test_no_api_with_an_upstream_is_nothing_to_check(repo: Path) -> None:
+    for api in PACKAGES:
+        point(repo, api, None)
+    result = drift_read_only(repo)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert "no API names an upstream" in result.stderr
+
+
+def test_drop_stale_goes_with_write(repo: Path, upstream: FakeServer) -> None:
+    serve_for(repo, upstream, TRUELAYER, with_fix_made_upstream())
+    result = drift_read_only(repo, "--drop-stale")
+    assert result.exit_code == 2
+    assert "--drop-stale goes with --write" in result.stderr
+    assert upstream.requests == []
+
+
+# -- headers and redirects -------------------------------------------------------------------
+
+
+def test_headers_carry_the_environment_variable_and_never_show_it(
+    repo: Path, upstream: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("X_TOKEN", TOKEN)
+    url = serve(upstream, "/private.json", committed(TRUELAYER))
+    point(repo, TRUELAYER, f"{{url: '{url}', headers: {{Authorization: 'Bearer ${{X_TOKEN}}'}}}}")
+    one_api(repo, TRUELAYER)
+    result = drift_read_only(repo, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert upstream.requests[0]["headers"]["Authorization"] == f"Bearer {TOKEN}"
+    # A failing fetch names the URL, never the header or its value.
+    serve(upstream, "/private.json", "", status=401)
+    failed = drift_read_only(repo)
+    assert failed.exit_code == 2
+    assert "401" in failed.stdout
+    assert TOKEN not in failed.output and "Bearer" not in failed.output
+
+
+def test_a_missing_variable_is_named_and_nothing_is_fetched(
+    repo: Path, upstream: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("X_TOKEN", raising=False)
+    monkeypatch.setenv("X_OTHER", TOKEN)
+    url = serve(upstream, "/private.json", committed(TRUELAYER))
+    headers = "{X-Other: '${X_OTHER}', Authorization: 'Bearer ${X_TOKEN}'}"
+    point(repo, TRUELAYER, f"{{url: '{url}', headers: {headers}}}")
+    one_api(repo, TRUELAYER)
+    _, error = failure(repo, TRUELAYER)
+    assert error.startswith(f"{url}: cannot fetch: ")
+    assert "X_TOKEN" in error and "not set" in error
+    assert TOKEN not in error
+    assert upstream.requests == []
+
+
+def redirect(server: FakeServer, path: str, to: str) -> str:
+    server.routes[path] = {"status": 302, "headers": {"location": to}, "raw": b""}
+    return server.url + path
+
+
+def test_a_redirect_to_another_origin_is_refused_with_headers(
+    repo: Path, upstream: FakeServer, elsewhere: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("X_TOKEN", TOKEN)
+    target = serve(elsewhere, "/spec.json", committed(TRUELAYER))
+    url = redirect(upstream, "/spec.json", target)
+    point(repo, TRUELAYER, f"{{url: '{url}', headers: {{Authorization: 'Bearer ${{X_TOKEN}}'}}}}")
+    one_api(repo, TRUELAYER)
+    _, error = failure(repo, TRUELAYER)
+    assert error.startswith(f"{url}: cannot fetch: redirected to another origin")
+    assert elsewhere.requests == []  # the credentials never left for the other origin
+
+
+def test_a_redirect_to_another_origin_is_followed_without_headers(
+    repo: Path, upstream: FakeServer, elsewhere: FakeServer
+) -> None:
+    target = serve(elsewhere, "/spec.json", committed(TRUELAYER))
+    point(repo, TRUELAYER, redirect(upstream, "/spec.json", target))
+    one_api(repo, TRUELAYER)
+    result = drift_read_only(repo, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert report(result)[TRUELAYER]["status"] == "unchanged"
+    assert len(elsewhere.requests) == 1
+
+
+def test_a_redirect_loop_ends(repo: Path, upstream: FakeServer) -> None:
+    url = redirect(upstream, "/loop.json", "/loop.json")
+    point(repo, TRUELAYER, url)
+    one_api(repo, TRUELAYER)
+    _, error = failure(repo, TRUELAYER)
+    assert error.startswith(f"{url}: cannot fetch: ") and "redirect" in error.lower()
+    assert len(upstream.requests) <= 2 * (fetch.MAX_REDIRECTS + 1)  # two runs, bounded each
+
+
+# -- Markdown --------------------------------------------------------------------------------
+
+HOSTILE = ["<img src=x onerror=alert(1)>", "[x](http://evil)"]
+
+
+def test_markdown_has_the_steps_and_shows_spec_text_as_text(
+    repo: Path, upstream: FakeServer
+) -> None:
+    data = with_removals()
+    data["components"]["schemas"]["TrackedEventResponse"]["properties"]["name"]["enum"] += HOSTILE
+    serve_for(repo, upstream, TRUELAYER, data)
+    one_api(repo, TRUELAYER)
+    result = drift_read_only(repo, "--format", "markdown")
+    assert result.exit_code == 1, result.output
+    markdown = result.stdout
+    assert f"```sh\nspecgen drift {TRUELAYER} --write\nmake test\n```" in markdown
+    assert "parameter-added-required" in markdown
+    # The values appear, but escaped: no HTML tag, no link.
+    assert "\\<img src=x onerror=alert(1)>" in markdown
+    assert "\\[x\\](http://evil)" in markdown
+    assert re.search(r"(?<!\\)<img", markdown) is None
+    assert "[x](" not in markdown
