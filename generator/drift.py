@@ -46,6 +46,7 @@ DEADLINE_SECONDS = 120.0
 """Longest a whole ``drift`` run may wait for its upstream documents (all fetched at once)."""
 
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_HEADER_TEXT = re.compile(r"[\x20-\x7e]*")  # printable ASCII: what a header value can carry
 
 
 @dataclass
@@ -134,16 +135,31 @@ async def _fetch_all(apis: Sequence[Api], deadline: float) -> list[str | Specgen
 
 
 def resolve_headers(upstream: Upstream) -> dict[str, str]:
-    """The upstream's headers with every ``${NAME}`` replaced by that environment variable."""
+    """The upstream's headers with every ``${NAME}`` replaced by that environment variable.
+
+    A variable's value is a credential more often than not: a value no header can carry is
+    refused naming the variable, never showing the value (the HTTP client's own error would
+    quote it, or fail outright on non-ASCII text). Surrounding spaces are not part of a header
+    value (RFC 9110), so they are dropped.
+    """
     resolved = {}
     for name, template in upstream.headers.items():
-        missing = [v for v in _ENV_REFERENCE.findall(template) if v not in os.environ]
+        variables = _ENV_REFERENCE.findall(template)
+        missing = [v for v in variables if v not in os.environ]
         if missing:
             raise SpecgenError(
                 f"{upstream.url}: cannot fetch: the header {name} needs the environment "
                 f"variable {missing[0]}, which is not set"
             )
-        resolved[name] = _ENV_REFERENCE.sub(lambda m: os.environ[m.group(1)], template)
+        unusable = [v for v in variables if not _HEADER_TEXT.fullmatch(os.environ[v])]
+        if unusable:
+            raise SpecgenError(
+                f"{upstream.url}: cannot fetch: the header {name}: the environment variable "
+                f"{unusable[0]} holds a line break, a control character or non-ASCII text, "
+                "which a header cannot carry (its value is not shown)"
+            )
+        value = _ENV_REFERENCE.sub(lambda m: os.environ[m.group(1)], template)
+        resolved[name] = value.strip(" ")
     return resolved
 
 

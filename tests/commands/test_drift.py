@@ -153,11 +153,17 @@ def one_api(repo: Path, keep: str) -> None:
 # -- the vendor's versions -------------------------------------------------------------------
 
 
-def with_additions(api: str = TRUELAYER) -> dict[str, Any]:
-    """TrueLayer with a new operation and a new response property: nothing breaks."""
-    data = committed(api)
+def with_new_property() -> dict[str, Any]:
+    """TrueLayer with a new response property: nothing breaks."""
+    data = committed(TRUELAYER)
     event = data["components"]["schemas"]["TrackedEventResponse"]
     event["properties"]["country"] = {"type": "string", "description": "Where it happened."}
+    return data
+
+
+def with_additions() -> dict[str, Any]:
+    """TrueLayer with a new response property and a new operation: nothing breaks."""
+    data = with_new_property()
     data["paths"]["/v1/tracking-ids"] = {
         "get": {
             "operationId": "ListTrackingIds",
@@ -201,6 +207,16 @@ def onepassword_listing_the_enum_values() -> dict[str, Any]:
     properties = data["components"]["schemas"]["SignInAttempt"]["properties"]
     for _, field, value in ONEPASSWORD_APPENDS.values():
         properties[field]["enum"].append(value)
+    return data
+
+
+def onepassword_with_location() -> dict[str, Any]:
+    """1Password's document with a new response property (1.2.0 adds ``location``)."""
+    data = committed(ONEPASSWORD)
+    data["components"]["schemas"]["SignInAttempt"]["properties"]["location"] = {
+        "type": "object",
+        "properties": {"country": {"type": "string"}, "city": {"type": "string"}},
+    }
     return data
 
 
@@ -317,12 +333,7 @@ def test_yaml_served_for_a_spec_kept_as_json_is_read_and_classified(
     repo: Path, upstream: FakeServer
 ) -> None:
     # 1Password publishes YAML; the committed openapi.json is the same document as JSON.
-    data = committed(ONEPASSWORD)
-    data["components"]["schemas"]["SignInAttempt"]["properties"]["location"] = {
-        "type": "object",
-        "properties": {"country": {"type": "string"}, "city": {"type": "string"}},
-    }
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    text = yaml.safe_dump(onepassword_with_location(), sort_keys=False, allow_unicode=True)
     assert not text.lstrip().startswith("{")
     point(repo, ONEPASSWORD, serve(upstream, "/events-api.yaml", text))
     one_api(repo, ONEPASSWORD)
@@ -533,6 +544,38 @@ def test_a_missing_variable_is_named_and_nothing_is_fetched(
     assert upstream.requests == []
 
 
+@pytest.mark.parametrize(
+    "value",
+    [f"{TOKEN}\nX-Injected: 1", f"{TOKEN}\n", f"{TOKEN}\x1b[2K", f"sécret-{TOKEN}"],
+    ids=["line-break", "trailing-newline", "control", "non-ascii"],
+)
+def test_a_variable_a_header_cannot_carry_is_named_never_shown(
+    repo: Path, upstream: FakeServer, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("X_TOKEN", value)
+    url = serve(upstream, "/private.json", committed(TRUELAYER))
+    point(repo, TRUELAYER, f"{{url: '{url}', headers: {{Authorization: 'Bearer ${{X_TOKEN}}'}}}}")
+    one_api(repo, TRUELAYER)
+    _, error = failure(repo, TRUELAYER)
+    assert error.startswith(f"{url}: cannot fetch: the header Authorization: ")
+    assert "X_TOKEN" in error
+    assert TOKEN not in error
+    assert upstream.requests == []
+
+
+def test_surrounding_spaces_of_a_variable_are_not_part_of_the_header(
+    repo: Path, upstream: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # RFC 9110: leading and trailing whitespace is not part of a field value.
+    monkeypatch.setenv("X_TOKEN", f" {TOKEN} ")
+    url = serve(upstream, "/private.json", committed(TRUELAYER))
+    point(repo, TRUELAYER, f"{{url: '{url}', headers: {{X-Token: '${{X_TOKEN}}'}}}}")
+    one_api(repo, TRUELAYER)
+    result = drift_read_only(repo)
+    assert result.exit_code == 0, result.output
+    assert upstream.requests[0]["headers"]["X-Token"] == TOKEN
+
+
 def redirect(server: FakeServer, path: str, to: str) -> str:
     server.routes[path] = {"status": 302, "headers": {"location": to}, "raw": b""}
     return server.url + path
@@ -547,7 +590,7 @@ def test_a_redirect_to_another_origin_is_refused_with_headers(
     point(repo, TRUELAYER, f"{{url: '{url}', headers: {{Authorization: 'Bearer ${{X_TOKEN}}'}}}}")
     one_api(repo, TRUELAYER)
     _, error = failure(repo, TRUELAYER)
-    assert error.startswith(f"{url}: cannot fetch: redirected to another origin")
+    assert error.startswith(f"{url}: cannot fetch: redirected to another origin ({elsewhere.url})")
     assert elsewhere.requests == []  # the credentials never left for the other origin
 
 
@@ -594,3 +637,101 @@ def test_markdown_has_the_steps_and_shows_spec_text_as_text(
     assert "\\[x\\](http://evil)" in markdown
     assert re.search(r"(?<!\\)<img", markdown) is None
     assert "[x](" not in markdown
+
+
+# -- --write ---------------------------------------------------------------------------------
+
+
+def files_of(repo: Path, api: str) -> dict[str, str]:
+    """The digests of ``api``'s files: its folder under specs/ and its package."""
+    prefixes = (f"specs/{api}/", f"generated/{PACKAGES[api]}/")
+    return {path: sha for path, sha in digest(repo).items() if path.startswith(prefixes)}
+
+
+def check(repo: Path, api: str) -> Result:
+    """``specgen check``: the package is what generation makes of the spec."""
+    options = ["--specs", str(repo / "specs"), "--output", str(repo / "generated")]
+    return CliRunner().invoke(main, ["check", *options, api])
+
+
+def test_write_takes_the_new_version_and_a_second_run_finds_it_unchanged(
+    repo: Path, upstream: FakeServer
+) -> None:
+    # Only a new property: a new operation would need a recording before `check` passes.
+    url = serve_for(repo, upstream, TRUELAYER, with_new_property())
+    one_api(repo, TRUELAYER)
+    package = repo / "generated" / PACKAGES[TRUELAYER]
+    before, other = digest(repo), files_of(repo, ONEPASSWORD)
+    result = drift(repo, "--write", "--format", "json")
+    assert result.exit_code == 1, result.output  # it changed: the report says so, as without
+    assert report(result)[TRUELAYER]["status"] == "changed"
+    assert f"updated {repo / 'specs' / TRUELAYER / 'openapi.json'}" in result.stderr
+    spec = repo / "specs" / TRUELAYER / "openapi.json"
+    assert spec.read_bytes() == upstream.routes[f"/{TRUELAYER}/openapi.json"]["raw"]
+    after = digest(repo)
+    changed = {path for path in after if after[path] != before.get(path)}
+    assert f"specs/{TRUELAYER}/openapi.json" in changed
+    assert any(path.startswith(f"generated/{PACKAGES[TRUELAYER]}/") for path in changed)
+    assert "country" in (package / PACKAGES[TRUELAYER] / "models.py").read_text("utf-8")
+    assert files_of(repo, ONEPASSWORD) == other
+    assert (repo / "specs" / TRUELAYER / "overlay.yaml").read_bytes() == (
+        ROOT / "specs" / TRUELAYER / "overlay.yaml"
+    ).read_bytes()
+    again = drift_read_only(repo, "--format", "json")
+    assert again.exit_code == 0, again.output
+    assert report(again)[TRUELAYER]["status"] == "unchanged"
+    checked = check(repo, TRUELAYER)
+    assert checked.exit_code == 0, checked.output
+    assert url in result.stdout
+
+
+def test_write_with_stale_actions_needs_drop_stale(repo: Path, upstream: FakeServer) -> None:
+    serve_for(repo, upstream, TRUELAYER, with_fix_made_upstream())
+    one_api(repo, TRUELAYER)
+    result = drift_read_only(repo, "--write")
+    assert result.exit_code == 2, result.output
+    assert "rerun with --drop-stale" in result.stderr
+
+
+def test_write_drop_stale_removes_the_stale_action(repo: Path, upstream: FakeServer) -> None:
+    served = with_fix_made_upstream()
+    serve_for(repo, upstream, TRUELAYER, served)
+    one_api(repo, TRUELAYER)
+    overlay = repo / "specs" / TRUELAYER / "overlay.yaml"
+    old_lines = overlay.read_text("utf-8").splitlines(keepends=True)
+    result = drift(repo, "--write", "--drop-stale")
+    assert result.exit_code == 1, result.output
+    assert f"dropped: {overlay}:33 at /actions/2" in result.stderr
+    # The action's lines (33 to 38) are gone; every other line is kept as written.
+    assert overlay.read_text("utf-8").splitlines(keepends=True) == old_lines[:32] + old_lines[38:]
+    spec = json.loads((repo / "specs" / TRUELAYER / "openapi.json").read_text("utf-8"))
+    assert spec == served
+    again = drift_read_only(repo, "--format", "json")
+    assert again.exit_code == 0, again.output
+    assert report(again)[TRUELAYER]["status"] == "unchanged"
+    assert report(again)[TRUELAYER]["stale_actions"] == []
+
+
+def test_a_write_that_fails_changes_nothing_for_that_api(repo: Path, upstream: FakeServer) -> None:
+    # TrueLayer's new version says `reauth` is a number: the recordings (true) no longer fit.
+    broken = committed(TRUELAYER)
+    broken["components"]["schemas"]["TrackedEventResponse"]["properties"]["reauth"] = {
+        "type": "integer"
+    }
+    serve_for(repo, upstream, TRUELAYER, broken)
+    # 1Password's new version adds a response property: it can be taken.
+    text = yaml.safe_dump(onepassword_with_location(), sort_keys=False)
+    point(repo, ONEPASSWORD, serve(upstream, "/events-api.yaml", text))
+    kept = files_of(repo, TRUELAYER)
+    result = drift(repo, "--write", "--format", "json")
+    assert result.exit_code == 2, result.output
+    entries = report(result)
+    assert entries[TRUELAYER]["status"] == "breaking"
+    assert entries[ONEPASSWORD]["status"] == "changed"
+    assert f"error: {TRUELAYER}: not updated; nothing changed for it" in result.stderr
+    assert "reauth" in result.stderr
+    assert files_of(repo, TRUELAYER) == kept
+    # 1Password's YAML was taken, and written as JSON like the spec it replaces.
+    spec = repo / "specs" / ONEPASSWORD / "openapi.json"
+    assert json.loads(spec.read_text("utf-8")) == onepassword_with_location()
+    assert f"updated {spec}" in result.stderr
