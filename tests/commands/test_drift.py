@@ -8,6 +8,7 @@ change, whatever the server answers: every test without it checks that byte for 
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import re
@@ -403,11 +404,31 @@ def test_the_whole_run_gives_up_at_its_deadline(
     assert "cannot fetch: no complete answer within 0.5 s" in result.stdout
 
 
+def trickle(release: threading.Event) -> Any:
+    """A handler announcing a spec and sending a byte every 50 ms: no single read waits long."""
+
+    def handle(request: BaseHTTPRequestHandler) -> None:
+        request.send_response(200)
+        request.send_header("content-length", "100000")
+        request.end_headers()
+        request.wfile.write(b"{")
+        while not release.wait(0.05):
+            request.wfile.write(b" ")
+            request.wfile.flush()
+
+    return handle
+
+
+@pytest.mark.parametrize("handler", [hang, trickle], ids=["silent", "trickling"])
 def test_a_fetch_gives_up_at_its_own_deadline(
-    repo: Path, upstream: FakeServer, release: threading.Event, monkeypatch: pytest.MonkeyPatch
+    repo: Path,
+    upstream: FakeServer,
+    release: threading.Event,
+    monkeypatch: pytest.MonkeyPatch,
+    handler: Any,
 ) -> None:
     monkeypatch.setattr(fetch, "DEADLINE_SECONDS", 0.3)
-    upstream.handle = hang(release)
+    upstream.handle = handler(release)
     point(repo, TRUELAYER, f"{upstream.url}/slow.json")
     one_api(repo, TRUELAYER)
     _, error = failure(repo, TRUELAYER)
@@ -429,18 +450,26 @@ def unannounced(body: bytes) -> Any:
     return handle
 
 
-@pytest.mark.parametrize("announced", [True, False], ids=["content-length", "streamed"])
+@pytest.mark.parametrize("sent", ["content-length", "streamed", "gzip"])
 def test_an_answer_larger_than_the_cap_is_refused(
-    repo: Path, upstream: FakeServer, monkeypatch: pytest.MonkeyPatch, announced: bool
+    repo: Path, upstream: FakeServer, monkeypatch: pytest.MonkeyPatch, sent: str
 ) -> None:
     monkeypatch.setattr(fetch, "MAX_BYTES", 1000)
     body = (ROOT / "specs" / TRUELAYER / "openapi.json").read_bytes()
     assert len(body) > 1000
-    if announced:
-        url = serve(upstream, "/big.json", body)
-    else:
+    url = f"{upstream.url}/big.json"
+    if sent == "content-length":
+        serve(upstream, "/big.json", body)
+    elif sent == "streamed":
         upstream.handle = unannounced(body)
-        url = f"{upstream.url}/big.json"
+    else:  # small on the wire, large once decoded: the cap counts what is decoded
+        packed = gzip.compress(b"{" + b" " * 100_000 + b"}")
+        assert len(packed) < 1000
+        upstream.routes["/big.json"] = {
+            "status": 200,
+            "headers": {"content-encoding": "gzip"},
+            "raw": packed,
+        }
     point(repo, TRUELAYER, url)
     one_api(repo, TRUELAYER)
     _, error = failure(repo, TRUELAYER)
@@ -478,6 +507,31 @@ def test_one_api_failing_leaves_the_others_classified(repo: Path, upstream: Fake
         "breaking": 0,
         "failed": 1,
     }
+
+
+def test_the_deadline_abandons_only_the_fetch_still_running(
+    repo: Path, upstream: FakeServer, release: threading.Event
+) -> None:
+    serve_for(repo, upstream, TRUELAYER, with_additions())
+    point(repo, ONEPASSWORD, f"{upstream.url}/slow.yaml")
+    body = upstream.routes[f"/{TRUELAYER}/openapi.json"]["raw"]
+
+    def slow_for_one(request: BaseHTTPRequestHandler) -> None:
+        if request.path == "/slow.yaml":
+            release.wait(10)
+            return
+        request.send_response(200)
+        request.send_header("content-length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    upstream.handle = slow_for_one
+    result = drift_read_only(repo, "--format", "json", "--timeout", "1")
+    assert result.exit_code == 2, result.output
+    entries = report(result)
+    assert entries[TRUELAYER]["status"] == "changed"
+    assert entries[ONEPASSWORD]["status"] == "failed"
+    assert "no complete answer within 1 s" in entries[ONEPASSWORD]["error"]
 
 
 def test_an_api_named_without_an_upstream_is_an_error(repo: Path, upstream: FakeServer) -> None:
@@ -735,3 +789,33 @@ def test_a_write_that_fails_changes_nothing_for_that_api(repo: Path, upstream: F
     spec = repo / "specs" / ONEPASSWORD / "openapi.json"
     assert json.loads(spec.read_text("utf-8")) == onepassword_with_location()
     assert f"updated {spec}" in result.stderr
+
+
+def test_write_drop_stale_takes_1password_listing_the_values_itself(
+    repo: Path, upstream: FakeServer
+) -> None:
+    # Published as YAML, as 1Password publishes it; the spec file stays JSON.
+    served = onepassword_listing_the_enum_values()
+    text = yaml.safe_dump(served, sort_keys=False)
+    point(repo, ONEPASSWORD, serve(upstream, "/events-api.yaml", text))
+    one_api(repo, ONEPASSWORD)
+    package = files_of(repo, ONEPASSWORD)
+    result = drift(repo, "--write", "--drop-stale")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.count("dropped: ") == len(ONEPASSWORD_APPENDS)
+    overlay = (repo / "specs" / ONEPASSWORD / "overlay.yaml").read_text("utf-8")
+    for _, _, value in ONEPASSWORD_APPENDS.values():
+        assert f"update: {value}" not in overlay
+    assert "x-idempotent: true" in overlay  # the other actions stay
+    spec = repo / "specs" / ONEPASSWORD / "openapi.json"
+    assert json.loads(spec.read_text("utf-8")) == served
+    # The same effective spec: the package is as it was.
+    generated = f"generated/{PACKAGES[ONEPASSWORD]}/"
+    assert {p: h for p, h in files_of(repo, ONEPASSWORD).items() if p.startswith(generated)} == {
+        p: h for p, h in package.items() if p.startswith(generated)
+    }
+    again = drift_read_only(repo, "--format", "json")
+    assert again.exit_code == 0, again.output
+    assert report(again)[ONEPASSWORD]["status"] == "unchanged"
+    checked = check(repo, ONEPASSWORD)
+    assert checked.exit_code == 0, checked.output
