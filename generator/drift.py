@@ -21,6 +21,7 @@ API over to ``generator.update``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import re
@@ -272,15 +273,29 @@ def _summary(results: Sequence[Drift]) -> str:
     return f"{len(results)} APIs checked: {counts}"
 
 
+def _shown(text: str) -> str:
+    """``text`` with control characters written out, as ``errors.Diagnostic`` shows messages:
+    the vendor's text (a version, a path, a property name) goes to a terminal or a CI log,
+    where a line break in it would start a forged line and an escape sequence would act."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _shown_change(change: Change) -> Change:
+    return dataclasses.replace(
+        change, location=_shown(change.location), message=_shown(change.message)
+    )
+
+
 def render_text(results: Sequence[Drift]) -> str:
     """For a terminal: per API a heading, its changes and stale actions; then a summary."""
     lines: list[str] = []
     for result in results:
-        lines.append(f"{_heading(result)}  {result.url}")
+        lines.append(f"{_shown(_heading(result))}  {result.url}")
         if result.error is not None:
             lines.append(f"  error: {result.error}")
         if result.status in ("changed", "breaking"):
-            body = render_changes(result.changes) if result.changes else _PROSE_ONLY
+            changes = [_shown_change(change) for change in result.changes]
+            body = render_changes(changes) if changes else _PROSE_ONLY
             lines += [f"  {line}" for line in body.splitlines()]
         for action in result.stale:
             lines.append(f"  stale: {action.diagnostic}")

@@ -669,6 +669,34 @@ def test_a_redirect_loop_ends(repo: Path, upstream: FakeServer) -> None:
     assert len(upstream.requests) <= 2 * (fetch.MAX_REDIRECTS + 1)  # two runs, bounded each
 
 
+def test_text_output_keeps_vendor_text_on_its_line(repo: Path, upstream: FakeServer) -> None:
+    # The vendor's text reaches a CI log: a line break in it must not start a forged line,
+    # an escape sequence must not reach the terminal.
+    forged = "\nerror: forged\x1b[2J"
+    data = committed(TRUELAYER)
+    data["info"]["version"] = "2" + forged
+    event = data["components"]["schemas"]["TrackedEventResponse"]
+    event["properties"]["name"]["enum"].append("a" + forged)
+    event["properties"]["x" + forged] = {"type": "string"}
+    data["paths"]["/v1/new" + forged] = {
+        "get": {"operationId": "New", "responses": {"200": {"description": "ok"}}}
+    }
+    serve_for(repo, upstream, TRUELAYER, data)
+    one_api(repo, TRUELAYER)
+    before = digest(repo)
+    options = ["--specs", str(repo / "specs"), "--output", str(repo / "generated")]
+    result = CliRunner().invoke(main, ["drift", *options], color=True)  # keep escapes
+    assert digest(repo) == before
+    assert result.exit_code == 1, result.output
+    assert "\x1b" not in result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{TRUELAYER}: changed (1.0.0 -> 2\\nerror: forged\\x1b[2J)")
+    assert lines[-1].startswith("1 APIs checked:")
+    assert all(line.startswith("  ") for line in lines[1:-1])
+    assert not any(line.strip().startswith("error:") for line in lines)
+    assert "operation-added  /paths/~1v1~1new\\nerror: forged\\x1b[2J/get" in result.stdout
+
+
 # -- Markdown --------------------------------------------------------------------------------
 
 HOSTILE = ["<img src=x onerror=alert(1)>", "[x](http://evil)"]
