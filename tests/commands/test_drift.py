@@ -184,21 +184,31 @@ def with_removals() -> dict[str, Any]:
     return data
 
 
+def action_lines(api: str) -> list[int]:
+    """The line each action of ``api``'s overlay starts on (the lines of ``- target:``)."""
+    text = (ROOT / "specs" / api / "overlay.yaml").read_text("utf-8")
+    return [n for n, line in enumerate(text.splitlines(), 1) if line.startswith("  - ")]
+
+
+# The action of TrueLayer's overlay that removes `additionalProperties: false`.
+TRUELAYER_REMOVAL = 2
+
+
 def with_fix_made_upstream() -> dict[str, Any]:
-    """TrueLayer dropped ``additionalProperties: false``, which the overlay removes (action 2,
-    line 33 of overlay.yaml): that action is now stale, the effective spec the same."""
+    """TrueLayer dropped ``additionalProperties: false``, which the overlay removes (action
+    ``TRUELAYER_REMOVAL``): that action is now stale, the effective spec the same."""
     data = committed(TRUELAYER)
     del data["components"]["schemas"]["TrackedEventResponse"]["additionalProperties"]
     return data
 
 
-# The enum values 1Password's overlay appends (actions 7 to 10, lines 102 to 116), which
-# version 1.2.0 of the document lists itself.
+# The enum values 1Password's overlay appends, by action, which version 1.2.0 of the
+# document lists itself.
 ONEPASSWORD_APPENDS = {
-    7: (102, "category", "sso_failed"),
-    8: (108, "type", "service_account_sso_denied"),
-    9: (112, "type", "non_sso_user"),
-    10: (116, "type", "sso_user_mismatch"),
+    7: ("category", "sso_failed"),
+    8: ("type", "service_account_sso_denied"),
+    9: ("type", "non_sso_user"),
+    10: ("type", "sso_user_mismatch"),
 }
 
 
@@ -206,7 +216,7 @@ def onepassword_listing_the_enum_values() -> dict[str, Any]:
     """1Password's document listing the enum values the overlay adds, as 1.2.0 does."""
     data = committed(ONEPASSWORD)
     properties = data["components"]["schemas"]["SignInAttempt"]["properties"]
-    for _, field, value in ONEPASSWORD_APPENDS.values():
+    for field, value in ONEPASSWORD_APPENDS.values():
         properties[field]["enum"].append(value)
     return data
 
@@ -282,7 +292,8 @@ def test_a_fix_made_upstream_lists_the_stale_overlay_action_in_every_format(
     serve_for(repo, upstream, TRUELAYER, with_fix_made_upstream())
     one_api(repo, TRUELAYER)
     overlay = repo / "specs" / TRUELAYER / "overlay.yaml"
-    where = f"{overlay}:33 at /actions/2"
+    line = action_lines(TRUELAYER)[TRUELAYER_REMOVAL]
+    where = f"{overlay}:{line} at /actions/{TRUELAYER_REMOVAL}"
     target = "$.components.schemas.TrackedEventResponse.additionalProperties"
 
     result = drift_read_only(repo, "--format", "json")
@@ -291,7 +302,7 @@ def test_a_fix_made_upstream_lists_the_stale_overlay_action_in_every_format(
     assert entry["status"] == "changed"
     assert entry["changes"] == []  # the overlay removed it before: the same effective spec
     assert [(s["file"], s["line"], s["pointer"], s["target"]) for s in entry["stale_actions"]] == [
-        (str(overlay), 33, "/actions/2", target)
+        (str(overlay), line, f"/actions/{TRUELAYER_REMOVAL}", target)
     ]
     assert "makes a client reject an event" in entry["stale_actions"][0]["description"]
     assert entry["steps"][0] == f"specgen drift {TRUELAYER} --write --drop-stale"
@@ -320,12 +331,13 @@ def test_enum_values_the_vendor_now_lists_make_the_overlay_appends_stale(
     assert entry["changes"] == []  # the values were there, in the same order
     overlay = str(repo / "specs" / ONEPASSWORD / "overlay.yaml")
     assert [(s["file"], s["line"], s["pointer"]) for s in entry["stale_actions"]] == [
-        (overlay, line, f"/actions/{index}") for index, (line, _, _) in ONEPASSWORD_APPENDS.items()
+        (overlay, action_lines(ONEPASSWORD)[index], f"/actions/{index}")
+        for index in ONEPASSWORD_APPENDS
     ]
     text = drift_read_only(repo)
     stale = [line for line in text.stdout.splitlines() if "stale:" in line]
     assert len(stale) == len(ONEPASSWORD_APPENDS)
-    for line, (_, field, _) in zip(stale, ONEPASSWORD_APPENDS.values(), strict=True):
+    for line, (field, _) in zip(stale, ONEPASSWORD_APPENDS.values(), strict=True):
         pointer = f"/components/schemas/SignInAttempt/properties/{field}/enum"
         assert f"adds nothing: the array at {pointer} already holds its value" in line
 
@@ -783,9 +795,11 @@ def test_write_drop_stale_removes_the_stale_action(repo: Path, upstream: FakeSer
     old_lines = overlay.read_text("utf-8").splitlines(keepends=True)
     result = drift(repo, "--write", "--drop-stale")
     assert result.exit_code == 1, result.output
-    assert f"dropped: {overlay}:33 at /actions/2" in result.stderr
-    # The action's lines (33 to 38) are gone; every other line is kept as written.
-    assert overlay.read_text("utf-8").splitlines(keepends=True) == old_lines[:32] + old_lines[38:]
+    start, end = action_lines(TRUELAYER)[TRUELAYER_REMOVAL : TRUELAYER_REMOVAL + 2]
+    assert f"dropped: {overlay}:{start} at /actions/{TRUELAYER_REMOVAL}" in result.stderr
+    # The action's lines are gone; every other line is kept as written.
+    kept = old_lines[: start - 1] + old_lines[end - 1 :]
+    assert overlay.read_text("utf-8").splitlines(keepends=True) == kept
     spec = json.loads((repo / "specs" / TRUELAYER / "openapi.json").read_text("utf-8"))
     assert spec == served
     again = drift_read_only(repo, "--format", "json")
@@ -832,7 +846,7 @@ def test_write_drop_stale_takes_1password_listing_the_values_itself(
     assert result.exit_code == 1, result.output
     assert result.stderr.count("dropped: ") == len(ONEPASSWORD_APPENDS)
     overlay = (repo / "specs" / ONEPASSWORD / "overlay.yaml").read_text("utf-8")
-    for _, _, value in ONEPASSWORD_APPENDS.values():
+    for _, value in ONEPASSWORD_APPENDS.values():
         assert f"update: {value}" not in overlay
     assert "x-idempotent: true" in overlay  # the other actions stay
     spec = repo / "specs" / ONEPASSWORD / "openapi.json"
