@@ -358,6 +358,36 @@ def test_yaml_served_for_a_spec_kept_as_json_is_read_and_classified(
     assert all("/location" in c["location"] for c in entry["changes"])
 
 
+def test_yaml_as_vendors_write_it_is_the_json_spec_it_converts_to(
+    repo: Path, upstream: FakeServer
+) -> None:
+    # Unquoted, a timestamp is a timestamp to YAML and a status code a number: read for a spec
+    # kept as JSON, they are the text the JSON file holds, not a difference (nor a crash).
+    text = yaml.safe_dump(committed(ONEPASSWORD), sort_keys=False)
+    written = re.sub(r"'(\d{4}-\d\d-\d\dT[^']*)'", r"\1", text)
+    written = re.sub(r"'(\d{3})':", r"\1:", written)
+    as_yaml = yaml.safe_load(written)
+    assert as_yaml["components"]["schemas"]["DateTimeRFC3339"]["example"].year == 2020
+    assert 200 in as_yaml["paths"]["/api/auth/introspect"]["get"]["responses"]
+    point(repo, ONEPASSWORD, serve(upstream, "/events-api.yaml", written))
+    one_api(repo, ONEPASSWORD)
+    result = drift_read_only(repo, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert report(result)[ONEPASSWORD]["status"] == "unchanged"
+
+
+def test_yaml_with_no_json_form_for_a_json_spec_cannot_be_checked(
+    repo: Path, upstream: FakeServer
+) -> None:
+    text = yaml.safe_dump(committed(ONEPASSWORD), sort_keys=False)
+    text = text.replace("info:\n", "info:\n  x-logo-data: !!binary aGVsbG8=\n", 1)
+    url = serve(upstream, "/events-api.yaml", text)
+    point(repo, ONEPASSWORD, url)
+    one_api(repo, ONEPASSWORD)
+    _, error = failure(repo, ONEPASSWORD)
+    assert error.startswith(f"{url}: cannot be written as JSON: a YAML bytes value")
+
+
 def test_the_format_named_in_the_config_wins_over_a_url_naming_none(
     repo: Path, upstream: FakeServer
 ) -> None:
