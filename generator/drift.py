@@ -21,6 +21,7 @@ API over to ``generator.update``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import re
@@ -46,6 +47,7 @@ DEADLINE_SECONDS = 120.0
 """Longest a whole ``drift`` run may wait for its upstream documents (all fetched at once)."""
 
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_HEADER_TEXT = re.compile(r"[\x20-\x7e]*")  # printable ASCII: what a header value can carry
 
 
 @dataclass
@@ -134,16 +136,31 @@ async def _fetch_all(apis: Sequence[Api], deadline: float) -> list[str | Specgen
 
 
 def resolve_headers(upstream: Upstream) -> dict[str, str]:
-    """The upstream's headers with every ``${NAME}`` replaced by that environment variable."""
+    """The upstream's headers with every ``${NAME}`` replaced by that environment variable.
+
+    A variable's value is a credential more often than not: a value no header can carry is
+    refused naming the variable, never showing the value (the HTTP client's own error would
+    quote it, or fail outright on non-ASCII text). Surrounding spaces are not part of a header
+    value (RFC 9110), so they are dropped.
+    """
     resolved = {}
     for name, template in upstream.headers.items():
-        missing = [v for v in _ENV_REFERENCE.findall(template) if v not in os.environ]
+        variables = _ENV_REFERENCE.findall(template)
+        missing = [v for v in variables if v not in os.environ]
         if missing:
             raise SpecgenError(
                 f"{upstream.url}: cannot fetch: the header {name} needs the environment "
                 f"variable {missing[0]}, which is not set"
             )
-        resolved[name] = _ENV_REFERENCE.sub(lambda m: os.environ[m.group(1)], template)
+        unusable = [v for v in variables if not _HEADER_TEXT.fullmatch(os.environ[v])]
+        if unusable:
+            raise SpecgenError(
+                f"{upstream.url}: cannot fetch: the header {name}: the environment variable "
+                f"{unusable[0]} holds a line break, a control character or non-ASCII text, "
+                "which a header cannot carry (its value is not shown)"
+            )
+        value = _ENV_REFERENCE.sub(lambda m: os.environ[m.group(1)], template)
+        resolved[name] = value.strip(" ")
     return resolved
 
 
@@ -256,15 +273,29 @@ def _summary(results: Sequence[Drift]) -> str:
     return f"{len(results)} API{'' if len(results) == 1 else 's'} checked: {counts}"
 
 
+def _shown(text: str) -> str:
+    """``text`` with control characters written out, as ``errors.Diagnostic`` shows messages:
+    the vendor's text (a version, a path, a property name) goes to a terminal or a CI log,
+    where a line break in it would start a forged line and an escape sequence would act."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _shown_change(change: Change) -> Change:
+    return dataclasses.replace(
+        change, location=_shown(change.location), message=_shown(change.message)
+    )
+
+
 def render_text(results: Sequence[Drift]) -> str:
     """For a terminal: per API a heading, its changes and stale actions; then a summary."""
     lines: list[str] = []
     for result in results:
-        lines.append(f"{_heading(result)}  {result.url}")
+        lines.append(f"{_shown(_heading(result))}  {result.url}")
         if result.error is not None:
             lines.append(f"  error: {result.error}")
         if result.status in ("changed", "breaking"):
-            body = render_changes(result.changes) if result.changes else _PROSE_ONLY
+            changes = [_shown_change(change) for change in result.changes]
+            body = render_changes(changes) if changes else _PROSE_ONLY
             lines += [f"  {line}" for line in body.splitlines()]
         for action in result.stale:
             lines.append(f"  stale: {action.diagnostic}")

@@ -61,8 +61,10 @@ async def _download(
     async def same_origin_only(request: httpx.Request) -> None:
         target = request.url
         if (target.scheme, target.host, target.port) != (origin.scheme, origin.host, origin.port):
+            # netloc: with the port, which may be all that differs (never the userinfo).
+            where = f"{target.scheme}://{target.netloc.decode('ascii')}"
             raise _failure(
-                url, f"redirected to another origin ({target.scheme}://{target.host}), "
+                url, f"redirected to another origin ({where}), "
                 "which is not sent the configured headers: give the final URL instead",
             )  # fmt: skip
 

@@ -14,6 +14,7 @@ same all-or-nothing write.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import os
 import tempfile
@@ -97,8 +98,25 @@ def read_new_version(
     parsed = parse_document(Path(f"new.{fmt}"), text, label=source)
     document = dataclasses.replace(parsed, path=spec_path)
     if fmt != spec_format and spec_format == "json":
-        text = json.dumps(document.data, indent=2, ensure_ascii=False) + "\n"
+        text = _as_json(document.data, source)
+        # The data as the JSON file holds it (an unquoted YAML timestamp is text there, a
+        # status code key 200 is "200"): what is compared and generated is what is written.
+        # Lines still point into the text as it came.
+        document = dataclasses.replace(document, data=json.loads(text))
     return document, text
+
+
+def _as_json(data: object, source: str) -> str:
+    def text_of(value: object) -> str:
+        # YAML reads an unquoted date or timestamp as one; JSON writes it as its ISO text.
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        raise TypeError(f"a YAML {type(value).__name__} value has no JSON form")
+
+    try:
+        return json.dumps(data, indent=2, ensure_ascii=False, default=text_of) + "\n"
+    except (TypeError, ValueError) as exc:
+        raise SpecgenError.at(source, "", f"cannot be written as JSON: {exc}") from None
 
 
 def plan_update(

@@ -359,3 +359,35 @@ def test_leniently_stale_actions_are_passed_over_and_returned() -> None:
 def test_leniently_other_problems_are_still_errors() -> None:
     with pytest.raises(SpecgenError, match="invalid JSONPath"):
         apply_overlay_leniently(SPEC, overlay("  - target: $[\n    remove: true\n"))
+
+
+def test_leniently_an_append_every_selected_array_already_holds_is_stale() -> None:
+    spec = copy.deepcopy(SPEC)
+    schemas = spec["components"]["schemas"]
+    schemas["Other"]["properties"]["kind"] = {"type": "string", "enum": ["x", "z"]}
+    appends = overlay(
+        "  - target: $.components.schemas.*.properties.kind.enum\n"
+        "    description: Both list x already.\n    update: x\n"
+        "  - target: $.components.schemas.*.properties.kind.enum\n"
+        "    description: Only Other lacks y.\n    update: y\n"
+        "  - target: $.tags\n    description: A tag the list has.\n    update: {name: b}\n"
+    )
+    result, stale = apply_overlay_leniently(spec, appends)
+    assert [(s.index, s.diagnostic.pointer, s.diagnostic.line) for s in stale] == [
+        (0, "/actions/0", 4),
+        (2, "/actions/2", 10),
+    ]
+    assert "Both list x already.) adds nothing: the array at " in stale[0].diagnostic.message
+    assert "/components/schemas/Event/properties/kind/enum already holds" in str(
+        stale[0].diagnostic
+    )
+    # Passed over, not applied: no array holds a value twice because of them.
+    assert result["tags"] == SPEC["tags"]
+    assert result["components"]["schemas"]["Event"]["properties"]["kind"]["enum"].count("x") == 1
+    # The append one selected array lacks is applied, as Overlay applies an action: to each.
+    assert result["components"]["schemas"]["Other"]["properties"]["kind"]["enum"] == ["x", "z", "y"]
+    live = overlay("  - target: $.components.schemas.*.properties.kind.enum\n    update: y\n")
+    assert result == apply_overlay(spec, live)
+    with pytest.raises(SpecgenError) as caught:
+        apply_overlay(spec, appends)
+    assert [d.pointer for d in caught.value.diagnostics] == ["/actions/0", "/actions/2"]
