@@ -604,7 +604,8 @@ def update(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
-    help="Seconds the whole run may wait for the upstream documents (default 120).",
+    help="Seconds the whole run may wait for the upstream documents (default 120; each "
+    "document at most 60).",
 )
 @click.option(
     "--write",

@@ -21,7 +21,6 @@ API over to ``generator.update``.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import os
 import re
@@ -280,12 +279,6 @@ def _shown(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def _shown_change(change: Change) -> Change:
-    return dataclasses.replace(
-        change, location=_shown(change.location), message=_shown(change.message)
-    )
-
-
 def render_text(results: Sequence[Drift]) -> str:
     """For a terminal: per API a heading, its changes and stale actions; then a summary."""
     lines: list[str] = []
@@ -294,8 +287,8 @@ def render_text(results: Sequence[Drift]) -> str:
         if result.error is not None:
             lines.append(f"  error: {result.error}")
         if result.status in ("changed", "breaking"):
-            changes = [_shown_change(change) for change in result.changes]
-            body = render_changes(changes) if changes else _PROSE_ONLY
+            # diff's text shows the spec's text with control characters written out
+            body = render_changes(result.changes) if result.changes else _PROSE_ONLY
             lines += [f"  {line}" for line in body.splitlines()]
         for action in result.stale:
             lines.append(f"  stale: {action.diagnostic}")

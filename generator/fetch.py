@@ -47,9 +47,11 @@ async def fetch_url_async(url: str, headers: Mapping[str, str] | None = None) ->
         # httpx adds a second line (a link explaining status codes): keep the error one line.
         raise _failure(url, (str(exc) or type(exc).__name__).splitlines()[0]) from None
     try:
-        return body.decode(charset or "utf-8")
+        text = body.decode(charset or "utf-8")
     except (UnicodeDecodeError, LookupError) as exc:
         raise _failure(url, f"the answer is not text in {charset or 'utf-8'}: {exc}") from None
+    # A byte-order mark some servers put first is not part of the document (JSON forbids it).
+    return text.removeprefix("\ufeff")
 
 
 async def _download(

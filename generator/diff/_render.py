@@ -26,9 +26,16 @@ def render_text(changes: Sequence[Change]) -> str:
         label = (
             "BREAKING" if change.severity == BREAKING else ("FLAGGED" if change.flagged else "ok")
         )
-        lines.append(f"{label:<9}{change.kind}  {change.location}")
-        lines.append(f"         {change.message}")
+        lines.append(f"{label:<9}{change.kind}  {_shown(change.location)}")
+        lines.append(f"         {_shown(change.message)}")
     return "\n".join(lines) + "\n"
+
+
+def _shown(text: str) -> str:
+    """``text`` with control characters written out, as diagnostics show messages: locations
+    and messages quote the specs, and a line break in one would start a forged line in a CI
+    log, an escape sequence act on the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def render_json(changes: Sequence[Change]) -> str:

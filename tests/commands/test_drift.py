@@ -234,6 +234,17 @@ def onepassword_with_location() -> dict[str, Any]:
 # -- classification --------------------------------------------------------------------------
 
 
+def test_a_byte_order_mark_before_the_document_is_not_part_of_it(
+    repo: Path, upstream: FakeServer
+) -> None:
+    committed = (ROOT / "specs" / TRUELAYER / "openapi.json").read_bytes()
+    serve_for(repo, upstream, TRUELAYER, b"\xef\xbb\xbf" + committed)
+    one_api(repo, TRUELAYER)
+    result = drift_read_only(repo, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert report(result)[TRUELAYER]["status"] == "unchanged"
+
+
 def test_the_committed_document_served_as_is_is_unchanged(repo: Path, upstream: FakeServer) -> None:
     serve_for(repo, upstream, TRUELAYER, (ROOT / "specs" / TRUELAYER / "openapi.json").read_bytes())
     one_api(repo, TRUELAYER)
@@ -247,7 +258,7 @@ def test_the_committed_document_served_as_is_is_unchanged(repo: Path, upstream: 
     assert text.exit_code == 0
     assert text.stdout.splitlines() == [
         f"{TRUELAYER}: unchanged  {upstream.url}/{TRUELAYER}/openapi.json",
-        "1 APIs checked: 1 unchanged, 0 changed, 0 breaking, 0 failed",
+        "1 API checked: 1 unchanged, 0 changed, 0 breaking, 0 failed",
     ]
     assert [r["path"] for r in upstream.requests] == [f"/{TRUELAYER}/openapi.json"] * 2
 
@@ -315,8 +326,10 @@ def test_a_fix_made_upstream_lists_the_stale_overlay_action_in_every_format(
     markdown = drift_read_only(repo, "--format", "markdown")
     assert markdown.exit_code == 1
     assert f"### `{TRUELAYER}`: changed" in markdown.stdout
-    items = [line for line in markdown.stdout.splitlines() if line.startswith("- ")]
-    assert len(items) == 1 and where in items[0] and target in items[0]
+    items = [line for line in markdown.stdout.splitlines() if "/actions/" in line]
+    place = f"`{overlay}:{line}` at `/actions/{TRUELAYER_REMOVAL}`: "
+    assert len(items) == 1 and items[0].startswith(f"- {place}") and target in items[0]
+    assert f"- Upstream: `{upstream.url}" in markdown.stdout
 
 
 def test_enum_values_the_vendor_now_lists_make_the_overlay_appends_stale(
@@ -591,8 +604,15 @@ def test_no_api_with_an_upstream_is_nothing_to_check(repo: Path) -> None:
         point(repo, api, None)
     result = drift_read_only(repo)
     assert result.exit_code == 0, result.output
-    assert result.stdout == ""
+    assert result.stdout == "0 APIs checked: 0 unchanged, 0 changed, 0 breaking, 0 failed\n"
     assert "no API names an upstream" in result.stderr
+    # A tool reading the JSON still gets JSON: an empty report.
+    as_json = drift_read_only(repo, "--format", "json")
+    assert as_json.exit_code == 0
+    assert json.loads(as_json.stdout) == {
+        "apis": [],
+        "summary": {"unchanged": 0, "changed": 0, "breaking": 0, "failed": 0},
+    }
 
 
 def test_drop_stale_goes_with_write(repo: Path, upstream: FakeServer) -> None:
@@ -733,7 +753,7 @@ def test_text_output_keeps_vendor_text_on_its_line(repo: Path, upstream: FakeSer
     assert "\x1b" not in result.stdout
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"{TRUELAYER}: changed (1.0.0 -> 2\\nerror: forged\\x1b[2J)")
-    assert lines[-1].startswith("1 APIs checked:")
+    assert lines[-1].startswith("1 API checked:")
     assert all(line.startswith("  ") for line in lines[1:-1])
     assert not any(line.strip().startswith("error:") for line in lines)
     assert "operation-added  /paths/~1v1~1new\\nerror: forged\\x1b[2J/get" in result.stdout

@@ -534,3 +534,20 @@ def test_render_text_lists_breaking_first() -> None:
 )
 def test_exit_code(changes: list[Change], fail_on: Any, expected: int) -> None:
     assert exit_code(changes, fail_on) == expected
+
+
+def test_text_output_shows_control_characters_from_the_specs_written_out() -> None:
+    """A name with a line break or an escape sequence must not forge a line (`error: ...`) in
+    a CI log or act on a terminal."""
+    change = Change(
+        "response-enum-value-added",
+        "non-breaking",
+        "/paths/~1events/get/x\nerror: forged",
+        "value `a\x1b[31mred` was added\r\nerror: forged too",
+        flagged=True,
+    )
+    text = render_text([change])
+    assert not any(line.startswith("error:") for line in text.splitlines())
+    assert "\x1b" not in text and "\r" not in text
+    assert "x\\nerror: forged" in text and "a\\x1b[31mred" in text
+    assert len(text.splitlines()) == 3  # the summary and the change's two lines
