@@ -88,12 +88,16 @@ def read_new_version(
 ) -> tuple[Document, str]:
     """A new version of the spec at ``spec_path``: the document, and the text to write.
 
-    The text is read as ``fmt``, else as the format ``source`` (its file name or URL) names,
-    else as the spec file's. A vendor publishing YAML for a spec kept as JSON gets the same
-    data written as JSON (indented by 2); any other text is written as it came.
+    The text is read as JSON when the spec file is JSON and neither ``fmt`` nor ``source``
+    (its file name or URL) says YAML; otherwise as YAML, which reads JSON too (a URL ending
+    in .json may well serve YAML). A vendor publishing YAML for a spec kept as JSON gets the
+    same data written as JSON (indented by 2); any other text is written as it came, JSON
+    text for a JSON spec file included.
     """
     spec_format = format_of(spec_path.name) or "yaml"
     fmt = fmt or format_of(source) or spec_format
+    if spec_format == "yaml" or fmt == "yaml":
+        fmt = "yaml" if spec_format == "yaml" or not _is_json(text) else "json"
     # Diagnostics name where the text came from, with lines in that text.
     parsed = parse_document(Path(f"new.{fmt}"), text, label=source)
     document = dataclasses.replace(parsed, path=spec_path)
@@ -104,6 +108,14 @@ def read_new_version(
         # Lines still point into the text as it came.
         document = dataclasses.replace(document, data=json.loads(text))
     return document, text
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _as_json(data: object, source: str) -> str:
