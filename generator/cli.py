@@ -67,6 +67,26 @@ templates_option = click.option(
 )
 
 
+format_option = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+
+
+def fail_on_option(default: str, help_text: str) -> Callable[[F], F]:
+    """``--fail-on breaking|any|never``: which changes make the exit status 1 (or refuse)."""
+    return click.option(
+        "--fail-on",
+        type=click.Choice(["breaking", "any", "never"]),
+        default=default,
+        show_default=True,
+        help=help_text,
+    )
+
+
 def run_options(command: F) -> F:
     """``--quiet``, ``--progress`` and ``--no-cache``, for the commands that generate."""
     command = click.option(
@@ -454,20 +474,8 @@ def _refuse_missing_file(specs_dir: Path, path: Path) -> None:
 
 @main.command(epilog=exits.epilog("a change of the --fail-on kind (by default a breaking one)"))
 @specs_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(["breaking", "any", "never"]),
-    default="breaking",
-    show_default=True,
-    help="Which changes make the exit code 1.",
-)
+@format_option
+@fail_on_option("breaking", "Which changes make the exit code 1.")
 @click.argument("old")
 @click.argument("new")
 def diff(specs_dir: Path, output_format: str, fail_on: str, old: str, new: str) -> None:
@@ -520,13 +528,7 @@ def record_command(
 @specs_option
 @output_option
 @click.option("--from", "source", required=True, help="The new spec: a file, or an http(s) URL.")
-@click.option(
-    "--fail-on",
-    type=click.Choice(["breaking", "any", "never"]),
-    default="never",
-    show_default=True,
-    help="Refuse the update when the diff has changes of this kind.",
-)
+@fail_on_option("never", "Refuse the update when the diff has changes of this kind.")
 @click.option(
     "--drop-stale",
     is_flag=True,
@@ -586,20 +588,8 @@ def update(
 )
 @specs_option
 @output_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(["breaking", "any", "never"]),
-    default="any",
-    show_default=True,
-    help="Which upstream changes make the exit code 1.",
-)
+@format_option
+@fail_on_option("any", "Which upstream changes make the exit code 1.")
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
