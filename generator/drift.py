@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
-from generator.diff import Change, diff_specs, exit_code, render_markdown
+from generator.diff import Change, FailOn, diff_specs, exit_code, render_markdown
 from generator.diff import render_text as render_changes
-from generator.errors import InputError, SpecgenError
+from generator.errors import InputError, SpecgenError, one_line
 from generator.fetch import fetch_url_async
 from generator.load import Document
 from generator.markdown import code, fence, inline
@@ -233,8 +233,6 @@ def _stale_dict(action: StaleAction) -> dict[str, Any]:
 
 # -- the exit status -------------------------------------------------------------------------
 
-FailOn: TypeAlias = Literal["breaking", "any", "never"]
-
 
 def drift_exit_code(results: Sequence[Drift], fail_on: FailOn) -> int:
     """2 when an API could not be checked; else 1 when a result is of the ``fail_on`` kind."""
@@ -272,22 +270,15 @@ def _summary(results: Sequence[Drift]) -> str:
     return f"{len(results)} API{'' if len(results) == 1 else 's'} checked: {counts}"
 
 
-def _shown(text: str) -> str:
-    """``text`` with control characters written out, as ``errors.Diagnostic`` shows messages:
-    the vendor's text (a version, a path, a property name) goes to a terminal or a CI log,
-    where a line break in it would start a forged line and an escape sequence would act."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
 def render_text(results: Sequence[Drift]) -> str:
     """For a terminal: per API a heading, its changes and stale actions; then a summary."""
     lines: list[str] = []
     for result in results:
-        lines.append(f"{_shown(_heading(result))}  {result.url}")
+        lines.append(f"{one_line(_heading(result))}  {result.url}")
         if result.error is not None:
             lines.append(f"  error: {result.error}")
         if result.status in ("changed", "breaking"):
-            # diff's text shows the spec's text with control characters written out
+            # diff's text writes out the control characters of the spec's text, as one_line
             body = render_changes(result.changes) if result.changes else _PROSE_ONLY
             lines += [f"  {line}" for line in body.splitlines()]
         for action in result.stale:

@@ -50,14 +50,14 @@ class Diagnostic:
 
     def __str__(self) -> str:
         if not self.file:
-            return _one_line(self.message)
+            return one_line(self.message)
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         if self.pointer:
             where += f" at {self.pointer}"
-        return _one_line(f"{where}: {self.message}")
+        return one_line(f"{where}: {self.message}")
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     """``text`` with control characters (newlines, escape sequences...) shown, not obeyed.
 
     Messages quote spec text; a name holding a newline or a terminal escape must not start a

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 
 from generator.diff._model import BREAKING, Change, FailOn, sort_key
+from generator.errors import one_line
 from generator.markdown import code, inline
 
 
@@ -22,20 +23,15 @@ def render_text(changes: Sequence[Change]) -> str:
     if not changes:
         return "No changes.\n"
     lines = [_summary(changes)]
+    # Locations and messages quote the specs: control characters are written out (one_line),
+    # so a line break cannot forge a line in a CI log, nor an escape sequence reach a terminal.
     for change in sorted(changes, key=sort_key):
         label = (
             "BREAKING" if change.severity == BREAKING else ("FLAGGED" if change.flagged else "ok")
         )
-        lines.append(f"{label:<9}{change.kind}  {_shown(change.location)}")
-        lines.append(f"         {_shown(change.message)}")
+        lines.append(f"{label:<9}{change.kind}  {one_line(change.location)}")
+        lines.append(f"         {one_line(change.message)}")
     return "\n".join(lines) + "\n"
-
-
-def _shown(text: str) -> str:
-    """``text`` with control characters written out, as diagnostics show messages: locations
-    and messages quote the specs, and a line break in one would start a forged line in a CI
-    log, an escape sequence act on the terminal."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def render_json(changes: Sequence[Change]) -> str:
