@@ -641,11 +641,13 @@ def drift(
     with reported_errors():
         targets = drifting.upstream_apis(specs_dir, selected_apis(specs_dir, apis), bool(apis))
         templates = read_templates(templates_dir) if write else None
-    if not targets:  # still a report (an empty one): a tool reading the JSON gets JSON
+    results = []
+    if targets:
+        progress.stage(f"fetching {len(targets)} upstream document(s)")
+        results = drifting.check_drift(targets, timeout)
+        progress.clear()
+    else:  # still a report (an empty one): a tool reading the JSON gets JSON
         click.echo("no API names an upstream in its specgen.yaml: nothing to check", err=True)
-    progress.stage(f"fetching {len(targets)} upstream document(s)")
-    results = drifting.check_drift(targets, timeout) if targets else []
-    progress.clear()
     render = {
         "text": drifting.render_text,
         "json": drifting.render_json,

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +35,15 @@ from generator.fetch import fetch_url_async
 from generator.load import Document
 from generator.markdown import code, fence, inline
 from generator.overlay import StaleAction
-from generator.project import CONFIG_NAME, Api, Upstream, effective_api, load_api
+from generator.project import (
+    CONFIG_NAME,
+    ENV_REFERENCE,
+    HEADER_VALUE,
+    Api,
+    Upstream,
+    effective_api,
+    load_api,
+)
 from generator.update import read_new_version
 
 Status: TypeAlias = Literal["unchanged", "changed", "breaking", "failed"]
@@ -44,9 +51,6 @@ STATUSES: tuple[Status, ...] = ("unchanged", "changed", "breaking", "failed")
 
 DEADLINE_SECONDS = 120.0
 """Longest a whole ``drift`` run may wait for its upstream documents (all fetched at once)."""
-
-_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_HEADER_TEXT = re.compile(r"[\x20-\x7e]*")  # printable ASCII: what a header value can carry
 
 
 @dataclass
@@ -144,21 +148,21 @@ def resolve_headers(upstream: Upstream) -> dict[str, str]:
     """
     resolved = {}
     for name, template in upstream.headers.items():
-        variables = _ENV_REFERENCE.findall(template)
+        variables = ENV_REFERENCE.findall(template)
         missing = [v for v in variables if v not in os.environ]
         if missing:
             raise SpecgenError(
                 f"{upstream.url}: cannot fetch: the header {name} needs the environment "
                 f"variable {missing[0]}, which is not set"
             )
-        unusable = [v for v in variables if not _HEADER_TEXT.fullmatch(os.environ[v])]
+        unusable = [v for v in variables if not HEADER_VALUE.fullmatch(os.environ[v])]
         if unusable:
             raise SpecgenError(
                 f"{upstream.url}: cannot fetch: the header {name}: the environment variable "
                 f"{unusable[0]} holds a line break, a control character or non-ASCII text, "
                 "which a header cannot carry (its value is not shown)"
             )
-        value = _ENV_REFERENCE.sub(lambda m: os.environ[m.group(1)], template)
+        value = ENV_REFERENCE.sub(lambda m: os.environ[m.group(1)], template)
         resolved[name] = value.strip(" ")
     return resolved
 

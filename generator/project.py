@@ -18,6 +18,7 @@ from generator.bundle import load_spec, relocate
 from generator.errors import InputError, SpecgenError
 from generator.load import Document, check_depth, load_document
 from generator.overlay import StaleAction, apply_overlay, apply_overlay_leniently
+from generator.rawspec import to_pointer
 from generator.template_sets import DEFAULT_SETS
 
 CONFIG_NAME = "specgen.yaml"
@@ -204,8 +205,9 @@ def read_config(doc: Document) -> ApiConfig:
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an RFC 9110 token
 # Printable ASCII: the HTTP client sends nothing else (non-ASCII text fails, control
 # characters are refused or worse). ``re.match`` with ``$`` would let a final newline through.
-_HEADER_VALUE = re.compile(r"[\x20-\x7e]*")
-_ENV_REFERENCE = re.compile(r"\$\{([^}]*)\}")
+HEADER_VALUE = re.compile(r"[\x20-\x7e]*")
+#: ``${NAME}`` in a header value: the environment variable NAME (checked to be a name here).
+ENV_REFERENCE = re.compile(r"\$\{([^}]*)\}")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
@@ -241,12 +243,12 @@ def _upstream(doc: Document) -> Upstream | None:
     if not isinstance(headers, Mapping):
         raise doc.error("/upstream/headers", "'upstream.headers' must map header names to values")
     for name, text in headers.items():
-        where = f"/upstream/headers/{name}"
+        where = to_pointer(("upstream", "headers", str(name)))
         if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
             raise doc.error(where, f"{name!r} is not an HTTP header name")
-        if not isinstance(text, str) or not _HEADER_VALUE.fullmatch(text):
+        if not isinstance(text, str) or not HEADER_VALUE.fullmatch(text):
             raise doc.error(where, "a header value must be one line of printable ASCII text")
-        for reference in _ENV_REFERENCE.findall(text):
+        for reference in ENV_REFERENCE.findall(text):
             if not _ENV_NAME.fullmatch(reference):
                 raise doc.error(where, f"'${{{reference}}}' does not name an environment variable")
     if headers and parts.scheme != "https" and parts.hostname not in _LOOPBACK_HOSTS:

@@ -95,6 +95,16 @@ def test_headers_over_plain_http_to_loopback_are_allowed(url: str) -> None:
             "/upstream/headers/X-Token",
             "a header value must be one line",
         ),
+        (  # a token may hold ~ and a name /: the pointer escapes both (~0, ~1)
+            "{url: https://example.com/s, headers: {'X~Tok/en': x}}",
+            "/upstream/headers/X~0Tok~1en",
+            "is not an HTTP header name",
+        ),
+        (
+            "{url: https://user:pw@example.com/s}",
+            "/upstream/url",
+            "must not hold a user or password",
+        ),
         (
             "{url: https://example.com/s, headers: {X-Token: 'Bearer ${1BAD}'}}",
             "/upstream/headers/X-Token",
