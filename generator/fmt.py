@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import os
+import re
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -37,8 +38,6 @@ LINE_LENGTH = 100
 IMPORT_LINE_LENGTH = 88
 # Below this much text to format, worker processes cost more than they save.
 PARALLEL_MIN_CHARS = 400_000
-# A class of a ``formatted`` set larger than this is formatted a member at a time.
-SPLIT_CLASS_CHARS = 20_000
 
 Progress = Callable[[int, int], None]  # (chunks done, chunks in all)
 
@@ -59,11 +58,19 @@ def __getattr__(name: str) -> Any:  # ``fmt.MODE`` for callers and tests, built 
 
 @dataclass(frozen=True)
 class Chunk:
-    """Lines ``start``..``end`` (0-based, end exclusive) of a file, indented by ``indent``."""
+    """Lines ``start``..``end`` (0-based, end exclusive) of a file, indented by ``indent``.
+
+    ``kept``: written in black's style already (a ``formatted`` set's chunk whose long lines
+    black would leave as they are), so not formatted. ``header``: the first lines of a compound
+    statement (``def ...:``), formatted with a stand-in body, its members being chunks of their
+    own.
+    """
 
     start: int
     end: int
     indent: int = 0
+    kept: bool = False
+    header: bool = False
 
 
 @dataclass
@@ -164,13 +171,13 @@ def _format_chunked(
     for plan in plans:
         for index, chunk in enumerate(plan.chunks):
             text = _chunk_text(plan, chunk)
-            if plan.stable and not _has_long_line(plan, chunk):
+            if chunk.kept:
                 plan.results[index] = text
                 continue
             key = _black_key(text, chunk.indent)
             cached = cache.get_text("black", key)
             if cached is not None:
-                plan.results[index] = cached
+                plan.results[index] = _result(chunk, cached)
             else:
                 pending.append((plan, index, key, chunk.indent))
     _run_black(pending, cache, jobs, progress, parallel_min_chars)
@@ -240,9 +247,12 @@ def _chunks(tree: ast.Module, lines: list[str], stable: bool) -> list[Chunk]:
     """The file's chunks: the header (everything before the first def or class), then each
     top-level def or class with the statements after it up to the next one. A ``stable`` file
     is cut at every top-level statement (a module of constants is then not one chunk), and a
-    large class further at its members; separators are kept as written there."""
+    statement black would change is cut further (``_pieces``); separators are kept as written
+    there."""
     if not lines:
         return []
+    if stable and not any(_long(line) for line in lines):  # nothing for black to do
+        return [Chunk(0, _last_line(Chunk(0, len(lines)), lines), kept=True)]
     starts = [_first_line(node, lines) for node in tree.body if stable or _is_block(node)]
     bounds = sorted({0, *starts} - {len(lines)})
     chunks = [
@@ -252,36 +262,106 @@ def _chunks(tree: ast.Module, lines: list[str], stable: bool) -> list[Chunk]:
     chunks = [c for c in chunks if c.end > c.start]
     if not stable:
         return chunks
-    classes = {
-        _first_line(node, lines): node for node in tree.body if isinstance(node, ast.ClassDef)
-    }
+    statements = {_first_line(node, lines): node for node in tree.body}
     cut: list[Chunk] = []
     for chunk in chunks:
-        node = classes.get(chunk.start)
-        size = sum(len(line) for line in lines[chunk.start : chunk.end])
-        if node is None or size < SPLIT_CLASS_CHARS or node.end_lineno != chunk.end:
-            cut.append(chunk)
-            continue
-        cut.extend(_members(node, chunk, lines))
+        _pieces(statements.get(chunk.start), chunk, lines, cut)
     return cut
 
 
-def _members(node: ast.ClassDef, chunk: Chunk, lines: list[str]) -> list[Chunk]:
-    """The class header and each statement of a class body as chunks, or the whole class when
-    a member cannot be cut out safely (a line of a string less indented than the member)."""
-    members = [(_first_line(stmt, lines), stmt) for stmt in node.body]
-    head = Chunk(chunk.start, members[0][0])
-    if any(len(line.rstrip("\n")) > LINE_LENGTH for line in lines[head.start : head.end]):
-        return [chunk]  # the class statement itself needs black: it cannot be cut out alone
-    parts = [head]
-    for (start, stmt), (nxt, _) in zip(members, [*members[1:], (chunk.end, None)], strict=True):
+# Compound statements ``_pieces`` cuts into a header and members (an ``if`` without ``else``).
+_COMPOUND = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.If)
+# The body a header chunk is formatted with, then taken off black's output.
+_STAND_IN = "    pass\n"
+
+
+def _pieces(node: ast.stmt | None, chunk: Chunk, lines: list[str], out: list[Chunk]) -> None:
+    """``chunk``, the lines of ``node`` in a ``formatted`` set's file, as chunks: itself, kept,
+    when black would leave it as it is; else, for a compound statement, its header and the
+    pieces of each member, so that black reads only the statements it changes (a method's
+    signature, not the whole method); else itself, for black."""
+    if _black_leaves(node, chunk, lines):
+        out.append(dataclasses.replace(chunk, kept=True))
+        return
+    members = _members(node, chunk, lines) if isinstance(node, _COMPOUND) else None
+    if members is None:
+        out.append(chunk)
+        return
+    head = Chunk(chunk.start, members[0][1].start, chunk.indent)
+    head = Chunk(head.start, _last_line(head, lines), head.indent)
+    kept = not any(_long(line) and not _is_comment(line) for line in lines[head.start : head.end])
+    out.append(dataclasses.replace(head, kept=kept, header=not kept))
+    for stmt, member in members:
+        _pieces(stmt, member, lines, out)
+
+
+def _members(
+    node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef | ast.If,
+    chunk: Chunk,
+    lines: list[str],
+) -> list[tuple[ast.stmt, Chunk]] | None:
+    """Each statement of ``node``'s body with its chunk, or None when they cannot be cut out
+    safely: an ``else``, a body on the header's line, a line less indented than its member (in
+    a string)."""
+    if (isinstance(node, ast.If) and node.orelse) or _on_header_line(node.body[0], lines):
+        return None
+    starts = [_first_line(stmt, lines) for stmt in node.body]
+    members = []
+    for stmt, start, nxt in zip(node.body, starts, [*starts[1:], chunk.end], strict=True):
         end = _end_of(stmt, nxt, lines)
         indent = stmt.col_offset
-        body = lines[start:end]
-        if any(line.strip() and _indent_of(line) < indent for line in body):
-            return [chunk]
-        parts.append(Chunk(start, end, indent))
-    return parts
+        if any(line.strip() and _indent_of(line) < indent for line in lines[start:end]):
+            return None
+        members.append((stmt, Chunk(start, end, indent)))
+    return members
+
+
+def _on_header_line(stmt: ast.stmt, lines: list[str]) -> bool:
+    """Whether ``stmt`` starts on a line after something else (``class A: x = 1``)."""
+    before = lines[stmt.lineno - 1].encode()[: stmt.col_offset]  # the offset counts bytes
+    return bool(before.strip())
+
+
+# A line black cannot change inside brackets it has already split one item a line: one string
+# (or a dict entry of two), or one name (``X as X`` in an import), then the item's comma.
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
+_STRING = r'"(?:[^"\\\n]|\\.)*"'
+_ITEM = re.compile(rf"(?:{_STRING}(?:: {_STRING})?|{_NAME}(?: as {_NAME})?),")
+
+
+def _black_leaves(node: ast.stmt | None, chunk: Chunk, lines: list[str]) -> bool:
+    """Whether black leaves ``chunk`` (a ``formatted`` set's code) as it is: every line longer
+    than the line length is one black never changes. Those are comments, the inner lines of a
+    statement that is a string (a docstring), and the lines of one item each inside brackets
+    (``_ITEM``): long names from a spec. ``tests/generate/test_black_stable.py`` checks it."""
+    first = node.lineno - 1 if node is not None else chunk.end
+    last = (node.end_lineno or node.lineno) - 1 if node is not None else -1
+    string = isinstance(node, ast.Expr) and _is_string(node.value)
+    for number in range(chunk.start, chunk.end):
+        line = lines[number]
+        if not _long(line) or _is_comment(line):
+            continue
+        if not first < number < last:
+            return False
+        stripped = line.strip()
+        if string:
+            if "\t" in line or line.rstrip("\n") != line.rstrip():  # black would rewrite these
+                return False
+        elif not _ITEM.fullmatch(stripped) or lines[number - 1].rstrip().endswith("\\"):
+            return False
+    return True
+
+
+def _is_string(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def _is_comment(line: str) -> bool:
+    return line.lstrip().startswith("#")
+
+
+def _long(line: str) -> bool:
+    return len(line.rstrip("\n")) > LINE_LENGTH
 
 
 def _end_of(stmt: ast.stmt, limit: int, lines: list[str]) -> int:
@@ -324,11 +404,18 @@ def _chunk_text(plan: _Plan, chunk: Chunk) -> str:
             line[chunk.indent :] if line.strip() else line.lstrip(" ")
             for line in source_lines(text)
         )
+    if chunk.header:
+        text = text.rstrip("\n") + "\n" + _STAND_IN
     return text
 
 
-def _has_long_line(plan: _Plan, chunk: Chunk) -> bool:
-    return any(len(line.rstrip("\n")) > LINE_LENGTH for line in plan.lines[chunk.start : chunk.end])
+def _result(chunk: Chunk, formatted: str) -> str:
+    """black's output for ``chunk`` as it goes into the file: a header without its stand-in."""
+    if not chunk.header:
+        return formatted
+    if not formatted.endswith("\n" + _STAND_IN):
+        raise AssertionError(f"black moved the stand-in body of a header: {formatted!r}")
+    return formatted.removesuffix(_STAND_IN)
 
 
 def _black_key(text: str, indent: int) -> str:
@@ -361,7 +448,7 @@ def _run_black(
     for (plan, index, key, _), result in zip(pending, results, strict=True):
         if isinstance(result, BaseException):
             raise _unparsable(plan.name, "".join(plan.lines), str(result)) from None
-        plan.results[index] = result
+        plan.results[index] = _result(plan.chunks[index], result)
         cache.put_text("black", key, result)
 
 
