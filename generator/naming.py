@@ -71,6 +71,7 @@ def _identifier(name: str, prefix: str) -> str:
     return name if name.isidentifier() else prefix + name
 
 
+@functools.lru_cache(maxsize=1 << 16)  # as ``_words``: the same names, asked for many times
 def snake(text: str) -> str:
     """``getSignInAttempts`` -> ``get_sign_in_attempts``; always a valid, non-keyword identifier."""
     name = _identifier("_".join(w.lower() for w in words(text)) or "value", "n_")
@@ -79,6 +80,7 @@ def snake(text: str) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def pascal(text: str) -> str:
     """``tracked-event response`` -> ``TrackedEventResponse``; ``UUID`` stays ``UUID``."""
     parts = words(text)

@@ -96,6 +96,8 @@ def result_annotation(op: ir.Operation) -> str:
 def _escape_doc(text: str) -> str:
     """``text`` made safe inside a triple-quoted string: nothing in it can end the string."""
     safe = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').replace("\r", "")
+    if safe.replace("\n", "").replace("\t", "").isprintable():  # the usual case, at C speed
+        return safe
     return "".join(ch if ch.isprintable() or ch in "\n\t" else _escaped(ch) for ch in safe)
 
 
