@@ -8,6 +8,7 @@ literal), ``docstring`` (escaped so it cannot end the string) or a name already 
 from __future__ import annotations
 
 import io
+import re
 import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -216,6 +217,61 @@ def call_lines(head: str, args: Sequence[str], indent: int) -> str:
         return line
     inner = "".join(f"{pad}    {arg},\n" for arg in args)
     return f"{pad}{head}(\n{inner}{pad})"
+
+
+def call_assignment(target: str, function: str, argument: str, indent: int) -> str:
+    """``target = function(argument)`` at ``indent`` as black lays it out: on one line when that
+    fits; else split at the call's parentheses, the argument on a line of its own. When the
+    line up to the parenthesis is itself too long, black tries the call inside parentheses of
+    its own, and keeps that when every line then fits."""
+    pad, inner = " " * indent, " " * (indent + 4)
+    call = f"{function}({argument})"
+    if len(pad) + len(target) + 3 + len(call) <= LINE_WIDTH:
+        return f"{pad}{target} = {call}"
+    head = f"{pad}{target} = {function}("
+    split = f"{head}\n{inner}{argument}\n{pad})"
+    if len(head) <= LINE_WIDTH:
+        return split
+    body = [f"{inner}{call}"]
+    if len(body[0]) > LINE_WIDTH:
+        body = [f"{inner}{function}(", f"{inner}    {argument}", f"{inner})"]
+    wrapped = [f"{pad}{target} = (", *body, f"{pad})"]
+    if all(len(line) <= LINE_WIDTH for line in wrapped):
+        return "\n".join(wrapped)
+    return split
+
+
+def class_line(name: str, bases: str, indent: int = 0) -> str:
+    """``class name(bases):`` at ``indent`` as black lays it out: on one line when that fits,
+    else the bases on a line of their own (left on one line for black when even that is too
+    long)."""
+    pad = " " * indent
+    line = f"{pad}class {name}({bases}):"
+    if len(line) <= LINE_WIDTH or len(pad) + 4 + len(bases) > LINE_WIDTH:
+        return line
+    return f"{pad}class {name}(\n{pad}    {bases}\n{pad}):"
+
+
+_DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def param_line(name: str, annotation: str, indent: int, default: str | None = None) -> str:
+    """``name: annotation[ = default],``, a parameter of a signature split one a line, at
+    ``indent`` as black lays it out: on one line when that fits; else a union of names in
+    parentheses, on one line inside them when that fits, else one member a line. Any other
+    annotation too long is left on one line for black."""
+    pad = " " * indent
+    tail = "," if default is None else f" = {default},"
+    line = f"{pad}{name}: {annotation}{tail}"
+    members = annotation.split(" | ")
+    if len(line) <= LINE_WIDTH or len(members) < 2:
+        return line
+    if not all(_DOTTED_NAME.fullmatch(member) for member in members):
+        return line
+    inner = f"{pad}    {annotation}"
+    if len(inner) > LINE_WIDTH:
+        inner = f"{pad}    {members[0]}" + "".join(f"\n{pad}    | {m}" for m in members[1:])
+    return f"{pad}{name}: (\n{inner}\n{pad}){tail}"
 
 
 def annotated_assignment(name: str, annotation: str, value: str) -> str:

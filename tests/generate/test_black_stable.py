@@ -30,9 +30,12 @@ from generator.project import list_apis, load_api
 from generator.pytext import (
     IMPORT_WIDTH,
     annotated_assignment,
+    call_assignment,
     call_lines,
+    class_line,
     docstring,
     from_import,
+    param_line,
     pyrepr,
 )
 from generator.template_sets import BUILTIN_ROOT, Templates, load_set
@@ -314,6 +317,46 @@ def test_annotated_assignments_are_what_black_leaves(
     value = f"Call(\n{args})"
     code = annotated_assignment("N" * name_length, f"Generic[{'T' * type_length}]", value) + "\n"
     if all(len(line) <= 100 for line in code.splitlines()):
+        assert black.format_str(code, mode=MODE) == code
+
+
+# Names of any length: those from a spec can be longer than a line.
+long_names = st.integers(1, 130).map(lambda n: "n" * n)
+
+
+@given(long_names, st.integers(1, 40), st.sampled_from([4, 8, 12]))
+def test_call_assignments_are_what_black_leaves(name: str, function: int, indent: int) -> None:
+    """``self.x = wrapper(client.x)`` (the raw-response classes) with names of any length."""
+    opening = "".join(f"{' ' * n}def f{n}():\n" for n in range(0, indent, 4))
+    code = opening + call_assignment(f"self.{name}", "w" * function, f"c.{name}", indent) + "\n"
+    assert black.format_str(code, mode=MODE) == code
+
+
+@given(long_names, st.sampled_from(["TypedDict, total=False", "Base", "A, B, metaclass=M"]))
+def test_class_lines_are_what_black_leaves(name: str, bases: str) -> None:
+    code = class_line(name, bases) + "\n    pass\n"
+    assert black.format_str(code, mode=MODE) == code
+
+
+dotted = st.lists(st.integers(1, 60).map(lambda n: "m" * n), min_size=1, max_size=2).map(".".join)
+
+
+@given(
+    long_names,
+    st.lists(dotted, min_size=1, max_size=4),
+    st.sampled_from([None, "None", "NOT_GIVEN"]),
+    st.sampled_from([4, 8]),
+)
+def test_param_lines_are_what_black_leaves(
+    name: str, members: list[str], default: str | None, indent: int
+) -> None:
+    """A parameter of a signature split one a line: unions of names (the body's models and
+    TypedDicts) of any length, with or without a default."""
+    line = param_line(name, " | ".join(members), indent, default)
+    head = "def f(" if indent == 4 else "class C:\n    def f("
+    pad = " " * (indent - 4)
+    code = f"{head}\n{' ' * indent}self,\n{line}\n{pad}) -> None:\n{pad}    pass\n"
+    if len(members) > 1 or len(line.splitlines()[0]) <= 100:
         assert black.format_str(code, mode=MODE) == code
 
 
