@@ -27,6 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SAMPLE_SECONDS = 0.05
+# Reading a large process's memory (``smaps_rollup`` walks its page tables) takes tens of
+# milliseconds: sampled every 50 ms, a tree of several such processes would cost the measured
+# run half a CPU. The wait after each sample is at least this many times what it cost, so
+# sampling takes at most a tenth of one CPU.
+SAMPLE_COST_RATIO = 10
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -101,8 +106,11 @@ def _pss_bytes(pid: int) -> int:
 
 
 def _sample_tree(root: int, stop: threading.Event, peak: list[int]) -> None:
-    while not stop.wait(SAMPLE_SECONDS):
+    wait = SAMPLE_SECONDS
+    while not stop.wait(wait):
+        start = time.perf_counter()
         peak[0] = max(peak[0], tree_pss_bytes(root))
+        wait = max(SAMPLE_SECONDS, (time.perf_counter() - start) * SAMPLE_COST_RATIO)
 
 
 def run_and_report(log: Path, command: Sequence[str]) -> dict[str, float | int]:
