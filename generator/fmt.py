@@ -8,9 +8,11 @@ text (``generator.cache``) and, when there is much to do, computed across proces
 Chunks are joined as black joins top-level blocks (two blank lines between them), so a file
 formatted in chunks equals the file formatted whole; tests check it on real specs.
 
-A template set whose manifest says ``formatted: true`` writes black's style itself: its chunks
-go through black only when one of their lines is longer than the line length (a long name from a
-spec); the tests check that black would change nothing in the others.
+A template set whose manifest says ``formatted: true`` writes black's style itself: a statement
+of its files goes through black only when one of its lines is longer than the line length (a
+long name from a spec) and black could change that line, and of a class or function only the
+header or the members holding such a line (``_pieces``); the tests check that black would
+change nothing in the rest.
 
 Code black cannot parse is reported in full, with line numbers.
 """
