@@ -23,12 +23,12 @@ import ast
 import dataclasses
 import os
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from multiprocessing import get_context
-from typing import Any
+from typing import Any, TypeVar
 
 from generator.cache import Cache, digest, stage_key, versions
 from generator.errors import SpecgenError
@@ -42,6 +42,7 @@ IMPORT_LINE_LENGTH = 88
 PARALLEL_MIN_CHARS = 400_000
 
 Progress = Callable[[int, int], None]  # (chunks done, chunks in all)
+_Key = TypeVar("_Key")
 
 
 @cache
@@ -168,7 +169,100 @@ def _format_chunked(
     parallel_min_chars: int,
 ) -> dict[str, str]:
     """``files`` (all Python) formatted a chunk at a time, chunks read from the cache."""
-    plans = [_plan(name, text, name in stable, cache) for name, text in files.items()]
+    with _Workers(min(jobs or _cpus(), len(files))) as workers:
+        plans = _plans(files, stable, cache, workers, parallel_min_chars)
+        pending = _pending(plans, cache)
+        _run_black(pending, cache, workers, progress, parallel_min_chars)
+    return {plan.name: _joined(plan) for plan in plans}
+
+
+class _Workers:
+    """The worker processes of one ``format_files`` call, started when first asked for, and
+    kept for its next stage (a process costs a start and black's import)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._pool: ProcessPoolExecutor | None = None
+
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # Fresh processes, not forks: a fork of a process holding a large spec's IR and
+            # rendered text would hold (and count for) all of it again, to format a little.
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.count, mp_context=get_context("spawn")
+            )
+        return self._pool
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _plans(
+    files: dict[str, str],
+    stable: Collection[str],
+    cache: Cache,
+    workers: _Workers,
+    parallel_min_chars: int,
+) -> list[_Plan]:
+    """Each file cut into chunks: a ``stable`` file's (parsed, cut) in the worker processes
+    when there is enough of them, the others here (isort's results come from the cache)."""
+    apart = [name for name in files if name in stable]
+    if workers.count < 2 or sum(len(files[name]) for name in apart) < parallel_min_chars:
+        apart = []
+    chunks: dict[str, list[Chunk]] = {}
+    if apart:
+        batches = _batches({name: len(files[name]) for name in apart}, workers.count * 4)
+        futures = [
+            workers.pool().submit(_chunks_of_files, [(n, files[n]) for n in batch])
+            for batch in batches
+        ]
+        for future in futures:
+            for name, found in future.result():
+                if isinstance(found, str):  # the file does not parse: reported as here
+                    raise _unparsable(name, files[name], found)
+                chunks[name] = found
+    return [
+        _Plan(name, source_lines(text), chunks[name], True)
+        if name in chunks
+        else _plan(name, text, name in stable, cache)
+        for name, text in files.items()
+    ]
+
+
+def _chunks_of_files(files: list[tuple[str, str]]) -> list[tuple[str, list[Chunk] | str]]:
+    """In a worker: the chunks of ``stable`` files, or why one does not parse."""
+    found: list[tuple[str, list[Chunk] | str]] = []
+    for name, text in files:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError as exc:
+            found.append((name, str(exc.msg)))
+            continue
+        found.append((name, _chunks(tree, source_lines(text), True)))
+    return found
+
+
+def _batches(sizes: Mapping[_Key, int], count: int) -> list[list[_Key]]:
+    """The keys of ``sizes`` in about ``count`` batches of similar size, the largest first (so
+    that no process is left with a long one at the end)."""
+    order = sorted(sizes, key=lambda key: -sizes[key])
+    batches: list[list[_Key]] = [[]]
+    size, target = 0, max(sum(sizes.values()) // count, 1)
+    for name in order:
+        if size >= target:
+            batches.append([])
+            size = 0
+        batches[-1].append(name)
+        size += sizes[name]
+    return batches
+
+
+def _pending(plans: list[_Plan], cache: Cache) -> list[tuple[_Plan, int, str, int]]:
+    """The chunks black must format: kept ones and those in the cache are filled in now."""
     pending: list[tuple[_Plan, int, str, int]] = []  # plan, chunk index, key, indent
     for plan in plans:
         for index, chunk in enumerate(plan.chunks):
@@ -182,8 +276,7 @@ def _format_chunked(
                 plan.results[index] = _result(chunk, cached)
             else:
                 pending.append((plan, index, key, chunk.indent))
-    _run_black(pending, cache, jobs, progress, parallel_min_chars)
-    return {plan.name: _joined(plan) for plan in plans}
+    return pending
 
 
 def _file_key(text: str, stable: bool) -> str:
@@ -427,7 +520,7 @@ def _black_key(text: str, indent: int) -> str:
 def _run_black(
     pending: list[tuple[_Plan, int, str, int]],
     cache: Cache,
-    jobs: int | None,
+    workers: _Workers,
     progress: Progress | None,
     parallel_min_chars: int,
 ) -> None:
@@ -437,9 +530,8 @@ def _run_black(
     texts = [_chunk_text(plan, plan.chunks[index]) for plan, index, _, _ in pending]
     work = [(text, indent) for text, (_, _, _, indent) in zip(texts, pending, strict=True)]
     total = sum(len(text) for text in texts)
-    workers = min(jobs or _cpus(), len(work))
     results: list[str | BaseException]
-    if workers > 1 and total >= parallel_min_chars:
+    if workers.count > 1 and len(work) > 1 and total >= parallel_min_chars:
         results = _in_processes(work, workers, progress)
     else:
         results = []
@@ -455,33 +547,20 @@ def _run_black(
 
 
 def _in_processes(
-    work: list[tuple[str, int]], workers: int, progress: Progress | None
+    work: list[tuple[str, int]], workers: _Workers, progress: Progress | None
 ) -> list[str | BaseException]:
-    """``_black_or_error`` over ``work`` in ``workers`` processes, in batches of similar size
-    (many small chunks would cost more in messages than in formatting), the largest first so
-    that no process is left with a long one at the end."""
-    order = sorted(range(len(work)), key=lambda i: -len(work[i][0]))
-    batches: list[list[int]] = [[]]
-    size, target = 0, max(sum(len(t) for t, _ in work) // (workers * 8), 1)
-    for index in order:
-        if size >= target:
-            batches.append([])
-            size = 0
-        batches[-1].append(index)
-        size += len(work[index][0])
+    """``_black_or_error`` over ``work`` in the worker processes, in batches of similar size
+    (many small chunks would cost more in messages than in formatting)."""
+    batches = _batches({i: len(text) for i, (text, _) in enumerate(work)}, workers.count * 8)
     results: list[str | BaseException] = [""] * len(work)
-    # Fresh worker processes, not forks: a fork of a process holding a large spec's IR and
-    # rendered text would hold (and count for) all of it again, to run black on a few chunks.
-    context = get_context("spawn")
+    futures = [workers.pool().submit(_black_batch, [work[i] for i in batch]) for batch in batches]
     done = 0
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(_black_batch, [work[i] for i in batch]) for batch in batches]
-        for batch, future in zip(batches, futures, strict=True):
-            for index, result in zip(batch, future.result(), strict=True):
-                results[index] = result
-            done += len(batch)
-            if progress is not None:
-                progress(done, len(work))
+    for batch, future in zip(batches, futures, strict=True):
+        for index, result in zip(batch, future.result(), strict=True):
+            results[index] = result
+        done += len(batch)
+        if progress is not None:
+            progress(done, len(work))
     return results
 
 

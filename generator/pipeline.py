@@ -537,6 +537,14 @@ OVERLAP_MIN_CPUS = 4
 MODELS_APART_MIN = 300
 
 
+# The models process's garbage collector thresholds. datamodel-code-generator makes millions of
+# objects that live until it ends; at Python's default thresholds (700, 10, 10) the collector
+# scans them again and again, a quarter of the stage's time on GitHub's spec (25 s against 18 s
+# of CPU, 27 November 2026) for the same peak memory. Only this process, which ends with the
+# stage, collects less often.
+MODELS_GC_THRESHOLDS = (100_000, 50, 100)
+
+
 def _models_in_a_process(api: ir.Api, source: str) -> tuple[Models, list[Diagnostic]]:
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
@@ -549,7 +557,11 @@ def _models_in_a_process(api: ir.Api, source: str) -> tuple[Models, list[Diagnos
 def _models_apart(api: ir.Api, source: str) -> tuple[Models, list[Diagnostic]]:
     """In the models process: the models and the diagnostics (lines are added by the caller,
     whose report knows the source document)."""
+    import gc
+
     from generator.models import build_models
+
+    gc.set_threshold(*MODELS_GC_THRESHOLDS)
 
     report = Report(source)
     return build_models(api, source, report), report.diagnostics

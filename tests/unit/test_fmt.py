@@ -254,3 +254,25 @@ def test_a_token_black_rewrites_is_not_masked_in_the_cache(tmp_path: Path) -> No
         formatted = fmt.format_files({"m.py": text}, cache=cache, volatile=token)["m.py"]
         assert formatted == black_whole(text)
         assert f"0x{token.upper()}" in formatted
+
+
+def test_files_planned_in_worker_processes_come_out_as_in_this_one() -> None:
+    """With ``parallel_min_chars=0`` a ``formatted`` set's files are cut in the workers and
+    their long statements formatted there: the same text as all of it done here."""
+    long_args = ", ".join(f"argument_{n}" for n in range(12))
+    files = {
+        f"m{n}.py": f"X = {n}\n\n\ndef wrapped_{n}({long_args}):\n    return 'quoted'\n"
+        for n in range(6)
+    }
+    here = fmt.format_files(files, stable=set(files), jobs=1)
+    apart = fmt.format_files(files, stable=set(files), jobs=2, parallel_min_chars=0)
+    assert apart == here
+    assert all("    argument_11,\n" in text for text in apart.values())
+
+
+def test_a_file_that_does_not_parse_in_a_worker_is_shown_with_line_numbers() -> None:
+    files = {"pkg/ok.py": "X = 1\n", "pkg/bad.py": "def f(:\n    pass\n"}
+    with pytest.raises(SpecgenError) as raised:
+        fmt.format_files(files, stable=set(files), jobs=2, parallel_min_chars=0)
+    message = str(raised.value)
+    assert "pkg/bad.py" in message and "does not parse" in message and "   1 def f(:" in message
