@@ -25,6 +25,23 @@ _STYLE = {"pageNumber": "page-number", "link": "Link header"} | {
 
 def method_doc(op: ir.Operation) -> str:
     """Google-style docstring: summary, description, Args, Returns, Raises."""
+    # The sync and async clients ask for the same operation's: made once (by identity: hashing
+    # a whole operation would cost more than the text), the operation kept alive beside it.
+    found = _METHOD_DOCS.get(id(op))
+    if found is not None and found[0] is op:
+        return found[1]
+    if len(_METHOD_DOCS) >= _METHOD_DOCS_MAX:
+        _METHOD_DOCS.clear()
+    text = _method_doc(op)
+    _METHOD_DOCS[id(op)] = (op, text)
+    return text
+
+
+_METHOD_DOCS: dict[int, tuple[ir.Operation, str]] = {}
+_METHOD_DOCS_MAX = 8192
+
+
+def _method_doc(op: ir.Operation) -> str:
     # wrapped as the description is (the summary line also holds the opening quotes)
     parts = [wrap(op.summary or f"{op.http_method} {op.path}", 85)]
     if op.description and op.description != op.summary:

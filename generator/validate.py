@@ -591,6 +591,7 @@ class _Spec32Validator(OpenAPIV32SpecValidator):
 
 def _reference_problems(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     components = (spec.get("components") or {}).get("schemas") or {}
+    targets: dict[str, str | None] = {}  # a target's problem, once: most are referred to often
     for pointer, keyword, ref in iter_references(spec):
         where = f"{pointer}/{keyword}"
         if keyword.startswith("mapping/") and COMPONENT_NAME.fullmatch(ref):
@@ -603,8 +604,11 @@ def _reference_problems(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
             continue  # "#name" names an anchor; specgen reads such values as any JSON (README)
         elif keyword == "$ref" and in_data(spec, pointer):
             continue  # a local "$ref" inside an example or a default is data, never followed
-        elif (problem := _local_target_problem(spec, ref)) is not None:
-            yield where, problem
+        else:
+            if ref not in targets:
+                targets[ref] = _local_target_problem(spec, ref)
+            if (problem := targets[ref]) is not None:
+                yield where, problem
 
 
 def _outside_message(ref: str) -> str:
