@@ -272,14 +272,17 @@ def _produce(
 def _add(
     rendered: Rendered, template_set: TemplateSet, rule: FileRule, output: str, text: str
 ) -> None:
-    where = shown(template_set.manifest)
     problem = check_output_path(output)
     if problem is not None:
-        raise SpecgenError.at(where, f"{rule.pointer}/output", f"output path {output!r} {problem}")
+        raise SpecgenError.at(
+            shown(template_set.manifest),
+            f"{rule.pointer}/output",
+            f"output path {output!r} {problem}",
+        )
     made_by = f"set {template_set.name!r} {rule.pointer}"
     if output in rendered.files:
         raise SpecgenError.at(
-            where,
+            shown(template_set.manifest),
             f"{rule.pointer}/output",
             f"output {output!r} is also rendered by {rendered.origin[output]}",
         )
