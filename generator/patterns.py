@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic_core import SchemaError, SchemaValidator, ValidationError, core_schema
 
-from generator.rawspec import escape_token, parse_pointer
+from generator.rawspec import SCALARS, escape_token, parse_pointer
 
 # Keywords whose values are data or vendor extensions, never schemas: a ``pattern`` key inside
 # them is not a regular expression of the spec.
@@ -68,11 +68,14 @@ def bad_patterns(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
                 if reason is not None:
                     yield f"{pointer}/patternProperties/{escape_token(key)}", reason
         for key, value in node.items():
-            if key not in _DATA_KEYWORDS and not (isinstance(key, str) and key.startswith("x-")):
+            if isinstance(value, SCALARS) or key in _DATA_KEYWORDS:
+                continue  # nothing inside, or data: no pattern to check
+            if not (isinstance(key, str) and key.startswith("x-")):
                 yield from bad_patterns(value, f"{pointer}/{escape_token(key)}")
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from bad_patterns(value, f"{pointer}/{index}")
+            if not isinstance(value, SCALARS):
+                yield from bad_patterns(value, f"{pointer}/{index}")
 
 
 def drop_bad_patterns(spec: Any, warn: Callable[[str, str], None]) -> None:

@@ -147,6 +147,10 @@ def resolve(spec: Any, node: Any, default: Any = _RAISE) -> Any:
     return node
 
 
+# The values a parsed document holds that hold nothing else (a walk need not visit them).
+SCALARS = (str, int, float, bool, type(None))
+
+
 def iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
     """Every ``$ref`` string in ``node`` with the pointer of the object that holds it."""
     for where, keyword, ref in iter_references(node, pointer):
@@ -172,10 +176,12 @@ def iter_references(node: Any, pointer: str = "") -> Iterator[tuple[str, str, st
                 if isinstance(ref, str):
                     yield f"{pointer}/discriminator", f"mapping/{escape_token(key)}", ref
         for key, value in node.items():
-            yield from iter_references(value, f"{pointer}/{escape_token(key)}")
+            if not isinstance(value, SCALARS):  # most values: nothing inside to search
+                yield from iter_references(value, f"{pointer}/{escape_token(key)}")
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from iter_references(value, f"{pointer}/{index}")
+            if not isinstance(value, SCALARS):
+                yield from iter_references(value, f"{pointer}/{index}")
 
 
 # -- paths x methods -----------------------------------------------------------------------------

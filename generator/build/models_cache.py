@@ -14,7 +14,14 @@ from collections.abc import Mapping, Set
 from typing import Any
 
 from generator.cache import stage_key
-from generator.rawspec import MISSING, REFERENCE_KEYWORDS, is_local_reference, node_at, target_of
+from generator.rawspec import (
+    MISSING,
+    REFERENCE_KEYWORDS,
+    SCALARS,
+    is_local_reference,
+    node_at,
+    target_of,
+)
 
 _COMPONENTS = "#/components/"
 
@@ -72,8 +79,8 @@ class _Shape:
         stack = [node]
         while stack:
             current = stack.pop()
-            if not isinstance(current, (Mapping, list)):
-                continue
+            if isinstance(current, SCALARS) or not isinstance(current, (Mapping, list)):
+                continue  # (the scalars first: most values are, and the check is cheaper)
             visit, self._visits = self._visits, self._visits + 1
             first = self._first.setdefault(id(current), visit)
             if first != visit:
