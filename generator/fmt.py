@@ -384,7 +384,7 @@ def _pieces(node: ast.stmt | None, chunk: Chunk, lines: list[str], out: list[Chu
         return
     head = Chunk(chunk.start, members[0][1].start, chunk.indent)
     head = Chunk(head.start, _last_line(head, lines), head.indent)
-    kept = not any(_long(line) and not _is_comment(line) for line in lines[head.start : head.end])
+    kept = not _long_code(lines, head.start, head.end)
     out.append(dataclasses.replace(head, kept=kept, header=not kept))
     for stmt, member in members:
         _pieces(stmt, member, lines, out)
@@ -429,14 +429,16 @@ def _black_leaves(node: ast.stmt | None, chunk: Chunk, lines: list[str]) -> bool
     than the line length is one black never changes. Those are comments, the inner lines of a
     statement that is a string (a docstring), and the lines of one item each inside brackets
     (``_ITEM``): long names from a spec. ``tests/generate/test_black_stable.py`` checks it."""
-    first = node.lineno - 1 if node is not None else chunk.end
-    last = (node.end_lineno or node.lineno) - 1 if node is not None else -1
+    long = _long_code(lines, chunk.start, chunk.end)
+    if not long:
+        return True
+    if node is None:  # lines before the first statement: only comments may be long
+        return False
+    first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
     string = isinstance(node, ast.Expr) and _is_string(node.value)
-    for number in range(chunk.start, chunk.end):
+    for number in long:
         line = lines[number]
-        if not _long(line) or _is_comment(line):
-            continue
-        if not first < number < last:
+        if not first < number < last:  # a statement's first and last lines hold its code
             return False
         stripped = line.strip()
         if string:
@@ -445,6 +447,12 @@ def _black_leaves(node: ast.stmt | None, chunk: Chunk, lines: list[str]) -> bool
         elif not _ITEM.fullmatch(stripped) or lines[number - 1].rstrip().endswith("\\"):
             return False
     return True
+
+
+def _long_code(lines: list[str], start: int, end: int) -> list[int]:
+    """The numbers of the lines from ``start`` to ``end`` longer than the line length, comments
+    left out (black never changes one)."""
+    return [n for n in range(start, end) if _long(lines[n]) and not _is_comment(lines[n])]
 
 
 def _is_string(node: ast.expr) -> bool:
