@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 from generator.cache import Cache, digest, stage_key, versions
 from generator.errors import SpecgenError
-from generator.pytext import source_lines
+from generator.pytext import DOTTED_NAME, source_lines
 
 LINE_LENGTH = 100
 # Imports are wrapped where ruff's default (88) wraps them, so that its import-order check on a
@@ -419,9 +419,8 @@ def _on_header_line(stmt: ast.stmt, lines: list[str]) -> bool:
 
 # A line black cannot change inside brackets it has already split one item a line: one string
 # (or a dict entry of two), or one name (``X as X`` in an import), then the item's comma.
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
 _STRING = r'"(?:[^"\\\n]|\\.)*"'
-_ITEM = re.compile(rf"(?:{_STRING}(?:: {_STRING})?|{_NAME}(?: as {_NAME})?),")
+_ITEM = re.compile(rf"(?:{_STRING}(?:: {_STRING})?|{DOTTED_NAME}(?: as {DOTTED_NAME})?),")
 
 
 def _black_leaves(node: ast.stmt | None, chunk: Chunk, lines: list[str]) -> bool:

@@ -252,7 +252,9 @@ def class_line(name: str, bases: str, indent: int = 0) -> str:
     return f"{pad}class {name}(\n{pad}    {bases}\n{pad}):"
 
 
-_DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+# A name, or names joined by dots (``models.Pet``): black splits neither.
+DOTTED_NAME = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
+_DOTTED_NAME = re.compile(DOTTED_NAME)
 
 
 def param_line(name: str, annotation: str, indent: int, default: str | None = None) -> str:
