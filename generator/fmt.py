@@ -184,6 +184,10 @@ class _Workers:
         self.count = count
         self._pool: ProcessPoolExecutor | None = None
 
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # Fresh processes, not forks: a fork of a process holding a large spec's IR and
@@ -538,7 +542,9 @@ def _run_black(
     work = [(text, indent) for text, (_, _, _, indent) in zip(texts, pending, strict=True)]
     total = sum(len(text) for text in texts)
     results: list[str | BaseException]
-    if workers.count > 1 and len(work) > 1 and total >= parallel_min_chars:
+    # Processes already started (to cut the files) cost only the messages: they take any
+    # amount of work; starting them pays only for enough of it.
+    if workers.count > 1 and len(work) > 1 and (workers.started or total >= parallel_min_chars):
         results = _in_processes(work, workers, progress)
     else:
         results = []

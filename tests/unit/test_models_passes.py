@@ -59,7 +59,9 @@ def _docstring(text: str, indent: str) -> str:
 
 @st.composite
 def modules(draw: Any) -> str:
-    names = [f"Model{i}" for i in range(draw(st.integers(1, 5)))]
+    # Some names long enough that a class statement no longer fits on one line.
+    long = st.sampled_from(["", "WithAVeryLongNameThatTheLibraryTookFromAnInlineSchema" * 2])
+    names = [f"Model{i}{draw(long)}" for i in range(draw(st.integers(1, 5)))]
     datetime_import = draw(
         st.sampled_from(
             [
@@ -140,3 +142,43 @@ def test_edits_inside_a_rewritten_span_give_way_and_crossing_ones_are_refused() 
     assert models._applied("abcdef", [(1, 3, "X"), (1, 3, "Y")]) == "aXdef"  # listed first wins
     with pytest.raises(models._Overlap):
         models._applied("abcdef", [(1, 3, "X"), (2, 5, "Y")])
+
+
+LONG = "ActionsListSelectedRepositoriesEnabledGithubActionsOrganizationResponse"
+
+
+def test_class_statements_too_long_are_written_as_black_lays_them_out() -> None:
+    import black
+
+    from generator.fmt import mode
+
+    code = (
+        "from pydantic import BaseModel, RootModel\n\n\n"
+        f"class {LONG}(BaseModel):\n    x: int\n\n\n"
+        f"class {LONG}Item({LONG}, BaseModel):\n    y: int\n\n\n"
+        f"class {LONG}Ids(RootModel[list[int]]):\n    root: list[int]\n"
+    )
+    finished = models.defer_model_builds(code, ast.parse(code))
+    assert f"class {LONG}(\n    BaseModel, defer_build=True\n):\n" in finished
+    assert f"class {LONG}Item(\n    {LONG}, BaseModel\n):\n" in finished
+    assert f"class {LONG}Ids(\n    RootModel[list[int]], defer_build=True\n):" in finished
+    assert black.format_str(finished, mode=mode()) == finished
+
+
+def test_bases_too_long_for_a_line_are_left_to_black() -> None:
+    code = (
+        "from pydantic import RootModel\n\n\n"
+        f"class {LONG}List(RootModel[list[{LONG}Item]]):\n    root: list[{LONG}Item]\n"
+    )
+    finished = models.defer_model_builds(code, ast.parse(code))
+    assert f"class {LONG}List(RootModel[list[{LONG}Item]], defer_build=True):" in finished
+
+
+def test_a_class_statement_holding_a_literal_is_left_to_black() -> None:
+    # Another pass requotes the literal, inside the span a rewritten statement would replace.
+    code = (
+        "from typing import Literal\n\nfrom pydantic import RootModel\n\n\n"
+        f"class {LONG}(RootModel[Literal['a', 'b']]):\n    root: Literal['a', 'b']\n"
+    )
+    finished = models.defer_model_builds(code, ast.parse(code))
+    assert f"class {LONG}(RootModel[Literal['a', 'b']], defer_build=True):\n" in finished
