@@ -29,7 +29,7 @@ from datamodel_code_generator import (
 )
 
 from generator import ir
-from generator.build.models_input import models_document as build_models_document
+from generator.build.models_input import ModelsInput
 from generator.errors import Report, SpecgenError
 from generator.models_split import rebuilt_class
 from generator.pytext import IMPORT_WIDTH as IMPORT_LINE_LENGTH
@@ -52,13 +52,16 @@ class Models:
     degraded: tuple[str, ...] = ()  # class / schema names in the models' input
 
 
-def models_document(api: ir.Api) -> dict[str, Any]:
+def models_document(api: ir.Api | ModelsInput) -> dict[str, Any]:
     """The document the library reads: the schemas of ``api.models`` (``Model.schema``)."""
-    schemas = {m.name: json.loads(m.schema) for m in api.models}
-    return build_models_document(schemas, api.models_openapi)
+    return _input(api).document()
 
 
-def generate_models(api: ir.Api, source: str, report: Report | None = None) -> str:
+def _input(api: ir.Api | ModelsInput) -> ModelsInput:
+    return api if isinstance(api, ModelsInput) else ModelsInput.of(api)
+
+
+def generate_models(api: ir.Api | ModelsInput, source: str, report: Report | None = None) -> str:
     """Source of the ``models`` module; every class in ``api.model_names`` must be in it.
 
     Without a ``report`` any failure is raised; with one, see ``build_models``.
@@ -66,13 +69,15 @@ def generate_models(api: ir.Api, source: str, report: Report | None = None) -> s
     return build_models(api, source, report).code
 
 
-def build_models(api: ir.Api, source: str, report: Report | None = None) -> Models:
-    """The ``models`` module of ``api.models``. With a ``report``, schemas that make generation
-    fail are found (only then: the usual case is one call) and read as any value, each with a
-    warning at its place in the spec (``Model.pointer``); the rest is generated."""
-    models_spec = models_document(api)
-    expected = api.model_names
-    pointers = {m.name: m.pointer for m in api.models}
+def build_models(api: ir.Api | ModelsInput, source: str, report: Report | None = None) -> Models:
+    """The ``models`` module of ``api.models`` (or of the same read early, ``ModelsInput``).
+    With a ``report``, schemas that make generation fail are found (only then: the usual case
+    is one call) and read as any value, each with a warning at its place in the spec
+    (``Model.pointer``); the rest is generated."""
+    read = _input(api)
+    models_spec = read.document()
+    expected = read.expected
+    pointers = {name: pointer for name, pointer, _ in read.models}
     if not (models_spec.get("components") or {}).get("schemas"):
         return Models(f"{HEADER}\n\n__all__: list[str] = []\n")  # the spec has no schemas
     try:

@@ -26,6 +26,7 @@ from generator.write import with_manifest, write_package
 
 if TYPE_CHECKING:
     from generator import ir
+    from generator.build.models_input import ModelsInput
     from generator.models import Models
     from generator.render import Rendered
     from generator.validate import Checked, Speculation
@@ -192,13 +193,16 @@ def _from_checked(checked: Checked, job: _Job, report: Report) -> Generation:
         raise SpecgenError(report.diagnostics)
     progress = job.progress
     progress.stage("building")
-    built = build_api(checked.spec, job.source, job.target, report, cache=job.cache)
-    api = built.api
-    if job.recorded is not None:
-        api = dataclasses.replace(api, examples=examples_for(api, job.recorded))
-    models = _ModelsStage(built.api, job, report)
+    models = _ModelsStage(job, report)
     try:
-        models.start_apart()
+        built = build_api(
+            checked.spec, job.source, job.target, report, cache=job.cache,
+            models_ready=models.start_early,
+        )  # fmt: skip
+        api = built.api
+        if job.recorded is not None:
+            api = dataclasses.replace(api, examples=examples_for(api, job.recorded))
+        models.built(built.api)
         progress.stage("rendering")
         try:
             stages: dict[str, Callable[[], str | Mapping[str, str]]] = {
@@ -283,43 +287,56 @@ class _ModelsStage:
     """The models module of one generation, and the schemas it reads as any value.
 
     Read from the cache, or made when a set renders it (``render``); on a large spec, in a
-    process of its own started as soon as the IR is built (``start_apart``), so that the other
-    files are rendered and formatted while it runs: it is the longest stage of a large spec.
+    process of its own started as soon as the builder has its input (``start_early``), before
+    the rest of the IR is built: it is the longest stage of a large spec. With enough CPUs the
+    other files are rendered and formatted while it runs (``_PENDING``); with fewer, the
+    renderer waits for it where a set renders it.
     Its diagnostics are reported when the module is rendered or, made apart, when it arrives:
     nothing else is reported between the two, so the report reads as when it was made in turn.
     """
 
-    def __init__(self, api: ir.Api, job: _Job, report: Report) -> None:
-        self.api = api
+    def __init__(self, job: _Job, report: Report) -> None:
         self.job = job
         self.report = report
         self.degraded: tuple[str, ...] = ()
+        self._api: ir.Api | None = None
         self._key: tuple[str | None] | None = None  # computed once, when needed
         self._apart: _Apart | None = None
         self._asked = self._settled = False
         self._code: str | None = None
 
     @property
+    def api(self) -> ir.Api:
+        assert self._api is not None, "the IR is not built yet"
+        return self._api
+
+    @property
     def key(self) -> str | None:
         if self._key is None:
-            self._key = (_models_key(self.api, self.job.source, self.job.cache),)
+            self._key = (_models_key(_models_input(self.api), self.job.source, self.job.cache),)
         return self._key[0]
 
-    def start_apart(self) -> None:
-        """Start the module's own process now when a set will render it and it is not cached."""
-        if len(self.api.models) < MODELS_APART_MIN or not _renders_models(self.job.sets):
+    def start_early(self, read: ModelsInput) -> None:
+        """The builder's ``models_ready``: start the module's own process now when the spec is
+        large, a set will render the module, and it is not cached."""
+        if len(read.models) < MODELS_APART_MIN or not _renders_models(self.job.sets):
             return
-        if _cpus() < OVERLAP_MIN_CPUS:
-            return  # made when rendered (still in a process of its own), as in turn
-        path = self.job.cache.path("models", self.key) if self.key is not None else None
+        key = _models_key(read, self.job.source, self.job.cache)
+        path = self.job.cache.path("models", key) if key is not None else None
         if path is not None and path.exists():
             return  # read back when rendered, as before
-        self._apart = _Apart(self.api, self.job.source)
+        self._key = (key,)
+        self._apart = _Apart(read, self.job.source)
+
+    def built(self, api: ir.Api) -> None:
+        """The IR is built: the models are those of ``api.models`` (what ``start_early`` had)."""
+        self._api = api
 
     def render(self) -> str:
-        """The module's text for the renderer (``_PENDING`` while it is made apart)."""
+        """The module's text for the renderer (``_PENDING`` while it is made apart, when the
+        other files are rendered meanwhile)."""
         self._asked = True
-        if self._apart is not None:
+        if self._apart is not None and _cpus() >= OVERLAP_MIN_CPUS:
             return _PENDING
         self.job.progress.stage("models")
         code = self.settle()
@@ -341,7 +358,8 @@ class _ModelsStage:
             return self._code or ""
         self._settled = True  # once: a failure is not made again
         if self._apart is None:
-            models = _models(self.api, self.job.source, self.report, self.job.cache, self.key)
+            read = _models_input(self.api)
+            models = _models(read, self.job.source, self.report, self.job.cache, self.key)
         else:
             result, diagnostics = self._apart_result()
             first = len(self.report.diagnostics)
@@ -404,16 +422,22 @@ def _renders_models(sets: Sequence[TemplateSet]) -> bool:
     return any(rule.stage in _MODELS_STAGES for s in sets for rule in s.files)
 
 
+def _models_input(api: ir.Api) -> ModelsInput:
+    from generator.build.models_input import ModelsInput
+
+    return ModelsInput.of(api)
+
+
 class _Apart:
     """``_models_apart`` running in a fresh process (see ``MODELS_APART_MIN``)."""
 
-    def __init__(self, api: ir.Api, source: str) -> None:
+    def __init__(self, read: ModelsInput, source: str) -> None:
         from concurrent.futures import ProcessPoolExecutor
         from multiprocessing import get_context
 
         # spawn, not fork: a forked child would start with (and count) all this process's memory.
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-        self._future = self._pool.submit(_models_apart, api, source)
+        self._future = self._pool.submit(_models_apart, read, source)
 
     def result(self) -> tuple[Models, list[Diagnostic]]:
         return self._future.result()
@@ -469,20 +493,21 @@ def _remember_check(
         cache.put_object("validation", key, (checked, tuple(diagnostics)))
 
 
-def _models_key(api: ir.Api, source: str, cache: Cache) -> str | None:
-    """The cache key of the models of ``api``: the exact document the library reads."""
+def _models_key(read: ModelsInput, source: str, cache: Cache) -> str | None:
+    """The cache key of the models of ``read``: every schema's text (canonical JSON), name and
+    place, the classes expected and the OpenAPI version: all the library and the checks read."""
     import json
-
-    from generator.models import models_document
 
     if cache.root is None:
         return None
-    document = json.dumps(models_document(api), sort_keys=True, default=str)
-    pointers = json.dumps([[m.name, m.pointer] for m in api.models])
-    return stage_key("models", LIBRARIES, document, pointers, source)
+    return stage_key(
+        "models", LIBRARIES, json.dumps([read.models, read.expected, read.openapi]), source
+    )
 
 
-def _models(api: ir.Api, source: str, report: Report, cache: Cache, key: str | None) -> Models:
+def _models(
+    read: ModelsInput, source: str, report: Report, cache: Cache, key: str | None
+) -> Models:
     """``models.build_models``, cached under ``key`` (``_models_key``)."""
     from generator.models import Models, build_models
 
@@ -493,11 +518,11 @@ def _models(api: ir.Api, source: str, report: Report, cache: Cache, key: str | N
             report.extend(_replayed(diagnostics, report))
             return models  # type: ignore[no-any-return]
     first = len(report.diagnostics)
-    if len(api.models) >= MODELS_APART_MIN:
-        models, diagnostics = _models_in_a_process(api, source)
+    if len(read.models) >= MODELS_APART_MIN:
+        models, diagnostics = _models_in_a_process(read, source)
         report.extend(diagnostics)
     else:
-        models = build_models(api, source, report)
+        models = build_models(read, source, report)
     _remember_models(cache, key, models, report, first)
     return models
 
@@ -545,16 +570,16 @@ MODELS_APART_MIN = 300
 MODELS_GC_THRESHOLDS = (100_000, 50, 100)
 
 
-def _models_in_a_process(api: ir.Api, source: str) -> tuple[Models, list[Diagnostic]]:
+def _models_in_a_process(read: ModelsInput, source: str) -> tuple[Models, list[Diagnostic]]:
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
     # spawn, not fork: a forked child would start with (and count) all this process's memory.
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        return pool.submit(_models_apart, api, source).result()
+        return pool.submit(_models_apart, read, source).result()
 
 
-def _models_apart(api: ir.Api, source: str) -> tuple[Models, list[Diagnostic]]:
+def _models_apart(read: ModelsInput, source: str) -> tuple[Models, list[Diagnostic]]:
     """In the models process: the models and the diagnostics (lines are added by the caller,
     whose report knows the source document)."""
     import gc
@@ -564,7 +589,7 @@ def _models_apart(api: ir.Api, source: str) -> tuple[Models, list[Diagnostic]]:
     gc.set_threshold(*MODELS_GC_THRESHOLDS)
 
     report = Report(source)
-    return build_models(api, source, report), report.diagnostics
+    return build_models(read, source, report), report.diagnostics
 
 
 def generate_files(

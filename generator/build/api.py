@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -13,8 +13,8 @@ from generator import __version__, naming
 from generator.build import package
 from generator.build.context import Context, text
 from generator.build.models_cache import models_key
-from generator.build.models_input import models_openapi, models_spec
-from generator.build.models_ir import build_models_ir
+from generator.build.models_input import ModelsInput, models_openapi, models_spec
+from generator.build.models_ir import build_models_ir, pointer_of, schema_text
 from generator.build.operations import build_operations
 from generator.build.resources import ResourceMode, build_resources
 from generator.build.security import security_schemes
@@ -57,13 +57,16 @@ def build_api(
     report: Report | None = None,
     *,
     cache: Cache | None = None,
+    models_ready: Callable[[ModelsInput], None] | None = None,
 ) -> Built:
     """The IR and the models' input for ``spec`` (already overlaid and validated).
 
     With a ``report``, an operation that cannot be generated is left out with a warning in it;
     without one, the first such problem is raised. With a ``cache``, the models (most of the
     time on a large spec) are read back when what they are built from is unchanged
-    (``models_cache``).
+    (``models_cache``). ``models_ready`` is given the models stage's input (what
+    ``ModelsInput.of`` reads from the IR) as soon as it is built, before the rest of the IR;
+    not when the models are read back from the cache.
     """
     spec = copy_tree(dict(spec))
     drop_bad_patterns(spec, partial(_local_problem, source, report))
@@ -82,7 +85,9 @@ def build_api(
     operations, resources = build_resources(target.resources, built_operations, tags, clients)
     info = spec.get("info") or {}
     object_names = {class_names[n] for n, s in components.items() if is_object_like(spec, s)}
-    models, nested = _models(types, class_names, components, object_names, operations, cache)
+    models, nested = _models(
+        types, class_names, components, object_names, operations, cache, models_ready
+    )
     model_names = tuple(sorted(object_names | set(types.hoisted) | nested))
     api_servers = servers(spec)
     schemes = security_schemes(spec)
@@ -121,6 +126,7 @@ def _models(
     object_names: set[str],
     operations: Sequence[Operation],
     cache: Cache | None = None,
+    models_ready: Callable[[ModelsInput], None] | None = None,
 ) -> tuple[tuple[Model, ...], set[str]]:
     """The models of the ``models`` module: component schemas under their class names, then
     the inline objects the builder named; and the names of the objects nested in those
@@ -135,11 +141,11 @@ def _models(
             object_names, roots,
         )  # fmt: skip
     if cache is None or key is None:
-        return _built_models(types, class_names, components, object_names, roots)
+        return _built_models(types, class_names, components, object_names, roots, models_ready)
     found = cache.get_object("build-models", key)
     if isinstance(found, tuple) and len(found) == 2:
         return found
-    result = _built_models(types, class_names, components, object_names, roots)
+    result = _built_models(types, class_names, components, object_names, roots, models_ready)
     cache.put_object("build-models", key, result)
     return result
 
@@ -150,17 +156,27 @@ def _built_models(
     components: Mapping[str, Any],
     object_names: set[str],
     roots: set[str],
+    models_ready: Callable[[ModelsInput], None] | None = None,
 ) -> tuple[tuple[Model, ...], set[str]]:
     document, nested_at = models_spec(types.spec, class_names, types.hoisted, roots)
     pointers = {new: to_pointer(["components", "schemas", old]) for old, new in class_names.items()}
     pointers.update(types.hoisted_at)
     pointers.update(_in_spec(nested_at, pointers))
+    objects = object_names | set(types.hoisted) | set(nested_at)
+    texts = {name: schema_text(s) for name, s in document["components"]["schemas"].items()}
+    if models_ready is not None:  # as the IR will give it: ``Api.models``, ``Api.model_names``
+        models_ready(
+            ModelsInput(
+                tuple((name, pointer_of(name, pointers), text) for name, text in texts.items()),
+                tuple(sorted(objects)),
+                str(document["openapi"]),
+            )
+        )
     sources = {class_names[old]: schema for old, schema in components.items()}
     sources.update(types.hoisted)
     sources.update((name, node_at(types.spec, pointers[name])) for name in nested_at)
-    objects = object_names | set(types.hoisted) | set(nested_at)
     named = {pointers[name]: name for name in nested_at}
-    models = build_models_ir(types, document, sources, pointers, objects, named)
+    models = build_models_ir(types, document, sources, pointers, objects, named, texts)
     return models, set(nested_at)
 
 

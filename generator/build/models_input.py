@@ -6,12 +6,46 @@ Built from ``schemas.models_input`` (an allow-list of keywords), never from the 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from generator.nesting import hoist_nested
 from generator.rawspec import escape_token, iter_refs, parse_pointer
 from generator.schemas import COMPONENT_PREFIX, component_name, lenient, models_input, walk_schemas
+
+if TYPE_CHECKING:
+    from generator.ir import Api
+
+
+@dataclass(frozen=True)
+class ModelsInput:
+    """All the models stage reads of an API (``ir.Api.models``): each schema's class name,
+    place in the spec and schema (``Model.schema``, canonical JSON text), the classes the
+    module must define (``Api.model_names``) and the OpenAPI version the schemas are read as.
+
+    The builder hands it over as soon as it is known, before the rest of the IR is built, so
+    that a large spec's models (the longest stage) can start early (``build_api``'s
+    ``models_ready``); ``of(api)`` reads the same from a finished IR.
+    """
+
+    models: tuple[tuple[str, str, str], ...]  # (name, pointer, schema JSON)
+    expected: tuple[str, ...]
+    openapi: str
+
+    @classmethod
+    def of(cls, api: Api) -> ModelsInput:
+        return cls(
+            tuple((m.name, m.pointer, m.schema) for m in api.models),
+            api.model_names,
+            api.models_openapi,
+        )
+
+    def document(self) -> dict[str, Any]:
+        """The document the library reads: the schemas as an OpenAPI document's components."""
+        schemas = {name: json.loads(schema) for name, _, schema in self.models}
+        return models_document(schemas, self.openapi)
 
 
 def models_spec(

@@ -27,10 +27,12 @@ def build_models_ir(
     pointers: Mapping[str, str],
     object_names: set[str],
     named: Mapping[str, str] | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> tuple[Model, ...]:
     """One model per schema of the models stage's ``document``; ``sources`` gives each one's
     schema as the spec writes it (types and fields are read from there), ``pointers`` its place,
-    ``named`` the class of each nested object the models' input hoisted (by its pointer).
+    ``named`` the class of each nested object the models' input hoisted (by its pointer),
+    ``texts`` each schema's canonical JSON text when it is made already (``schema_text``).
     """
     # Field types are read without hoisting: nested inline objects are already named.
     nodes = {pointer: node_at(types.spec, pointer) for pointer in named or {}}
@@ -41,24 +43,41 @@ def build_models_ir(
         hoisting=False,
         named={id(node): (named or {})[p] for p, node in nodes.items() if node is not MISSING},
     )
+    texts = texts or {}
     return tuple(
-        _model(fields_types, name, schema, sources.get(name), pointers, object_names)
+        _model(
+            fields_types,
+            name,
+            texts[name] if name in texts else schema_text(schema),
+            sources.get(name),
+            pointer_of(name, pointers),
+            object_names,
+        )
         for name, schema in document["components"]["schemas"].items()
     )
+
+
+def schema_text(schema: Any) -> str:
+    """A schema of the models' input as ``Model.schema`` holds it: canonical JSON text."""
+    return json.dumps(schema, sort_keys=True)
+
+
+def pointer_of(name: str, pointers: Mapping[str, str]) -> str:
+    """Where the schema of model ``name`` is in the spec (``Model.pointer``)."""
+    return pointers.get(name, f"/components/schemas/{escape_token(name)}")
 
 
 def _model(
     types: Types,
     name: str,
-    schema: Any,
+    schema: str,
     source: Any,
-    pointers: Mapping[str, str],
+    pointer: str,
     object_names: set[str],
 ) -> Model:
     raw = resolve(types.spec, source, default={})
     raw = raw if isinstance(raw, Mapping) else {}
     kind = _kind(name, raw, object_names)
-    pointer = pointers.get(name, f"/components/schemas/{escape_token(name)}")
     return Model(
         name=name,
         kind=kind,
@@ -66,7 +85,7 @@ def _model(
         fields=_fields(types, name, raw, pointer) if kind == "object" else (),
         values=tuple(v for v in raw.get("enum") or [] if isinstance(v, _SCALARS)),
         pointer=pointer,
-        schema=json.dumps(schema, sort_keys=True),
+        schema=schema,
     )
 
 

@@ -1,6 +1,7 @@
-"""A large spec's models are made in a process of their own, started as soon as the IR is built,
-while the other files are rendered and formatted: the files, the warnings and the errors must be
-the ones making them in turn gives, and no process is left running after an error."""
+"""A large spec's models are made in a process of their own, started as soon as the builder has
+their input, while the IR is finished and (with enough CPUs) the other files are rendered and
+formatted: the files, the warnings and the errors must be the ones making them in turn gives,
+overlapped or waited for, and no process is left running after an error."""
 
 from __future__ import annotations
 
@@ -53,12 +54,30 @@ def outcome(
 def in_turn_and_apart(
     monkeypatch: pytest.MonkeyPatch, sets: list[TemplateSet]
 ) -> tuple[tuple[object, list[str]], tuple[object, list[str]]]:
+    """What SLIPS gives made in turn, and made apart (the same overlapped or waited for)."""
     in_turn = outcome(sets)
     monkeypatch.setattr(pipeline, "MODELS_APART_MIN", 1)  # every spec counts as large
-    monkeypatch.setattr(pipeline, "OVERLAP_MIN_CPUS", 1)  # and any machine overlaps
+    monkeypatch.setattr(pipeline, "OVERLAP_MIN_CPUS", 10**6)  # no machine overlaps
+    waited = outcome(sets)
+    assert multiprocessing.active_children() == []
+    monkeypatch.setattr(pipeline, "OVERLAP_MIN_CPUS", 1)  # any machine overlaps
     apart = outcome(sets)
     assert multiprocessing.active_children() == []
+    assert waited == apart
     return in_turn, apart
+
+
+def test_the_builder_hands_over_the_models_input_the_ir_gives() -> None:
+    from generator.build import build_api
+    from generator.build.models_input import ModelsInput
+
+    source, target = spec_file_target(SLIPS, None, None)
+    handed: list[ModelsInput] = []
+    built = build_api(
+        source.data, source.name, target, report_for(source), models_ready=handed.append
+    )
+    assert handed == [ModelsInput.of(built.api)]
+    assert len(handed[0].models) == len(built.api.models) > 0
 
 
 def test_the_package_and_its_warnings_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -115,7 +134,10 @@ def test_models_made_apart_are_cached_and_read_back(
     assert cache.hits > hits
 
 
-def test_a_failure_of_the_process_surfaces_as_in_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("overlap_min_cpus", [1, 10**6], ids=["overlapped", "waited-for"])
+def test_a_failure_of_the_process_surfaces_as_in_turn(
+    monkeypatch: pytest.MonkeyPatch, overlap_min_cpus: int
+) -> None:
     """A models stage failing with something else than a ``SpecgenError`` (its process died) is
     reported as the renderer reports a failing stage, whether it ran in turn or apart."""
 
@@ -127,7 +149,7 @@ def test_a_failure_of_the_process_surfaces_as_in_turn(monkeypatch: pytest.Monkey
         in_turn = outcome(default_sets())
     with monkeypatch.context() as patched:
         patched.setattr(pipeline, "MODELS_APART_MIN", 1)
-        patched.setattr(pipeline, "OVERLAP_MIN_CPUS", 1)
+        patched.setattr(pipeline, "OVERLAP_MIN_CPUS", overlap_min_cpus)
         patched.setattr(pipeline._Apart, "result", died)
         apart = outcome(default_sets())
     assert multiprocessing.active_children() == []
@@ -163,3 +185,28 @@ def test_a_grouped_apis_models_package_is_the_same_made_apart(
     assert not any(pipeline._pending(text) for text in apart[0].values())
     assert generate(Cache(tmp_path)) == in_turn  # made apart, then cached
     assert generate(Cache(tmp_path)) == in_turn  # read back from the cache
+
+
+def test_a_build_error_after_the_models_started_stops_their_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from generator.build import api as build
+    from generator.build.models_input import ModelsInput
+
+    def broken(spec: object) -> None:
+        raise SpecgenError.at("slips.yaml", "/servers", "no server can be read")
+
+    processes: list[object] = []  # the process each start made (None: none)
+    start = pipeline._ModelsStage.start_early
+
+    def started(stage: pipeline._ModelsStage, read: ModelsInput) -> None:
+        start(stage, read)
+        processes.append(stage._apart)
+
+    monkeypatch.setattr(pipeline, "MODELS_APART_MIN", 1)
+    monkeypatch.setattr(pipeline._ModelsStage, "start_early", started)
+    monkeypatch.setattr(build, "servers", broken)  # built after the models' input
+    files, _ = outcome(default_sets())
+    assert len(processes) == 1 and processes[0] is not None
+    assert isinstance(files, str) and "no server can be read" in files
+    assert multiprocessing.active_children() == []
