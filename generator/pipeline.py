@@ -361,7 +361,10 @@ class _ModelsStage:
             read = _models_input(self.api)
             models = _models(read, self.job.source, self.report, self.job.cache, self.key)
         else:
-            result, diagnostics = self._apart_result()
+            try:
+                result, diagnostics = self._apart_result()
+            finally:  # ended now, not with the generation: its memory is given back at once
+                self._apart.close()
             first = len(self.report.diagnostics)
             self.report.extend(diagnostics)
             _remember_models(self.job.cache, self.key, result, self.report, first)

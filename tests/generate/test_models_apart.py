@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -210,3 +211,26 @@ def test_a_build_error_after_the_models_started_stops_their_process(
     assert len(processes) == 1 and processes[0] is not None
     assert isinstance(files, str) and "no server can be read" in files
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("overlap_min_cpus", [1, 10**6], ids=["overlapped", "waited-for"])
+def test_the_models_process_ends_as_soon_as_its_module_arrives(
+    monkeypatch: pytest.MonkeyPatch, overlap_min_cpus: int
+) -> None:
+    """Its memory (most of a large spec's peak) is given back before the models are formatted,
+    not when the whole generation ends."""
+    from generator import fmt
+
+    running: list[int] = []  # processes alive as each formatting starts
+    format_files = fmt.format_files
+
+    def counted(*args: Any, **kwargs: Any) -> dict[str, str]:
+        running.append(len(multiprocessing.active_children()))
+        return format_files(*args, **kwargs)
+
+    monkeypatch.setattr(fmt, "format_files", counted)
+    monkeypatch.setattr(pipeline, "MODELS_APART_MIN", 1)
+    monkeypatch.setattr(pipeline, "OVERLAP_MIN_CPUS", overlap_min_cpus)
+    files, _ = outcome(default_sets())
+    assert isinstance(files, dict)
+    assert running and running[-1] == 0
