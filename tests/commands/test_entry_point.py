@@ -1,6 +1,6 @@
 """The ``specgen`` command ends without tearing the interpreter down (``__main__.leave``): its
 output must still all arrive, its exit status be the command's, and a process it still has
-running be left to the ordinary exit."""
+running, or a profiler waiting to write its findings, be left to the ordinary exit."""
 
 from __future__ import annotations
 
@@ -89,3 +89,16 @@ def test_a_child_still_running_is_left_to_the_ordinary_exit() -> None:
     )
     assert ran.returncode == 3
     assert "ordinary exit" in ran.stdout
+
+
+def test_a_profiler_still_writes_its_findings(tmp_path: Path) -> None:
+    found = tmp_path / "profile.out"
+    ran = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(found), "-m", "generator", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert found.stat().st_size > 0
