@@ -3,11 +3,14 @@
 The spec is the one the ``@octokit/openapi`` npm package ships (pinned version, checked against
 the registry's sha512) and openapi-python-client is installed by the bench into a venv of its
 own; both live under ``.cache/bench/`` (git-ignored), never in the project's dependencies.
-Each tool generates three times, each run in a fresh process measured by a wrapper process:
+Each tool generates cold ``COLD_ROUNDS`` times, the two tools in turn, then twice more, each run
+in a fresh process measured by a wrapper process:
 
 - cold: specgen with an empty cache folder (``SPECGEN_CACHE_DIR``) and an empty output folder;
+  the row shows the median time and the highest peak of the tool's cold runs;
 - one operation changed: the spec file rewritten with one operation's summary and description
-  edited, as a user editing their spec would; specgen keeps the cache and output of the cold run;
+  edited, as a user editing their spec would; specgen keeps the cache and output of its last
+  cold run;
 - no-op: the same spec once more.
 
 openapi-python-client has no cache: every run is cold for it, into an empty folder. Then the
@@ -125,7 +128,7 @@ def main() -> None:
         Specgen("specgen", Path(sys.executable), keeps_output=True),
         OpenapiPythonClient("opc", opc_python(), keeps_output=False),
     )
-    rows, outs = generation_runs(tools, spec.read_text(), json.dumps(changed(data)))
+    rows, outs, colds = generation_runs(tools, spec.read_text(), json.dumps(changed(data)))
     print(f"\nGitHub's spec (@octokit/openapi {SPEC_VERSION}: {operations:,} operations, ", end="")
     print(f"{size:.1f} MB), specgen beside openapi-python-client {OPC_VERSION} in one run")
     print(f"{'':24}{'specgen':>18}{'openapi-python-client':>26}{'specgen / opc':>17}")
@@ -139,41 +142,73 @@ def main() -> None:
             f"{ratio(ours.peak_mb, theirs.peak_mb):>8}",
             flush=True,
         )
+    for tool in tools:
+        times = ", ".join(f"{run.seconds:.1f}" for run in colds[tool.name])
+        peaks = ", ".join(f"{run.peak_mb:.0f}" for run in colds[tool.name])
+        print(f"  cold runs of {tool.name}, in turn with the other's: {times} s; {peaks} MB")
     print_after_generation(tools, outs)
 
 
 RUNS = ("cold", "one changed operation", "no-op")
+# Cold runs of the two tools, in turn, this many each (the order swapped every round): the
+# machine's speed drifts by a third within the hour, so one cold run each, a minute apart, could
+# compare a slow minute with a fast one. The row shows each tool's median time and its highest
+# peak; every cold run is printed under the table.
+COLD_ROUNDS = 3
 
 
 def generation_runs(
     tools: tuple[Tool, ...], original: str, edited: str
-) -> tuple[dict[str, list[Run]], list[Path]]:
-    """Each tool's three runs (cold, edited spec, same again), and its last output folder.
+) -> tuple[dict[str, list[Run]], list[Path], dict[str, list[Run]]]:
+    """Each tool's three runs (cold, edited spec, same again), its last output folder, and
+    every cold run.
 
-    specgen keeps its cache and output folder from one run to the next; the other tool starts
-    from an empty folder each time (it has no cache to keep).
+    specgen keeps its cache and output folder from its last cold run to the next runs; the other
+    tool starts from an empty folder each time (it has no cache to keep).
     """
     spec = WORK / "run" / "api.github.com.json"
     spec.parent.mkdir(parents=True, exist_ok=True)
-    rows: dict[str, list[Run]] = {label: [] for label in RUNS}
+    colds: dict[str, list[Run]] = {tool.name: [] for tool in tools}
+    for round_ in range(COLD_ROUNDS):
+        for tool in tools if round_ % 2 == 0 else reversed(tools):
+            colds[tool.name].append(_run(tool, spec, original, 0, "cold", round_))
+    rows: dict[str, list[Run]] = {RUNS[0]: [_median(colds[tool.name]) for tool in tools]}
+    for label in RUNS[1:]:
+        rows[label] = []
     outs = []
     for tool in tools:
-        cache = WORK / f"cache-{tool.name}"
+        for run, label in enumerate(RUNS[1:], 1):
+            rows[label].append(_run(tool, spec, edited, run, label, COLD_ROUNDS - 1))
+        outs.append(_out(tool, len(RUNS) - 1))
+    return rows, outs, colds
+
+
+def _run(tool: Tool, spec: Path, text: str, run: int, label: str, round_: int) -> Run:
+    """One measured run of ``tool`` on ``text``: a cold one (``run`` 0) from an empty cache and
+    output folder; the others on what the last cold run left (specgen's cache and output)."""
+    spec.write_text(text)
+    cache, out = WORK / f"cache-{tool.name}", _out(tool, run)
+    if run == 0:
         shutil.rmtree(cache, ignore_errors=True)
-        for run, (label, text) in enumerate(zip(RUNS, (original, edited, edited), strict=True)):
-            spec.write_text(text)
-            out = WORK / (f"out-{tool.name}" if tool.keeps_output else f"out-{tool.name}-{run}")
-            if run == 0 or not tool.keeps_output:
-                shutil.rmtree(out, ignore_errors=True)
-            print(f"  github: {tool.name} {label} ...", file=sys.stderr, flush=True)
-            done = tool.generate(spec, out, cache, WORK / f"{tool.name}-{run}.log")
-            print(
-                f"  github: {tool.name} {label}: {done.seconds:.1f} s, {done.peak_mb:.0f} MB",
-                file=sys.stderr,
-            )
-            rows[label].append(done)
-        outs.append(out)
-    return rows, outs
+    if run == 0 or not tool.keeps_output:
+        shutil.rmtree(out, ignore_errors=True)
+    name = f"{label} {round_ + 1}/{COLD_ROUNDS}" if run == 0 else label
+    print(f"  github: {tool.name} {name} ...", file=sys.stderr, flush=True)
+    done = tool.generate(spec, out, cache, WORK / f"{tool.name}-{run}-{round_}.log")
+    print(
+        f"  github: {tool.name} {name}: {done.seconds:.1f} s, {done.peak_mb:.0f} MB",
+        file=sys.stderr,
+    )
+    return done
+
+
+def _out(tool: Tool, run: int) -> Path:
+    return WORK / (f"out-{tool.name}" if tool.keeps_output else f"out-{tool.name}-{run}")
+
+
+def _median(runs: list[Run]) -> Run:
+    """The median time of ``runs`` and the highest peak among them."""
+    return Run(statistics.median(r.seconds for r in runs), max(r.peak_mb for r in runs))
 
 
 def print_after_generation(tools: tuple[Tool, ...], outs: list[Path]) -> None:
