@@ -12,49 +12,29 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def python(code: str) -> subprocess.CompletedProcess[str]:
+def ran(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """``python *arguments`` in a fresh process, from the repository, its output captured."""
     return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
+        [sys.executable, *arguments], capture_output=True, text=True, cwd=ROOT, timeout=120
     )
+
+
+def python(code: str) -> subprocess.CompletedProcess[str]:
+    return ran("-c", textwrap.dedent(code))
 
 
 def test_piped_output_arrives_whole_and_the_status_is_the_commands(tmp_path: Path) -> None:
     missing = str(tmp_path / "nowhere.yaml")
-    ran = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "generator",
-            "generate",
-            "--spec",
-            missing,
-            "--output",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
-    assert ran.returncode == 2, ran.stderr  # the command's own status for a missing file
-    assert "nowhere.yaml: file not found" in ran.stderr
-    helped = subprocess.run(
-        [sys.executable, "-m", "generator", "--help"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
+    failed = ran("-m", "generator", "generate", "--spec", missing, "--output", str(tmp_path))
+    assert failed.returncode == 2, failed.stderr  # the command's own status for a missing file
+    assert "nowhere.yaml: file not found" in failed.stderr
+    helped = ran("-m", "generator", "--help")
     assert helped.returncode == 0
     assert helped.stdout.startswith("Usage:") and "generate" in helped.stdout
 
 
 def test_buffered_output_is_flushed_and_atexit_is_skipped() -> None:
-    ran = python(
+    done = python(
         """
         import atexit, sys
         from generator.__main__ import leave
@@ -63,18 +43,18 @@ def test_buffered_output_is_flushed_and_atexit_is_skipped() -> None:
         leave(4)
         """
     )
-    assert ran.returncode == 4
-    assert ran.stdout == "x" * 100_000
-    assert "torn down" not in ran.stderr  # the interpreter's own ending was skipped
+    assert done.returncode == 4
+    assert done.stdout == "x" * 100_000
+    assert "torn down" not in done.stderr  # the interpreter's own ending was skipped
 
 
 def test_a_message_is_printed_as_python_prints_it() -> None:
-    ran = python("from generator.__main__ import leave; leave('no such API: x')")
-    assert (ran.returncode, ran.stderr) == (1, "no such API: x\n")
+    done = python("from generator.__main__ import leave; leave('no such API: x')")
+    assert (done.returncode, done.stderr) == (1, "no such API: x\n")
 
 
 def test_a_child_still_running_is_left_to_the_ordinary_exit() -> None:
-    ran = python(
+    done = python(
         """
         import multiprocessing, time
         from generator.__main__ import leave
@@ -87,18 +67,12 @@ def test_a_child_still_running_is_left_to_the_ordinary_exit() -> None:
             raise SystemExit(3)
         """
     )
-    assert ran.returncode == 3
-    assert "ordinary exit" in ran.stdout
+    assert done.returncode == 3
+    assert "ordinary exit" in done.stdout
 
 
 def test_a_profiler_still_writes_its_findings(tmp_path: Path) -> None:
     found = tmp_path / "profile.out"
-    ran = subprocess.run(
-        [sys.executable, "-m", "cProfile", "-o", str(found), "-m", "generator", "--help"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
-    assert ran.returncode == 0, ran.stderr
+    profiled = ran("-m", "cProfile", "-o", str(found), "-m", "generator", "--help")
+    assert profiled.returncode == 0, profiled.stderr
     assert found.stat().st_size > 0
