@@ -81,7 +81,7 @@ def build_models(api: ir.Api | ModelsInput, source: str, report: Report | None =
     if not (models_spec.get("components") or {}).get("schemas"):
         return Models(f"{HEADER}\n\n__all__: list[str] = []\n")  # the spec has no schemas
     try:
-        return Models(_generate_checked(models_spec, expected, source))
+        return Models(_generate_checked(models_spec, expected, source, parts=_parts()))
     except SpecgenError:
         if report is None:
             raise
@@ -148,6 +148,19 @@ def _narrowed(
     return candidate, inner
 
 
+def _parts() -> int:
+    """How many parts a large spec's models are made in at once: one a CPU (``models_parts``)."""
+    import os
+
+    from generator.models_parts import MAX_PARTS
+
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return min(cpus, MAX_PARTS)
+
+
 def _culprits(
     models_spec: Mapping[str, Any], expected: Sequence[str], source: str
 ) -> dict[str, str]:
@@ -198,42 +211,30 @@ def _degraded(models_spec: Mapping[str, Any], names: set[str]) -> dict[str, Any]
 
 
 def _generate_checked(
-    models_spec: Mapping[str, Any], expected: Sequence[str], source: str, *, finish: bool = True
+    models_spec: Mapping[str, Any],
+    expected: Sequence[str],
+    source: str,
+    *,
+    finish: bool = True,
+    parts: int = 1,
 ) -> str:
-    """One run of the library over ``models_spec``, its output checked (imports, classes)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    """One run of the library over ``models_spec``, its output checked (imports, classes).
+    With ``parts`` above 1, a large spec's run is made in that many parts at once
+    (``models_parts``), or whole when they cannot be merged."""
+    from generator.models_parts import planned, run_in_parts
+
+    planned_parts = planned(models_spec, parts)
+    code = None
+    if planned_parts is not None:
+        names = set(models_spec["components"]["schemas"])
+        code = run_in_parts(planned_parts, library_code, expected, names)
+    if code is None:
         try:
-            code = generate(
-                json.dumps(models_spec, sort_keys=True),
-                input_file_type=InputFileType.OpenAPI,
-                output_model_type=DataModelType.PydanticV2BaseModel,
-                target_python_version=PythonVersion.PY_311,
-                output_datetime_class=DatetimeClassType.Datetime,
-                snake_case_field=True,
-                field_constraints=True,
-                enum_field_as_literal=LiteralType.All,
-                use_standard_collections=True,
-                use_union_operator=True,
-                use_annotated=True,
-                collapse_root_models=True,
-                allow_population_by_field_name=True,
-                use_schema_description=True,
-                use_field_description=True,
-                use_double_quotes=True,
-                keep_model_order=True,
-                disable_timestamp=True,
-                custom_file_header=HEADER,
-                formatters=[],
-            )
+            code = library_code(json.dumps(models_spec, sort_keys=True))
         except Exception as exc:  # the library reports bad schemas with its own exception types
             raise SpecgenError.at(
                 source, "/components/schemas", f"cannot generate models: {exc}"
             ) from None
-    if not isinstance(code, str):
-        raise SpecgenError.at(
-            source, "/components/schemas", "model generation returned no single module"
-        )
     code = _builtins_bound(code)
     tree = _parsed(code, source)
     survey = _surveyed(tree)
@@ -249,6 +250,40 @@ def _generate_checked(
     if not finish:  # a probe of the bisection: only whether the library succeeds matters
         return code
     return sorted_imports(_finished(code, tree, survey)).rstrip("\n") + "\n"
+
+
+def library_code(text: str) -> str:
+    """The library's module for the models' input ``text`` (canonical JSON), unchecked.
+
+    Also what each process of a run in parts (``models_parts``) runs: there it collects garbage
+    as rarely as the models process (``pipeline.MODELS_GC_THRESHOLDS``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = generate(
+            text,
+            input_file_type=InputFileType.OpenAPI,
+            output_model_type=DataModelType.PydanticV2BaseModel,
+            target_python_version=PythonVersion.PY_311,
+            output_datetime_class=DatetimeClassType.Datetime,
+            snake_case_field=True,
+            field_constraints=True,
+            enum_field_as_literal=LiteralType.All,
+            use_standard_collections=True,
+            use_union_operator=True,
+            use_annotated=True,
+            collapse_root_models=True,
+            allow_population_by_field_name=True,
+            use_schema_description=True,
+            use_field_description=True,
+            use_double_quotes=True,
+            keep_model_order=True,
+            disable_timestamp=True,
+            custom_file_header=HEADER,
+            formatters=[],
+        )
+    if not isinstance(code, str):
+        raise ValueError("model generation returned no single module")
+    return code
 
 
 def _finished(code: str, tree: ast.Module, survey: _Survey) -> str:

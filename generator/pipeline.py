@@ -555,7 +555,8 @@ def _models_package(code: str, cache: Cache) -> dict[str, str]:
 # The models process overlaps rendering and formatting only with this many CPUs. On 2 cores
 # it competes with the validator's child and the formatting for them: a cold generation of
 # GitHub's spec took 61 s overlapped against 37 s in turn (27 November 2026, this repository's
-# 2-core machine), so there the models are made when a set renders them, as before.
+# 2-core machine), so there the renderer waits for the models where a set renders them (their
+# process still starts as soon as the builder has their input).
 OVERLAP_MIN_CPUS = 4
 
 

@@ -1,7 +1,8 @@
 """The models of the IR (``ir.Model``): every schema of the models stage's input, described.
 
 The stage's input itself (``models_input``) is carried in each model as canonical JSON text, so
-``models.build_models`` reads the IR and nothing else.
+``models.build_models`` reads the IR's models and nothing else (or the same handed over before
+the rest of the IR is built: ``models_input.ModelsInput``).
 """
 
 from __future__ import annotations
