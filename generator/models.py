@@ -150,15 +150,10 @@ def _narrowed(
 
 def _parts() -> int:
     """How many parts a large spec's models are made in at once: one a CPU (``models_parts``)."""
-    import os
-
     from generator.models_parts import MAX_PARTS
+    from generator.pipeline import _cpus
 
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return min(cpus, MAX_PARTS)
+    return min(_cpus(), MAX_PARTS)
 
 
 def _culprits(

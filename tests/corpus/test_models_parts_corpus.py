@@ -11,13 +11,13 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 from corpus_sources import Entry, entries, materialize
+from support.parts import cut_everything
 
-from generator import models, models_parts
+from generator import models
 from generator.build import build_api
 from generator.build.models_input import ModelsInput
 from generator.bundle import report_for
@@ -75,14 +75,6 @@ def test_made_in_parts_as_in_one_run(
         pytest.skip("refused by specgen (the corpus's own test says so)")
     read = ModelsInput.of(built.api)
     whole = _outcome(read, source.name, 1)
-    tried: list[str | None] = []
-    run_in_parts = models_parts.run_in_parts
-
-    def counted(*args: Any) -> str | None:
-        tried.append(run_in_parts(*args))
-        return tried[-1]
-
-    monkeypatch.setattr(models_parts, "PARTS_MIN_SCHEMAS", 1)
-    monkeypatch.setattr(models_parts, "run_in_parts", counted)
+    tried = cut_everything(monkeypatch)
     assert _outcome(read, source.name, 2) == whole
     print(f"{entry.id}: {'merged' if any(tried) else 'one run'} ({len(read.models)} models)")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import Any
 
 import pytest
+from support.parts import cut_everything
 
 from generator import models, models_parts
 from generator.build import build_api
@@ -49,15 +49,7 @@ def test_made_in_parts_the_module_is_the_whole_runs(
 ) -> None:
     read, source = models_input(spec)
     whole = models.build_models(read, source, Report(source))
-    tried: list[str | None] = []  # each run in parts: the merged module, or None (given up)
-    run_in_parts = models_parts.run_in_parts
-
-    def counted(*args: Any) -> str | None:
-        tried.append(run_in_parts(*args))
-        return tried[-1]
-
-    monkeypatch.setattr(models_parts, "PARTS_MIN_SCHEMAS", 1)
-    monkeypatch.setattr(models_parts, "run_in_parts", counted)
+    tried = cut_everything(monkeypatch)
     monkeypatch.setattr(models, "_parts", lambda: 2)
     assert models.build_models(read, source, Report(source)) == whole
     if models_parts.planned(read.document(), 2) is not None:
