@@ -38,6 +38,7 @@ LIBRARIES = (
     "datamodel-code-generator",
     "openapi-spec-validator",
     "jsonschema",
+    "jsonschema-rs",
     "jinja2",
     "pydantic",
 )
