@@ -32,6 +32,7 @@ import heapq
 import json
 from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 # From this many schemas the library runs in parts, one process each (fewer: one run). Two
@@ -126,19 +127,31 @@ def run_in_parts(
         initargs=MODELS_GC_THRESHOLDS,
     ) as pool:
         try:
-            codes = list(pool.map(run, [part.text for part in parts]))
+            # Each part reads its own module too: parsing it costs about half a second, in
+            # the parts at once rather than here in turn.
+            written = list(pool.map(partial(_run_and_read, run), [part.text for part in parts]))
         except Exception:  # any failure is made again, and reported, by the whole run
             return None
-    return merged(codes, [part.owned for part in parts], expected, schemas)
+    return _merged(written, [part.owned for part in parts], expected, schemas)
 
 
-@dataclass
+@dataclass(frozen=True)
+class _Class:
+    """One class statement of a part's module: its text, every name it reads, and the names
+    in its bases and keywords."""
+
+    text: str
+    names: frozenset[str]
+    bases: frozenset[str]
+
+
+@dataclass(frozen=True)
 class _Written:
-    """One part's module: its docstring, imports, and classes (name -> node, text)."""
+    """One part's module: its docstring, imports ((module, name, alias) each), and classes."""
 
     docstring: str
-    imports: list[ast.ImportFrom]
-    classes: dict[str, tuple[ast.ClassDef, str]]
+    imports: tuple[tuple[str | None, str, str | None], ...]
+    classes: dict[str, _Class]
 
 
 def merged(
@@ -150,17 +163,25 @@ def merged(
     """The module the library writes for the whole document (its schemas named ``schemas``),
     from what it wrote for each part (``codes``, in the order of ``owned``); None when that
     cannot be told (see the module)."""
-    written = [_read(code) for code in codes]
+    return _merged([_read(code) for code in codes], owned, expected, schemas)
+
+
+def _merged(
+    written: Sequence[_Written | None],
+    owned: Sequence[frozenset[str]],
+    expected: Sequence[str],
+    schemas: Set[str],
+) -> str | None:
+    """``merged``, of the parts' modules read (``_read``)."""
     if any(part is None for part in written):
         return None
     parts = [part for part in written if part is not None]
     aliases: dict[tuple[str | None, str], str | None] = {}
     for part in parts:
-        for node in part.imports:
-            for alias in node.names:
-                if aliases.setdefault((node.module, alias.name), alias.asname) != alias.asname:
-                    return None
-    chosen: dict[str, tuple[ast.ClassDef, str]] = {}
+        for module, name, asname in part.imports:
+            if aliases.setdefault((module, name), asname) != asname:
+                return None
+    chosen: dict[str, _Class] = {}
     for part, mine in zip(parts, owned, strict=True):
         for name in mine:
             if name not in part.classes:
@@ -171,16 +192,16 @@ def merged(
         versions = [part.classes[name] for part in parts if name in part.classes]
         if name in schemas and len(versions) < len(parts):
             continue  # a root model some part's classes collapse: the whole run collapses it too
-        if len({text for _, text in versions}) != 1:
+        if len({klass.text for klass in versions}) != 1:
             return None
         chosen[name] = versions[0]
     if not set(expected) <= set(chosen):
         return None
-    used = {found.id for klass, _ in chosen.values() for found in _names(klass)}
+    used = {name for klass in chosen.values() for name in klass.names}
     made = {name for part in parts for name in part.classes}
     if (used & made) - set(chosen):
         return None  # a class left out (collapsed) that one kept names
-    order = _in_library_order({name: node for name, (node, _) in chosen.items()})
+    order = _in_library_order({name: klass.bases for name, klass in chosen.items()})
     if order is None:
         return None
     imports: dict[str, list[str]] = {}
@@ -190,12 +211,13 @@ def merged(
     head = "".join(
         f"from {module} import {', '.join(names)}\n" for module, names in imports.items()
     )
-    body = "\n\n\n".join(chosen[name][1] for name in order)
+    body = "\n\n\n".join(chosen[name].text for name in order)
     return f"{parts[0].docstring}\n{head}\n\n{body}\n"
 
 
-def _names(node: ast.AST) -> list[ast.Name]:
-    return [found for found in ast.walk(node) if isinstance(found, ast.Name)]
+def _run_and_read(run: Callable[[str], str], text: str) -> _Written | None:
+    """In a part's process: the library's module for ``text``, read."""
+    return _read(run(text))
 
 
 def _read(code: str) -> _Written | None:
@@ -204,32 +226,37 @@ def _read(code: str) -> _Written | None:
     tree = ast.parse(code)
     lines = code.splitlines(keepends=True)
     docstring = ""
-    imports: list[ast.ImportFrom] = []
-    classes: dict[str, tuple[ast.ClassDef, str]] = {}
+    imports: list[tuple[str | None, str, str | None]] = []
+    classes: dict[str, _Class] = {}
     for index, node in enumerate(tree.body):
         segment = "".join(lines[node.lineno - 1 : node.end_lineno])
         if index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             docstring = segment
         elif isinstance(node, ast.ImportFrom) and not node.level:
-            imports.append(node)
+            imports.extend((node.module, alias.name, alias.asname) for alias in node.names)
         elif isinstance(node, ast.ClassDef) and not node.decorator_list:
-            classes[node.name] = (node, segment.rstrip("\n"))
+            bases = [*node.bases, *(keyword.value for keyword in node.keywords)]
+            classes[node.name] = _Class(
+                segment.rstrip("\n"),
+                frozenset(_names(node)),
+                frozenset(name for base in bases for name in _names(base)),
+            )
         else:
             return None
-    return _Written(docstring, imports, classes)
+    return _Written(docstring, tuple(imports), classes)
 
 
-def _in_library_order(classes: Mapping[str, ast.ClassDef]) -> list[str] | None:
-    """The classes in the library's order (``--keep-model-order``): by name, each moved after
-    the classes its bases name; None for a cycle (the library orders those its own way)."""
+def _names(node: ast.AST) -> list[str]:
+    return [found.id for found in ast.walk(node) if isinstance(found, ast.Name)]
+
+
+def _in_library_order(classes: Mapping[str, frozenset[str]]) -> list[str] | None:
+    """The classes (each with the names in its bases) in the library's order
+    (``--keep-model-order``): by name, each moved after the classes its bases name; None for a
+    cycle (the library orders those its own way)."""
     waiting = {
-        name: {
-            found.id
-            for base in [*node.bases, *(keyword.value for keyword in node.keywords)]
-            for found in ast.walk(base)
-            if isinstance(found, ast.Name) and found.id in classes and found.id != name
-        }
-        for name, node in classes.items()
+        name: {found for found in bases if found in classes and found != name}
+        for name, bases in classes.items()
     }
     users: dict[str, list[str]] = {}
     for name, needs in waiting.items():
