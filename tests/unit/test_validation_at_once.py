@@ -1,7 +1,8 @@
-"""The validator's quick check against the OpenAPI schema (jsonschema-rs, ``_valid_at_once``)
-agrees with jsonschema's: a spec it passes holds nothing jsonschema would report, and a spec
-jsonschema passes is passed (or else it is only checked more slowly). Specs are the fixtures
-and the four APIs, edited at random places by hypothesis."""
+"""The validator's quick checks (jsonschema-rs) agree with jsonschema's: of a spec against the
+OpenAPI schema (``_valid_at_once``), and of a 3.0 Schema Object against JSON Schema draft 4
+(``_meta_valid_at_once``). What a quick check passes holds nothing jsonschema would report, and
+what jsonschema passes is passed (or else it is only checked more slowly). Specs are the
+fixtures and the four APIs, edited at random places by hypothesis."""
 
 from __future__ import annotations
 
@@ -11,15 +12,19 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import jsonschema
 import pytest
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator.validation.validators import SpecValidator
 
 from generator import validate
 from generator.errors import Diagnostic, Report
+from generator.patterns_validation import _FORMATS_30
 from generator.validate import (
+    _meta_valid_at_once,
     _Spec30Validator,
     _Spec31Validator,
     _Spec32Validator,
@@ -110,6 +115,14 @@ KEYS = st.sampled_from(
         "const",
         "pattern",
         "readOnly",
+        "minItems",
+        "uniqueItems",
+        "multipleOf",
+        "exclusiveMaximum",
+        "dependencies",
+        "patternProperties",
+        "definitions",
+        "title",
     ]
 ) | st.text(max_size=6)
 SCALARS = (
@@ -118,6 +131,7 @@ SCALARS = (
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.sampled_from(["string", "object", "array", "integer", "query", "header", "#/x", ""])
+    | st.sampled_from(["[", "(a", "\\p{L}+", "^x-[a-z]{2,}$", "(?<n>a)"])  # patterns
     | st.text(max_size=8)
 )
 VALUES = st.recursive(
@@ -143,14 +157,10 @@ def _at(node: Any, path: tuple[Any, ...]) -> Any:
     return node
 
 
-@st.composite
-def edited_specs(draw: st.DrawFn) -> tuple[type[SpecValidator], dict[str, Any]]:
-    """One of the bases with one to three edits (a value set, a key added or one removed),
-    and the validator of the base's version (the edits may change the version)."""
-    spec = copy.deepcopy(draw(st.sampled_from(BASES)))
-    validator_class = CLASSES[spec["openapi"][:4]]
+def _edit(draw: st.DrawFn, tree: Any) -> None:
+    """One to three edits inside ``tree``: a value set, a key added or one removed."""
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
-        holder = _at(spec, draw(st.sampled_from(_places(spec))))
+        holder = _at(tree, draw(st.sampled_from(_places(tree))))
         if isinstance(holder, dict):
             key = draw(st.sampled_from(sorted(holder)) | KEYS) if holder else draw(KEYS)
             if key in holder and draw(st.booleans()):
@@ -161,7 +171,35 @@ def edited_specs(draw: st.DrawFn) -> tuple[type[SpecValidator], dict[str, Any]]:
             holder[draw(st.integers(min_value=0, max_value=len(holder) - 1))] = draw(VALUES)
         else:
             holder.append(draw(VALUES))
+
+
+@st.composite
+def edited_specs(draw: st.DrawFn) -> tuple[type[SpecValidator], dict[str, Any]]:
+    """One of the bases, edited, and the validator of the base's version (the edits may
+    change the version)."""
+    spec = copy.deepcopy(draw(st.sampled_from(BASES)))
+    validator_class = CLASSES[spec["openapi"][:4]]
+    _edit(draw, spec)
     return validator_class, spec
+
+
+# The Schema Objects of the OpenAPI 3.0 bases, each checked against JSON Schema draft 4.
+SCHEMAS_30 = [
+    schema
+    for base in BASES
+    if base["openapi"].startswith("3.0.")
+    for schema in base.get("components", {}).get("schemas", {}).values()
+]
+
+
+@st.composite
+def edited_schemas(draw: st.DrawFn) -> Any:
+    """A Schema Object of a 3.0 base, edited; or any value at all."""
+    if draw(st.integers(min_value=0, max_value=4)) == 0:
+        return draw(VALUES)
+    schema = copy.deepcopy(draw(st.sampled_from(SCHEMAS_30)))
+    _edit(draw, schema)
+    return schema
 
 
 def _python_finds_nothing(validator_class: type[SpecValidator], spec: Any) -> bool:
@@ -226,6 +264,42 @@ def test_the_check_reports_what_it_reports_without_the_quick_check(
 ) -> None:
     _, spec = edited
     with_quick = _outcome(spec)
-    with mock.patch.object(validate, "_valid_at_once", lambda *_: False):
+    with (
+        mock.patch.object(validate, "_valid_at_once", lambda *_: False),
+        mock.patch.object(validate, "_meta_valid_at_once", lambda *_: False),
+    ):
         without = _outcome(spec)
     assert with_quick == without
+
+
+def _draft4_finds_nothing(schema: Any) -> bool:
+    """The library's check of a 3.0 Schema Object, as specgen makes it (``regex`` unchecked)."""
+    try:
+        OAS30Validator.check_schema(schema, format_checker=_FORMATS_30)
+    except jsonschema.SchemaError:
+        return False
+    return True
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edited_schemas())
+def test_the_quick_schema_check_passes_exactly_what_jsonschema_passes(schema: Any) -> None:
+    expected = _draft4_finds_nothing(schema)
+    event("valid" if expected else "invalid")
+    assert _meta_valid_at_once(schema) == expected
+
+
+def test_a_schema_the_quick_check_cannot_read_is_left_to_jsonschema() -> None:
+    """A value it cannot read where draft 4 has a rule, or reads otherwise (NaN)."""
+    assert not _meta_valid_at_once({"type": "string", "maximum": {"a set"}})
+    assert not _meta_valid_at_once({"type": "number", "maximum": float("nan")})
+    assert _draft4_finds_nothing({"type": "number", "maximum": float("nan")})
+
+
+@pytest.mark.parametrize("pattern", ["[", "(?<n>a)", "\\p{L}+", "a{2"])
+def test_a_pattern_is_not_checked_by_either(pattern: str) -> None:
+    """Patterns are the models engine's to judge (``patterns_validation``): a pattern neither
+    ECMA nor Python reads passes both checks, nested or not."""
+    for schema in ({"pattern": pattern}, {"properties": {"a": {"pattern": pattern}}}):
+        assert _draft4_finds_nothing(schema)
+        assert _meta_valid_at_once(schema)
