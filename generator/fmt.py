@@ -97,6 +97,7 @@ def format_files(
     progress: Progress | None = None,
     parallel_min_chars: int = PARALLEL_MIN_CHARS,
     volatile: str = "",
+    workers: Workers | None = None,
 ) -> dict[str, str]:
     """Format the Python files (``python``, or every ``.py`` file when it is None); other files
     pass through unchanged. ``stable`` names files written in black's style already. Chunks
@@ -106,7 +107,8 @@ def format_files(
     With a ``cache``, a whole file formatted before is read back without being parsed again;
     ``volatile`` is a token many files hold that changes with any edit of the spec (its hash
     in each module's docstring): files are looked up with it masked (``_Masked``), so after a
-    small edit only the files that really changed are formatted."""
+    small edit only the files that really changed are formatted. ``workers``: processes the
+    caller keeps for several calls (``Workers``), used in place of this call's own."""
     cache = cache if cache is not None else Cache(None)
     is_python = (lambda n: n in python) if python is not None else (lambda n: n.endswith(".py"))
     masked = {name: _Masked(text, volatile) for name, text in files.items() if is_python(name)}
@@ -115,7 +117,7 @@ def format_files(
         keys = {name: _file_key(m.hidden, name in stable) for name, m in masked.items()}
     found = _cached_files(keys, cache)
     missing = {name: files[name] for name in masked if name not in found}
-    formatted = _format_chunked(missing, stable, cache, jobs, progress, parallel_min_chars)
+    formatted = _format_chunked(missing, stable, cache, jobs, progress, parallel_min_chars, workers)
     for name, text in formatted.items():
         if name in keys and masked[name].kept(text):
             cache.put_text("format-file", keys[name], masked[name].hide(text))
@@ -167,18 +169,24 @@ def _format_chunked(
     jobs: int | None,
     progress: Progress | None,
     parallel_min_chars: int,
+    kept: Workers | None = None,
 ) -> dict[str, str]:
     """``files`` (all Python) formatted a chunk at a time, chunks read from the cache."""
-    with _Workers(min(jobs or _cpus(), len(files))) as workers:
+    workers = kept if kept is not None else Workers(min(jobs or _cpus(), len(files)))
+    try:
         plans = _plans(files, stable, cache, workers, parallel_min_chars)
         pending = _pending(plans, cache)
         _run_black(pending, cache, workers, progress, parallel_min_chars)
+    finally:
+        if kept is None:
+            workers.close()
     return {plan.name: _joined(plan) for plan in plans}
 
 
-class _Workers:
-    """The worker processes of one ``format_files`` call, started when first asked for, and
-    kept for its next stage (a process costs a start and black's import)."""
+class Workers:
+    """The worker processes of one ``format_files`` call (or of several, given as
+    ``workers``), started when first asked for and kept for the next stage (a process costs a
+    start and black's import)."""
 
     def __init__(self, count: int) -> None:
         self.count = count
@@ -197,19 +205,23 @@ class _Workers:
             )
         return self._pool
 
-    def __enter__(self) -> _Workers:
+    def __enter__(self) -> Workers:
         return self
 
     def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
 
 def _plans(
     files: dict[str, str],
     stable: Collection[str],
     cache: Cache,
-    workers: _Workers,
+    workers: Workers,
     parallel_min_chars: int,
 ) -> list[_Plan]:
     """Each file cut into chunks: a ``stable`` file's (parsed, cut) in the worker processes
@@ -531,7 +543,7 @@ def _black_key(text: str, indent: int) -> str:
 def _run_black(
     pending: list[tuple[_Plan, int, str, int]],
     cache: Cache,
-    workers: _Workers,
+    workers: Workers,
     progress: Progress | None,
     parallel_min_chars: int,
 ) -> None:
@@ -560,7 +572,7 @@ def _run_black(
 
 
 def _in_processes(
-    work: list[tuple[str, int]], workers: _Workers, progress: Progress | None
+    work: list[tuple[str, int]], workers: Workers, progress: Progress | None
 ) -> list[str | BaseException]:
     """``_black_or_error`` over ``work`` in the worker processes, in batches of similar size
     (many small chunks would cost more in messages than in formatting)."""

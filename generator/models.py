@@ -14,7 +14,7 @@ import re
 import textwrap
 import tokenize
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,11 +69,18 @@ def generate_models(api: ir.Api | ModelsInput, source: str, report: Report | Non
     return build_models(api, source, report).code
 
 
-def build_models(api: ir.Api | ModelsInput, source: str, report: Report | None = None) -> Models:
+def build_models(
+    api: ir.Api | ModelsInput,
+    source: str,
+    report: Report | None = None,
+    *,
+    library_done: Callable[[], None] | None = None,
+) -> Models:
     """The ``models`` module of ``api.models`` (or of the same read early, ``ModelsInput``).
     With a ``report``, schemas that make generation fail are found (only then: the usual case
     is one call) and read as any value, each with a warning at its place in the spec
-    (``Model.pointer``); the rest is generated."""
+    (``Model.pointer``); the rest is generated. ``library_done`` is called once the library
+    has run, before specgen's own passes (not when generation fails)."""
     read = _input(api)
     models_spec = read.document()
     expected = read.expected
@@ -81,7 +88,11 @@ def build_models(api: ir.Api | ModelsInput, source: str, report: Report | None =
     if not (models_spec.get("components") or {}).get("schemas"):
         return Models(f"{HEADER}\n\n__all__: list[str] = []\n")  # the spec has no schemas
     try:
-        return Models(_generate_checked(models_spec, expected, source, parts=_parts()))
+        return Models(
+            _generate_checked(
+                models_spec, expected, source, parts=_parts(), library_done=library_done
+            )
+        )
     except SpecgenError:
         if report is None:
             raise
@@ -212,10 +223,12 @@ def _generate_checked(
     *,
     finish: bool = True,
     parts: int = 1,
+    library_done: Callable[[], None] | None = None,
 ) -> str:
     """One run of the library over ``models_spec``, its output checked (imports, classes).
     With ``parts`` above 1, a large spec's run is made in that many parts at once
-    (``models_parts``), or whole when they cannot be merged."""
+    (``models_parts``), or whole when they cannot be merged. ``library_done`` is called when
+    the library's module is there, before it is checked."""
     from generator.models_parts import planned, run_in_parts
 
     planned_parts = planned(models_spec, parts)
@@ -230,6 +243,8 @@ def _generate_checked(
             raise SpecgenError.at(
                 source, "/components/schemas", f"cannot generate models: {exc}"
             ) from None
+    if library_done is not None:
+        library_done()
     code = _builtins_bound(code)
     tree = _parsed(code, source)
     survey = _surveyed(tree)

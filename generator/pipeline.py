@@ -230,8 +230,14 @@ def _from_checked(checked: Checked, job: _Job, report: Report) -> Generation:
 
 def _formatted(rendered: Rendered, job: _Job, models: _ModelsStage) -> dict[str, str]:
     """The rendered files formatted; a models module (or package) still being made is formatted
-    when it arrives, after the other files (which its process does not wait for)."""
-    from generator.fmt import format_files
+    when it arrives, after the other files (which its process does not wait for; with few
+    CPUs, they wait for the library to have run)."""
+    from generator.fmt import Workers, format_files
+
+    waiting = [name for name, text in rendered.files.items() if _pending(text)]
+    # With fewer CPUs, the other files are formatted once the models process has only its
+    # own passes left, by processes kept to format the models when they arrive.
+    shared = Workers(_cpus()) if waiting and not _overlaps() else None
 
     def formatted(
         files: dict[str, str],
@@ -247,15 +253,34 @@ def _formatted(rendered: Rendered, job: _Job, models: _ModelsStage) -> dict[str,
             jobs=jobs,
             progress=lambda done, total: job.progress.bar("formatting", done, total),
             volatile=models.api.spec_hash,
+            workers=shared,
         )
 
-    waiting = [name for name, text in rendered.files.items() if _pending(text)]
     if not waiting:
         return formatted(rendered.files, rendered.python)
-    others = {name: text for name, text in rendered.files.items() if not _pending(text)}
     try:
-        # One CPU is left to the models process: it is the longer of the two, and fewer
-        # formatting workers beside it keep the peak memory of the whole run lower too.
+        return _formatted_apart(rendered, waiting, models, formatted, job)
+    finally:
+        if shared is not None:
+            shared.close()
+
+
+def _formatted_apart(
+    rendered: Rendered,
+    waiting: list[str],
+    models: _ModelsStage,
+    formatted: Callable[..., dict[str, str]],
+    job: _Job,
+) -> dict[str, str]:
+    """``_formatted`` of files of which ``waiting`` wait for the models process."""
+    others = {name: text for name, text in rendered.files.items() if not _pending(text)}
+    if not _overlaps():
+        job.progress.stage("models")
+        models.wait_for_library()
+        job.progress.stage("formatting")
+    try:
+        # With enough CPUs, one is left to the models process: it is the longer of the two,
+        # and fewer formatting workers beside it keep the peak memory of the run lower too.
         done = formatted(others, rendered.python - set(waiting), _cpus() - 1 or 1)
     except SpecgenError:
         # Formatted together with the models, as before: an error of theirs comes first, then
@@ -289,9 +314,9 @@ class _ModelsStage:
 
     Read from the cache, or made when a set renders it (``render``); on a large spec, in a
     process of its own started as soon as the builder has its input (``start_early``), before
-    the rest of the IR is built: it is the longest stage of a large spec. With enough CPUs the
-    other files are rendered and formatted while it runs (``_PENDING``); with fewer, the
-    renderer waits for it where a set renders it.
+    the rest of the IR is built: it is the longest stage of a large spec. The other files are
+    rendered while it runs (``_PENDING``), and formatted: at once with enough CPUs
+    (``OVERLAP_MIN_CPUS``), else once the library has run.
     Its diagnostics are reported when the module is rendered or, made apart, when it arrives:
     nothing else is reported between the two, so the report reads as when it was made in turn.
     """
@@ -337,7 +362,7 @@ class _ModelsStage:
         """The module's text for the renderer (``_PENDING`` while it is made apart, when the
         other files are rendered meanwhile)."""
         self._asked = True
-        if self._apart is not None and _cpus() >= OVERLAP_MIN_CPUS:
+        if self._apart is not None:
             return _PENDING
         self.job.progress.stage("models")
         code = self.settle()
@@ -351,6 +376,12 @@ class _ModelsStage:
         if code is _PENDING:
             return {_PACKAGE_PLACEHOLDER: _PENDING_PACKAGE}
         return _models_package(code, self.job.cache)
+
+    def wait_for_library(self) -> None:
+        """Until the models process has run the library (what is left of its work takes one
+        CPU), or has ended; at once when it is not made apart."""
+        if self._apart is not None:
+            self._apart.wait_for_library()
 
     def settle(self) -> str:
         """The module, once asked for: waited for (its process's error raised), reported and
@@ -412,6 +443,11 @@ class _ModelsStage:
             self._apart.close()
 
 
+def _overlaps() -> bool:
+    """Whether the models process runs beside the formatting as an equal (``OVERLAP_MIN_CPUS``)."""
+    return _cpus() >= OVERLAP_MIN_CPUS
+
+
 def _cpus() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -440,8 +476,19 @@ class _Apart:
         from multiprocessing import get_context
 
         # spawn, not fork: a forked child would start with (and count) all this process's memory.
-        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+        context = get_context("spawn")
+        self._library_done = context.Event()
+        self._pool = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=context,
+            initializer=_models_process,
+            initargs=(self._library_done,),
+        )
         self._future = self._pool.submit(_models_apart, read, source)
+
+    def wait_for_library(self) -> None:
+        while not self._library_done.wait(_POLL_SECONDS) and not self._future.done():
+            pass
 
     def result(self) -> tuple[Models, list[Diagnostic]]:
         return self._future.result()
@@ -553,11 +600,13 @@ def _models_package(code: str, cache: Cache) -> dict[str, str]:
     return files
 
 
-# The models process overlaps rendering and formatting only with this many CPUs. On 2 cores
-# it competes with the validator's child and the formatting for them: a cold generation of
-# GitHub's spec took 61 s overlapped against 37 s in turn (27 November 2026, this repository's
-# 2-core machine), so there the renderer waits for the models where a set renders them (their
-# process still starts as soon as the builder has their input).
+# The models process overlaps the formatting only with this many CPUs. With fewer, the
+# library's processes (two parts at once, ``models_parts``) need every CPU, and a formatting
+# beside them slowed them as much as it saved (a cold generation of GitHub's spec took 61 s
+# overlapped against 37 s in turn, 27 November 2026, this repository's 2-core machine). There
+# the other files are formatted once the library has run, while the models process finishes
+# the module alone (``_Apart.wait_for_library``): a median of 21.1 against 22.5 s formatting
+# everything after the models, eleven cold runs of each in turn (28 November).
 OVERLAP_MIN_CPUS = 4
 
 
@@ -594,7 +643,19 @@ def _models_apart(read: ModelsInput, source: str) -> tuple[Models, list[Diagnost
     gc.set_threshold(*MODELS_GC_THRESHOLDS)
 
     report = Report(source)
-    return build_models(read, source, report), report.diagnostics
+    done = _LIBRARY_DONE.set if _LIBRARY_DONE is not None else None
+    return build_models(read, source, report, library_done=done), report.diagnostics
+
+
+# In the models process started by ``_Apart``: the event it sets once the library has run.
+_LIBRARY_DONE: Any = None
+_POLL_SECONDS = 0.05  # how often a wait for that event looks whether the process has ended
+
+
+def _models_process(library_done: Any) -> None:
+    """The models process's initializer: keeps the event ``_models_apart`` sets."""
+    global _LIBRARY_DONE
+    _LIBRARY_DONE = library_done
 
 
 def generate_files(

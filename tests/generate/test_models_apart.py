@@ -1,7 +1,8 @@
 """A large spec's models are made in a process of their own, started as soon as the builder has
-their input, while the IR is finished and (with enough CPUs) the other files are rendered and
-formatted: the files, the warnings and the errors must be the ones making them in turn gives,
-overlapped or waited for, and no process is left running after an error."""
+their input, while the IR is finished and the other files are rendered and formatted (with few
+CPUs, once the library has run): the files, the warnings and the errors must be the ones
+making them in turn gives, overlapped or waited for, and no process is left running after an
+error."""
 
 from __future__ import annotations
 
@@ -234,3 +235,53 @@ def test_the_models_process_ends_as_soon_as_its_module_arrives(
     files, _ = outcome(default_sets())
     assert isinstance(files, dict)
     assert running and running[-1] == 0
+
+
+def test_with_few_cpus_the_other_files_wait_for_the_library_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With fewer CPUs than ``OVERLAP_MIN_CPUS`` the library has them all (in parts), so the
+    other files are formatted once it has run, while the models process finishes the module;
+    the models are formatted when it arrives. Both by the same worker processes."""
+    from generator import fmt
+
+    started: list[pipeline._Apart] = []
+    init = pipeline._Apart.__init__
+
+    def recorded(self: pipeline._Apart, *args: Any) -> None:
+        init(self, *args)
+        started.append(self)
+
+    calls: list[tuple[bool, bool, object]] = []  # library run, module arrived, workers
+    format_files = fmt.format_files
+
+    def spied(files: dict[str, str], *args: Any, **kwargs: Any) -> dict[str, str]:
+        (apart,) = started
+        arrived = apart._future.done()
+        calls.append((apart._library_done.is_set(), arrived, kwargs.get("workers")))
+        return format_files(files, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline._Apart, "__init__", recorded)
+    monkeypatch.setattr(fmt, "format_files", spied)
+    monkeypatch.setattr(pipeline, "MODELS_APART_MIN", 1)
+    monkeypatch.setattr(pipeline, "OVERLAP_MIN_CPUS", 10**6)
+    files, _ = outcome(default_sets())
+    assert isinstance(files, dict)
+    assert len(calls) == 2  # the other files, then the models
+    (others_library, _, others_workers), (models_library, models_arrived, models_workers) = calls
+    assert others_library and models_library and models_arrived
+    assert isinstance(others_workers, fmt.Workers) and others_workers is models_workers
+    assert multiprocessing.active_children() == []
+
+
+def test_the_library_is_reported_done_once_before_the_passes() -> None:
+    from generator.build import build_api
+    from generator.models import build_models
+
+    source, target = spec_file_target(SLIPS, None, None)
+    api = build_api(source.data, source.name, target, report_for(source)).api
+    done: list[None] = []
+    models = build_models(
+        api, source.name, report_for(source), library_done=lambda: done.append(None)
+    )
+    assert done == [None] and "class " in models.code
