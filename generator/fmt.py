@@ -169,16 +169,17 @@ def _format_chunked(
     jobs: int | None,
     progress: Progress | None,
     parallel_min_chars: int,
-    kept: Workers | None = None,
+    shared: Workers | None = None,
 ) -> dict[str, str]:
-    """``files`` (all Python) formatted a chunk at a time, chunks read from the cache."""
-    workers = kept if kept is not None else Workers(min(jobs or _cpus(), len(files)))
+    """``files`` (all Python) formatted a chunk at a time, chunks read from the cache, by the
+    ``shared`` workers (left running) or by workers of this call's own."""
+    workers = shared if shared is not None else Workers(min(jobs or _cpus(), len(files)))
     try:
         plans = _plans(files, stable, cache, workers, parallel_min_chars)
         pending = _pending(plans, cache)
         _run_black(pending, cache, workers, progress, parallel_min_chars)
     finally:
-        if kept is None:
+        if shared is None:
             workers.close()
     return {plan.name: _joined(plan) for plan in plans}
 

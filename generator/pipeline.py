@@ -487,6 +487,8 @@ class _Apart:
         self._future = self._pool.submit(_models_apart, read, source)
 
     def wait_for_library(self) -> None:
+        """Until the process has set its event (``_models_apart``) or ended (an error, or
+        models made without the event: a schema the library refuses)."""
         while not self._library_done.wait(_POLL_SECONDS) and not self._future.done():
             pass
 

@@ -324,28 +324,28 @@ def _valid_at_once(validator_class: type[SpecValidator], spec: Mapping[str, Any]
     ``validator_class``: then its schema phase has no errors to find. It takes milliseconds
     where jsonschema takes seconds (GitHub's 13 MB spec: 12 ms against about 4 s), but its
     errors do not say what the messages are made of (which branch of a oneOf failed, and why),
-    so a spec it finds wrong, or that holds a value it cannot read (a set, a key that is not a
-    string), is validated by jsonschema. ``tests/unit/test_validation_at_once.py`` checks that
-    the two agree."""
+    so a spec it finds wrong is validated by jsonschema. ``tests/unit/test_validation_at_once.py``
+    checks that the two agree."""
+    return _quickly_valid(validator_class, lambda: validator_class.schema_validator.schema, spec)
+
+
+def _quickly_valid(key: object, schema: Callable[[], Any], value: Any) -> bool:
+    """Whether jsonschema-rs finds ``value`` valid under ``schema()`` (its validator made once
+    per ``key``), formats not asserted (jsonschema is given none that applies there either);
+    False for a value it cannot read (a set, a key that is not a string)."""
+    validator = _QUICK.get(key)
+    if validator is None:
+        validator = jsonschema_rs.validator_for(
+            dict(schema()), validate_formats=False, offline=True
+        )
+        _QUICK[key] = validator
     try:
-        return bool(_fast_validator(validator_class).is_valid(spec))
+        return bool(validator.is_valid(value))
     except (ValueError, TypeError, OverflowError, RecursionError):
         return False
 
 
-def _fast_validator(validator_class: type[SpecValidator]) -> Any:
-    """jsonschema-rs's validator of ``validator_class``'s OpenAPI schema, formats not asserted
-    (jsonschema is given no format checker there either); made once."""
-    found = _FAST_VALIDATORS.get(validator_class)
-    if found is None:
-        schema = validator_class.schema_validator.schema
-        assert isinstance(schema, Mapping)
-        found = jsonschema_rs.validator_for(dict(schema), validate_formats=False, offline=True)
-        _FAST_VALIDATORS[validator_class] = found
-    return found
-
-
-_FAST_VALIDATORS: dict[type[SpecValidator], Any] = {}
+_QUICK: dict[object, Any] = {}  # jsonschema-rs's validators, by what they check
 
 
 def _without(spec: Mapping[str, Any], clean: frozenset[str]) -> dict[str, Any]:
@@ -542,7 +542,7 @@ def _quick_schemas(cls: type[KeywordValidator]) -> type[KeywordValidator]:
 
     def checker(self: Any, schema: SchemaPath, value: Any) -> Callable[[Any], None]:
         check: Callable[[Any], None] = cls._get_schema_checker(self, schema, value)
-        return lambda value: None if _meta_valid_at_once(value) else check(value)
+        return lambda instance: None if _meta_valid_at_once(instance) else check(instance)
 
     members: dict[str, Any] = {"__init__": init}
     if issubclass(cls, OpenAPIV30SchemaValidator):
@@ -554,20 +554,9 @@ def _meta_valid_at_once(schema: Any) -> bool:
     """Whether jsonschema-rs finds ``schema`` (a Schema Object of OpenAPI 3.0) valid under
     JSON Schema draft 4, which is what the library checks each one against. Its only format
     there, ``regex``, is not checked (``patterns_validation``), so nothing else is asked; a
-    schema it finds wrong or cannot read is checked by jsonschema, as ``_valid_at_once``
-    does for the whole spec. On GitHub's spec: about 1.5 of the validator's 4 seconds."""
-    global _DRAFT4
-    if _DRAFT4 is None:
-        _DRAFT4 = jsonschema_rs.validator_for(
-            OAS30Validator.META_SCHEMA, validate_formats=False, offline=True
-        )
-    try:
-        return bool(_DRAFT4.is_valid(schema))
-    except (ValueError, TypeError, OverflowError, RecursionError):
-        return False
-
-
-_DRAFT4: Any = None
+    schema it finds wrong is checked by jsonschema, as ``_valid_at_once`` does for the whole
+    spec. On GitHub's spec: about 1.5 of the validator's 4 seconds."""
+    return _quickly_valid("draft 4", lambda: OAS30Validator.META_SCHEMA, schema)
 
 
 def _keyword_validators(
