@@ -7,6 +7,7 @@ import dataclasses
 import keyword
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -258,42 +259,28 @@ def _formatted(rendered: Rendered, job: _Job, models: _ModelsStage) -> dict[str,
 
     if not waiting:
         return formatted(rendered.files, rendered.python)
-    try:
-        return _formatted_apart(rendered, waiting, models, formatted, job)
-    finally:
-        if shared is not None:
-            shared.close()
-
-
-def _formatted_apart(
-    rendered: Rendered,
-    waiting: list[str],
-    models: _ModelsStage,
-    formatted: Callable[..., dict[str, str]],
-    job: _Job,
-) -> dict[str, str]:
-    """``_formatted`` of files of which ``waiting`` wait for the models process."""
     others = {name: text for name, text in rendered.files.items() if not _pending(text)}
-    if not _overlaps():
+    with shared if shared is not None else nullcontext():
+        if shared is not None:
+            job.progress.stage("models")
+            models.wait_for_library()
+            job.progress.stage("formatting")
+        try:
+            # With enough CPUs, one is left to the models process: it is the longer of the
+            # two, and fewer formatting workers beside it keep the peak memory lower too.
+            done = formatted(others, rendered.python - set(waiting), _cpus() - 1 or 1)
+        except SpecgenError:
+            # Formatted together with the models, as before: an error of theirs comes first,
+            # then the same file's error as when every file was formatted at once.
+            whole = models.filled(rendered)
+            formatted(whole.files, whole.python, stable=whole.stable)
+            raise
         job.progress.stage("models")
-        models.wait_for_library()
+        models.settle()
         job.progress.stage("formatting")
-    try:
-        # With enough CPUs, one is left to the models process: it is the longer of the two,
-        # and fewer formatting workers beside it keep the peak memory of the run lower too.
-        done = formatted(others, rendered.python - set(waiting), _cpus() - 1 or 1)
-    except SpecgenError:
-        # Formatted together with the models, as before: an error of theirs comes first, then
-        # the same file's error as when every file was formatted at once.
         whole = models.filled(rendered)
-        formatted(whole.files, whole.python, stable=whole.stable)
-        raise
-    job.progress.stage("models")
-    models.settle()
-    job.progress.stage("formatting")
-    whole = models.filled(rendered)
-    arrived = {name: text for name, text in whole.files.items() if name not in done}
-    done.update(formatted(arrived, whole.python & set(arrived), stable=whole.stable))
+        arrived = {name: text for name, text in whole.files.items() if name not in done}
+        done.update(formatted(arrived, whole.python & set(arrived), stable=whole.stable))
     return {name: done[name] for name in whole.files}
 
 
