@@ -160,7 +160,7 @@ def bundle(root: Document, folder: Path) -> Document:
     bundler = _Bundler(root, folder)
     data = bundler.run()
     result = BundledDocument(
-        path=root.path, text=root.text, data=data, label=root.label, origins=bundler.origins
+        path=root.path, source=root.source, data=data, label=root.label, origins=bundler.origins
     )
     check_depth(data, result, "bundled with the files it refers to, the spec is")
     return result

@@ -13,6 +13,7 @@ Documents are untrusted, so reading one is bounded (the limits are documented in
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,11 +39,13 @@ class Document:
     """A parsed document and where it came from.
 
     Line numbers are looked up lazily (only when a diagnostic needs one) by composing the text
-    as YAML, which also covers JSON.
+    as YAML, which also covers JSON. The text is kept as UTF-8 (``source``): a text holding
+    one character beyond the Basic Multilingual Plane takes four bytes a character as a str,
+    and a large spec's (GitHub's 13 MB) is kept for the whole run.
     """
 
     path: Path
-    text: str
+    source: bytes = field(repr=False)  # the text, UTF-8 encoded
     data: Any
     _lines: dict[str, int] | None = field(default=None, repr=False)
     label: str | None = None  # what diagnostics call it, when not its path (e.g. a URL)
@@ -50,6 +53,10 @@ class Document:
     @property
     def name(self) -> str:
         return self.label or str(self.path)
+
+    @property
+    def text(self) -> str:
+        return self.source.decode("utf-8")
 
     def line_of(self, pointer: str) -> int | None:
         """1-based line of the node at ``pointer``, or of its nearest ancestor that exists."""
@@ -89,11 +96,11 @@ def parse_document(path: Path, text: str, label: str | None = None) -> Document:
     key = stage_key("parse", (), "json" if json_format else "yaml", text) if cache.root else ""
     found = cache.get_object("parse", key) if key else None
     if isinstance(found, _Parsed):  # a text parsed before: the same data (and it was accepted)
-        return Document(path=path, text=text, data=found.data, label=label)
+        return Document(path, text.encode("utf-8"), found.data, label=label)
     data = _parse_json(where, text) if json_format else _parse_yaml(where, text)
     if key:
         cache.put_object("parse", key, _Parsed(data))
-    return Document(path=path, text=text, data=data, label=label)
+    return Document(path, text.encode("utf-8"), data, label=label)
 
 
 @dataclass(frozen=True)
@@ -180,8 +187,13 @@ def _yaml_text(path: Path, text: str) -> str:
 
 
 def _json_as_yaml(text: str) -> str:
-    # JSON allows tabs only as whitespace between tokens, where YAML rejects them.
-    return text.replace("\t", " ")
+    # JSON allows tabs only as whitespace between tokens, where YAML rejects them; its strings
+    # may hold characters YAML refuses (DEL, C1 controls, U+FFFE) or reads as line breaks
+    # (U+0085, U+2028, U+2029). Each becomes a space, so the lines stay JSON's.
+    return _NOT_YAML.sub(" ", text)
+
+
+_NOT_YAML = re.compile("[^\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class _SpecLoader(yaml.SafeLoader):
