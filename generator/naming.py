@@ -200,3 +200,10 @@ def unique(
         seen.add(candidate)
         result.append(candidate)
     return result
+
+
+def forget() -> None:
+    """Empty the caches of words and names: a large spec fills them with tens of megabytes
+    (GitHub's: about 30 MB), kept for the rest of the run otherwise."""
+    for cached in (_words, snake, pascal):
+        cached.cache_clear()

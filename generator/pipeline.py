@@ -201,6 +201,7 @@ def _from_checked(checked: Checked, job: _Job, report: Report) -> Generation:
             checked.spec, job.source, job.target, report, cache=job.cache,
             models_ready=models.start_early,
         )  # fmt: skip
+        naming.forget()  # names are made while building; rendering asks for none
         api = built.api
         if job.recorded is not None:
             api = dataclasses.replace(api, examples=examples_for(api, job.recorded))

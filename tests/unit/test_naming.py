@@ -325,3 +325,34 @@ def test_snake_names_made_unique_stay_python_names(texts: list[str]) -> None:
     assert all(_is_python_name(name) for name in result), result
     assert len(set(result)) == len(result)
     assert not set(result) & set(taken)
+
+
+# -- forget ------------------------------------------------------------------------------------
+
+
+@given(st.lists(ANY_NAME, max_size=8))
+def test_forgetting_the_caches_changes_no_answer(texts: list[str]) -> None:
+    def answers() -> list[tuple[list[str], str, str]]:
+        return [(naming.words(t), naming.snake(t), naming.pascal(t)) for t in texts]
+
+    before = answers()
+    naming.forget()
+    for cached in (naming._words, naming.snake, naming.pascal):
+        assert cached.cache_info().currsize == 0
+    assert answers() == before
+
+
+def test_a_generation_leaves_no_name_in_the_caches() -> None:
+    """The builder's names (tens of megabytes on a large spec) are not kept for the rest of
+    the run: rendering and formatting ask for none."""
+    from pathlib import Path
+
+    from generator.bundle import report_for
+    from generator.pipeline import generate_in_memory, spec_file_target
+    from generator.template_sets import default_sets
+
+    spec = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "lenient" / "slips.yaml"
+    source, target = spec_file_target(spec, None, None)
+    generate_in_memory(source.data, source.name, target, default_sets(), report_for(source))
+    for cached in (naming._words, naming.snake, naming.pascal):
+        assert cached.cache_info().currsize == 0
