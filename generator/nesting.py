@@ -87,7 +87,8 @@ class _Hoister:
         if not isinstance(node, dict):
             return node
         if not _is_inline_class(node):
-            self.children(node, _joined(base, suffix), pointer)
+            if not _NESTS.isdisjoint(node):  # the name its nested classes take, when it has any
+                self.children(node, _joined(base, suffix), pointer)
             return node
         name = self.new_name(base, suffix)
         hoisted = {k: v for k, v in node.items() if k not in ("nullable", "default")}
@@ -114,6 +115,12 @@ class _Hoister:
         name = naming.unique([_joined(base, suffix, repeat=True)], self.taken, separator="")[0]
         self.taken.add(name)
         return name
+
+
+# The keywords ``_Hoister.children`` visits: a schema without any holds no class.
+_NESTS = frozenset(
+    ("properties", "patternProperties", "items", "additionalProperties", "allOf", "oneOf", "anyOf")
+)
 
 
 def _joined(base: str, suffix: str, *, repeat: bool = False) -> str:

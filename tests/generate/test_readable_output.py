@@ -26,6 +26,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator import nesting
 from generator.cli import main
 from generator.nesting import hoist_nested, member_hint
 
@@ -558,3 +559,44 @@ def test_a_redefined_nested_object_and_a_recursive_alias(project: Path) -> None:
     assert "IconFeatures" in annotation_of(found["Icon"], "features")
     assert [ast.unparse(b) for b in found["FullIcon"].bases] == ["BaseModel"]
     assert "Json" in annotation_of(found["Holder"], "value")
+
+
+# Every keyword under which a schema may hold another, each wrapping what comes next.
+WRAPPERS = ["items", "additionalProperties", "patternProperties", "allOf", "anyOf", "oneOf", "not"]
+
+
+@st.composite
+def wrapped_objects(draw: st.DrawFn, depth: int = 0) -> dict[str, Any]:
+    """Objects whose fields wrap further objects (or strings) in any keyword of ``WRAPPERS``."""
+    properties: dict[str, Any] = {}
+    for name in draw(st.lists(names, min_size=1, max_size=3, unique=True)):
+        inner = draw(wrapped_objects(depth + 1)) if depth < 2 else {"type": "string"}
+        for wrapper in draw(st.lists(st.sampled_from(WRAPPERS), max_size=2)):
+            if wrapper == "patternProperties":
+                inner = {"type": "object", wrapper: {"^x": inner}}
+            elif wrapper in ("allOf", "anyOf", "oneOf"):
+                inner = {wrapper: [inner, {"type": "null"}]}
+            else:
+                inner = {wrapper: inner}
+        properties[name] = inner
+    return {"type": "object", "properties": properties}
+
+
+class _Always(frozenset[str]):
+    def isdisjoint(self, other: Any) -> bool:
+        return False
+
+
+@settings(max_examples=50, deadline=None)
+@given(schemas=st.dictionaries(st.sampled_from(["Pet", "Owner"]), wrapped_objects(), min_size=1))
+def test_hoisting_skips_only_schemas_that_hold_none(schemas: dict[str, Any]) -> None:
+    """A schema without any keyword that can hold another is not visited: the hoisting is the
+    same as when every schema is."""
+    nested = hoist_nested(schemas)
+    saved, nesting._NESTS = nesting._NESTS, _Always()
+    try:
+        everything = hoist_nested(schemas)
+    finally:
+        nesting._NESTS = saved
+    assert nested == everything
+    assert nested.schemas.keys() > schemas.keys()  # something was hoisted: every field nests
