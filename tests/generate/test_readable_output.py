@@ -561,8 +561,8 @@ def test_a_redefined_nested_object_and_a_recursive_alias(project: Path) -> None:
     assert "Json" in annotation_of(found["Holder"], "value")
 
 
-# Every keyword under which a schema may hold another, each wrapping what comes next.
-WRAPPERS = ["items", "additionalProperties", "patternProperties", "allOf", "anyOf", "oneOf", "not"]
+# Every keyword under which hoisting looks for a class, each wrapping what comes next.
+WRAPPERS = ["items", "additionalProperties", "patternProperties", "allOf", "anyOf", "oneOf"]
 
 
 @st.composite
