@@ -32,6 +32,7 @@ from generator import ir
 from generator.build.models_input import ModelsInput
 from generator.errors import Report, SpecgenError
 from generator.models_split import rebuilt_class
+from generator.pyast import names_in, walk
 from generator.pytext import IMPORT_WIDTH as IMPORT_LINE_LENGTH
 from generator.pytext import LINE_WIDTH, class_line, docstring, source_lines, string_literal
 from generator.rawspec import escape_token, parse_pointer
@@ -405,12 +406,12 @@ def _surveyed(tree: ast.Module) -> _Survey:
     nested = False
     for top in tree.body:
         named: set[str] = set()
-        for node in ast.walk(top):
+        for node in walk(top):
             if isinstance(node, ast.Name):
                 named.add(node.id)
-            elif isinstance(node, ast.Import | ast.ImportFrom):
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 imported |= _imports_of(node)
-            elif isinstance(node, ast.FunctionDef | ast.Lambda) or (
+            elif isinstance(node, (ast.FunctionDef, ast.Lambda)) or (
                 isinstance(node, ast.ClassDef) and node is not top
             ):
                 nested = True
@@ -436,9 +437,7 @@ def rebuild_deep_chains(code: str, tree: ast.Module) -> str:
     ``MAX_LAZY_DEPTH``; else (or when the module holds more than classes) unchanged."""
     classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
     uses = {
-        name: sorted(
-            {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in classes} - {name}
-        )
+        name: sorted({n for n in names_in(node) if n in classes} - {name})
         for name, node in classes.items()
     }
     order, depth = _post_order(uses)
@@ -574,7 +573,7 @@ def _annotation_edits(text: _Text, tree: ast.Module, survey: _Survey) -> list[_E
         for stmt in node.body:
             if isinstance(stmt, ast.AnnAssign):
                 kind = _field_type(stmt.annotation)
-                names = {n.id for n in ast.walk(kind) if isinstance(n, ast.Name)}
+                names = names_in(kind)
                 # A field's own name counts: its value is bound before its annotation is read.
                 shadowed = rebound | _bound_names(stmt)
                 if names & shadowed or any(defined_at.get(n, -1) >= index for n in names):
@@ -607,7 +606,7 @@ def _bound_names(node: ast.stmt) -> set[str]:
         if isinstance(node, ast.AnnAssign | ast.AugAssign)
         else []
     )
-    return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return {name for target in targets for name in names_in(target)}
 
 
 def _field_type(annotation: ast.expr) -> ast.expr:
@@ -637,7 +636,7 @@ def _is_pydantic_base(base: ast.expr) -> bool:
 
 
 def _names_itself_or_later(node: ast.ClassDef, name: str, position: dict[str, int]) -> bool:
-    named = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in position}
+    named = {n for n in names_in(node) if n in position}
     return any(position[other] >= position[name] for other in named)
 
 

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from generator.pyast import names_in
+
 # From this many schemas the library runs in parts, one process each (fewer: one run). Two
 # runs on the whole of GitHub's schemas at once took 22.4 and 22.8 s against 19.6 s alone on
 # this repository's 2-core machine, so halves at once take about 60 % of one whole run.
@@ -238,16 +240,12 @@ def _read(code: str) -> _Written | None:
             bases = [*node.bases, *(keyword.value for keyword in node.keywords)]
             classes[node.name] = _Class(
                 segment.rstrip("\n"),
-                frozenset(_names(node)),
-                frozenset(name for base in bases for name in _names(base)),
+                frozenset(names_in(node)),
+                frozenset(name for base in bases for name in names_in(base)),
             )
         else:
             return None
     return _Written(docstring, tuple(imports), classes)
-
-
-def _names(node: ast.AST) -> list[str]:
-    return [found.id for found in ast.walk(node) if isinstance(found, ast.Name)]
 
 
 def _in_library_order(classes: Mapping[str, frozenset[str]]) -> list[str] | None:

@@ -34,6 +34,7 @@ from isort.sorting import naturally
 
 from generator.naming import snake, unique, words
 from generator.paths import safe_filename
+from generator.pyast import names_in
 from generator.pytext import IMPORT_WIDTH, import_sorted, sorted_all, source_lines
 
 INIT = "__init__.py"
@@ -135,7 +136,7 @@ def _binds(node: ast.stmt) -> set[str]:
         return {node.name}
     if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        return {name for target in targets for name in names_in(target)}
     return set()
 
 
