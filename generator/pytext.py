@@ -215,14 +215,35 @@ LINE_WIDTH = 100  # black's (``fmt.MODE``)
 
 
 def call_lines(head: str, args: Sequence[str], indent: int) -> str:
-    """``head(args)`` at ``indent`` (followed by a comma) as black leaves it: on one line when
-    that fits, else one argument a line with a trailing comma (which black keeps)."""
+    """``head(args)`` at ``indent`` (followed by a comma) as black lays it out: on one line
+    when that fits; else the arguments on a line of their own when that fits; else one
+    argument a line with a trailing comma, each laid out by ``item_line``."""
     pad = " " * indent
-    line = f"{pad}{head}({', '.join(args)})"
-    if len(line) + 1 <= LINE_WIDTH:
-        return line
-    inner = "".join(f"{pad}    {arg},\n" for arg in args)
+    joined = ", ".join(args)
+    if len(f"{pad}{head}({joined}),") <= LINE_WIDTH:
+        return f"{pad}{head}({joined})"
+    if len(f"{pad}    {joined}") <= LINE_WIDTH:
+        return f"{pad}{head}(\n{pad}    {joined}\n{pad})"
+    inner = "".join(item_line("", arg, indent + 4) + "\n" for arg in args)
     return f"{pad}{head}(\n{inner}{pad})"
+
+
+def item_line(head: str, value: str, indent: int) -> str:
+    """``head + value`` and a comma, an item of a call or collection split one a line
+    (``type=`` and a deferred type), at ``indent`` as black lays it out: on one line when that
+    fits; a call of one argument, ``Later(lambda: models.Pet)``, split at its bracket with the
+    argument on a line of its own (black's right-hand split): an argument of names always, one
+    with brackets or a union only when it fits there. Any other value too long is left on one
+    line for black."""
+    pad = " " * indent
+    line = f"{pad}{head}{value},"
+    call = _ONE_ARGUMENT_CALL.fullmatch(value)
+    if len(line) <= LINE_WIDTH or call is None:
+        return line
+    argument = f"{pad}    {call[2]}"
+    if len(argument) > LINE_WIDTH and not _NAMES_ONLY.fullmatch(call[2]):
+        return line  # black would split the argument too
+    return f"{pad}{head}{call[1]}(\n{argument}\n{pad}),"
 
 
 def call_assignment(target: str, function: str, argument: str, indent: int) -> str:
@@ -261,6 +282,10 @@ def class_line(name: str, bases: str, indent: int = 0) -> str:
 # A name, or names joined by dots (``models.Pet``): black splits neither.
 DOTTED_NAME = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
 _DOTTED_NAME = re.compile(DOTTED_NAME)
+# ``f(x.y)``, ``f(lambda: list[x.Y] | None)``: a call of one argument made of names, dots,
+# subscripts and unions (no call, comma or string); ``_NAMES_ONLY``: one black cannot split.
+_ONE_ARGUMENT_CALL = re.compile(rf"({DOTTED_NAME})\(((?:lambda: )?[A-Za-z0-9_.\[\] |]+)\)")
+_NAMES_ONLY = re.compile(rf"(?:lambda: )?{DOTTED_NAME}")
 
 
 def param_line(name: str, annotation: str, indent: int, default: str | None = None) -> str:
@@ -284,17 +309,35 @@ def param_line(name: str, annotation: str, indent: int, default: str | None = No
 
 def annotated_assignment(name: str, annotation: str, value: str) -> str:
     """``name: annotation = value`` as black lays it out when the first line is too long: the
-    value (a call exploded over several lines) in parentheses when the rest fits, else the
-    annotation's subscript (``Generic[...]``) split."""
+    value (a call exploded over several lines) in parentheses when the rest fits, its lines
+    moved right by ``value_indent``, else the annotation's subscript (``Generic[...]``) split."""
     head = f"{name}: {annotation} = "
     first = value.partition("\n")[0]
-    if len(head) + len(first) <= LINE_WIDTH:
-        return head + value
-    if len(head) + 1 <= LINE_WIDTH:
+    if value_indent(name, annotation, first):
         indented = "\n".join("    " + line if line else line for line in value.split("\n"))
         return f"{head}(\n{indented}\n)"
+    if len(head) + len(first) <= LINE_WIDTH:
+        return head + value
     outer, _, inner = annotation.partition("[")
     return f"{name}: {outer}[\n    {inner.removesuffix(']')}\n] = {value}"
+
+
+def value_indent(name: str, annotation: str, first: str) -> int:
+    """How far ``annotated_assignment(name, annotation, value)`` moves the lines of ``value``
+    (whose first line is ``first``) to the right: 4 when it puts them in parentheses, else 0.
+    A template laying out the value's lines for their final place adds it to their indent, and
+    takes it off again (``outdent``)."""
+    head = f"{name}: {annotation} = "
+    return 4 if len(head) + len(first) > LINE_WIDTH and len(head) + 1 <= LINE_WIDTH else 0
+
+
+def outdent(text: str, width: int) -> str:
+    """``text`` with ``width`` spaces taken off the start of each of its lines (all have them)."""
+    pad = " " * width
+    lines = text.split("\n")
+    if not all(line.startswith(pad) for line in lines):
+        raise ValueError(f"a line is indented by less than {width} spaces")
+    return "\n".join(line[width:] for line in lines)
 
 
 def sorted_all(names: list[str]) -> list[str]:

@@ -29,12 +29,14 @@ from generator.pipeline import spec_file_target, target_of
 from generator.project import list_apis, load_api
 from generator.pytext import (
     IMPORT_WIDTH,
+    LINE_WIDTH,
     annotated_assignment,
     call_assignment,
     call_lines,
     class_line,
     docstring,
     from_import,
+    item_line,
     param_line,
     pyrepr,
 )
@@ -284,16 +286,61 @@ def test_from_import_is_what_isort_writes(imported: list[str]) -> None:
     assert isort.code(line, profile="black", line_length=IMPORT_LINE_LENGTH) == line
 
 
-@given(st.lists(names, min_size=1, max_size=4), names, st.lists(names, min_size=1, max_size=5))
-def test_call_lines_are_what_black_leaves(nesting: list[str], head: str, args: list[str]) -> None:
-    """A call wrapped by ``call_lines`` inside a dict nested in calls is black's style."""
-    depth = len(nesting)
-    opening = "".join(f"{'    ' * n}{name}(\n" for n, name in enumerate(nesting))
-    closing = "".join(f"{'    ' * n})\n" for n in reversed(range(depth)))
-    code = f"{opening}{'    ' * depth}{{\n{call_lines(head, args, 4 * depth + 4)},\n"
-    code += f"{'    ' * depth}}},\n{closing}".replace("    )\n", "    ),\n")
-    code = "x = " + code
-    assert black.format_str(code, mode=MODE) == code
+# Arguments as the descriptors' calls hold them: names, and deferred types of models.
+arguments = names | st.builds(
+    lambda parts, lazy: f"Later({'lambda: ' if lazy else ''}{'.'.join(parts)})",
+    st.lists(names, min_size=1, max_size=3),
+    st.booleans(),
+)
+
+
+def _in_calls(depth: int, item: str, brackets: str = "{}") -> str:
+    """``item`` (lines, the last one's comma left out) inside a dict (or a call: ``brackets``
+    ``"g()"``) nested in calls split one item a line, at the indent ``4 * depth + 4`` the item
+    was laid out for."""
+    opening = "".join(f"{'    ' * n}f{n}(\n" for n in range(depth))
+    closing = "".join(f"{'    ' * n}){',' if n else ''}\n" for n in reversed(range(depth)))
+    pad = "    " * depth
+    return f"x = {opening}{pad}{brackets[:-1]}\n{item},\n{pad}{brackets[-1]},\n{closing}"
+
+
+@given(st.integers(min_value=1, max_value=4), names, st.lists(arguments, min_size=1, max_size=5))
+@example(2, "ResponseSpec", ['"json"', "Later(lambda: models." + "A" * 40 + ")", '"text"'])
+@example(2, "ResponseSpec", ['"json"', "Later(lambda: models." + "A" * 80 + ")", '"text"'])
+def test_call_lines_are_what_black_writes(depth: int, head: str, args: list[str]) -> None:
+    """A call laid out by ``call_lines`` is what black makes of it written on one line: the
+    same layout, not only one black leaves as it is."""
+    pad = "    " * (depth + 1)
+    written = _in_calls(depth, f"{pad}{head}({', '.join(args)})")
+    laid_out = _in_calls(depth, call_lines(head, args, 4 * depth + 4))
+    assert black.format_str(written, mode=MODE) == laid_out
+
+
+@given(
+    st.integers(min_value=1, max_value=4),
+    st.sampled_from(["", "type="]),
+    names,
+    st.lists(names, min_size=1, max_size=3),
+    st.sampled_from(["{}", "lambda: {}", "lambda: list[{}]", "lambda: {} | None"]),
+)
+@example(2, "type=", "Later", ["models", "A" * 40], "lambda: {}")  # split
+@example(3, "", "Later", ["models", "A" * 90], "lambda: {}")  # split, still too long
+@example(3, "", "Later", ["models", "A" * 90], "lambda: list[{}]")  # left for black
+def test_item_lines_are_what_black_writes(
+    depth: int, head: str, function: str, dotted: list[str], argument: str
+) -> None:
+    """An item laid out by ``item_line`` is what black makes of it written on one line, or
+    left on that line for black."""
+    value = f"{function}({argument.format('.'.join(dotted))})"
+    pad = "    " * (depth + 1)
+    written = _in_calls(depth, f"{pad}{head}{value}", "g()")
+    laid_out = _in_calls(depth, item_line(head, value, 4 * depth + 4).removesuffix(","), "g()")
+    expected = black.format_str(written, mode=MODE)
+    if laid_out == written != expected:  # left for black: an argument it would split too
+        assert argument != "{}" and argument != "lambda: {}"
+        assert len(pad) + 4 + len(argument.format(".".join(dotted))) > LINE_WIDTH
+    else:
+        assert laid_out == expected
 
 
 @given(st.text(), st.sampled_from([0, 4, 8]))
