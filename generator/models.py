@@ -409,9 +409,9 @@ def _surveyed(tree: ast.Module) -> _Survey:
         for node in walk(top):
             if isinstance(node, ast.Name):
                 named.add(node.id)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            elif isinstance(node, ast.Import | ast.ImportFrom):
                 imported |= _imports_of(node)
-            elif isinstance(node, (ast.FunctionDef, ast.Lambda)) or (
+            elif isinstance(node, ast.FunctionDef | ast.Lambda) or (
                 isinstance(node, ast.ClassDef) and node is not top
             ):
                 nested = True

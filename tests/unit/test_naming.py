@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import builtins
 import keyword
+from pathlib import Path
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from generator import naming
+from generator.bundle import report_for
+from generator.pipeline import generate_in_memory, spec_file_target
+from generator.template_sets import default_sets
 
 # Any text a spec may hold where a name comes from, and ASCII identifiers in every casing.
 TEXT = st.text(max_size=40)
@@ -345,12 +349,6 @@ def test_forgetting_the_caches_changes_no_answer(texts: list[str]) -> None:
 def test_a_generation_leaves_no_name_in_the_caches() -> None:
     """The builder's names (tens of megabytes on a large spec) are not kept for the rest of
     the run: rendering and formatting ask for none."""
-    from pathlib import Path
-
-    from generator.bundle import report_for
-    from generator.pipeline import generate_in_memory, spec_file_target
-    from generator.template_sets import default_sets
-
     spec = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "lenient" / "slips.yaml"
     source, target = spec_file_target(spec, None, None)
     generate_in_memory(source.data, source.name, target, default_sets(), report_for(source))
