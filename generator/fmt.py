@@ -98,9 +98,12 @@ def format_files(
     parallel_min_chars: int = PARALLEL_MIN_CHARS,
     volatile: str = "",
     workers: Workers | None = None,
+    parsed: Collection[str] = (),
 ) -> dict[str, str]:
     """Format the Python files (``python``, or every ``.py`` file when it is None); other files
-    pass through unchanged. ``stable`` names files written in black's style already. Chunks
+    pass through unchanged. ``stable`` names files written in black's style already; ``parsed``
+    those of them known to parse (cut from a module that parsed): one with no long line is kept
+    as it is without being parsed again. Chunks
     are formatted in up to ``jobs`` processes (default: one per CPU) when black has at least
     ``parallel_min_chars`` to read.
 
@@ -117,7 +120,9 @@ def format_files(
         keys = {name: _file_key(m.hidden, name in stable) for name, m in masked.items()}
     found = _cached_files(keys, cache)
     missing = {name: files[name] for name in masked if name not in found}
-    formatted = _format_chunked(missing, stable, cache, jobs, progress, parallel_min_chars, workers)
+    formatted = _format_chunked(
+        missing, stable, cache, jobs, progress, parallel_min_chars, workers, parsed
+    )
     for name, text in formatted.items():
         if name in keys and masked[name].kept(text):
             cache.put_text("format-file", keys[name], masked[name].hide(text))
@@ -170,12 +175,13 @@ def _format_chunked(
     progress: Progress | None,
     parallel_min_chars: int,
     shared: Workers | None = None,
+    parsed: Collection[str] = (),
 ) -> dict[str, str]:
     """``files`` (all Python) formatted a chunk at a time, chunks read from the cache, by the
     ``shared`` workers (left running) or by workers of this call's own."""
     workers = shared if shared is not None else Workers(min(jobs or _cpus(), len(files)))
     try:
-        plans = _plans(files, stable, cache, workers, parallel_min_chars)
+        plans = _plans(files, stable, cache, workers, parallel_min_chars, parsed)
         pending = _pending(plans, cache)
         _run_black(pending, cache, workers, progress, parallel_min_chars)
     finally:
@@ -224,10 +230,19 @@ def _plans(
     cache: Cache,
     workers: Workers,
     parallel_min_chars: int,
+    parsed: Collection[str] = (),
 ) -> list[_Plan]:
     """Each file cut into chunks: a ``stable`` file's (parsed, cut) in the worker processes
-    when there is enough of them, the others here (isort's results come from the cache)."""
-    apart = [name for name in files if name in stable]
+    when there is enough of them, the others here (isort's results come from the cache); a
+    ``parsed`` one with no long line is one chunk, kept, at once."""
+    whole: dict[str, _Plan] = {}
+    for name in parsed:
+        if name in files and name in stable:
+            lines = source_lines(files[name])
+            kept = _kept_whole(lines)
+            if kept is not None:
+                whole[name] = _Plan(name, lines, kept, True)
+    apart = [name for name in files if name in stable and name not in whole]
     if workers.count < 2 or sum(len(files[name]) for name in apart) < parallel_min_chars:
         apart = []
     chunks: dict[str, list[Chunk]] = {}
@@ -243,7 +258,9 @@ def _plans(
                     raise _unparsable(name, files[name], found)
                 chunks[name] = found
     return [
-        _Plan(name, source_lines(text), chunks[name], True)
+        whole[name]
+        if name in whole
+        else _Plan(name, source_lines(text), chunks[name], True)
         if name in chunks
         else _plan(name, text, name in stable, cache)
         for name, text in files.items()
@@ -363,8 +380,9 @@ def _chunks(tree: ast.Module, lines: list[str], stable: bool) -> list[Chunk]:
     there."""
     if not lines:
         return []
-    if stable and not any(_long(line) for line in lines):  # nothing for black to do
-        return [Chunk(0, _last_line(Chunk(0, len(lines)), lines), kept=True)]
+    kept = _kept_whole(lines) if stable else None
+    if kept is not None:
+        return kept
     starts = [_first_line(node, lines) for node in tree.body if stable or _is_block(node)]
     bounds = sorted({0, *starts} - {len(lines)})
     chunks = [
@@ -379,6 +397,14 @@ def _chunks(tree: ast.Module, lines: list[str], stable: bool) -> list[Chunk]:
     for chunk in chunks:
         _pieces(statements.get(chunk.start), chunk, lines, cut)
     return cut
+
+
+def _kept_whole(lines: list[str]) -> list[Chunk] | None:
+    """A ``stable`` file of ``lines`` as one chunk, kept, when no line is long (nothing for
+    black to do); else None."""
+    if not lines or any(_long(line) for line in lines):
+        return None
+    return [Chunk(0, _last_line(Chunk(0, len(lines)), lines), kept=True)]
 
 
 # Compound statements ``_pieces`` cuts into a header and members (an ``if`` without ``else``).

@@ -246,6 +246,7 @@ def _formatted(rendered: Rendered, job: _Job, models: _ModelsStage) -> dict[str,
         python: Collection[str],
         jobs: int | None = None,
         stable: Collection[str] = rendered.stable,
+        parsed: Collection[str] = (),
     ) -> dict[str, str]:
         return format_files(
             files,
@@ -256,6 +257,7 @@ def _formatted(rendered: Rendered, job: _Job, models: _ModelsStage) -> dict[str,
             progress=lambda done, total: job.progress.bar("formatting", done, total),
             volatile=models.api.spec_hash,
             workers=shared,
+            parsed=parsed,
         )
 
     if not waiting:
@@ -281,7 +283,11 @@ def _formatted(rendered: Rendered, job: _Job, models: _ModelsStage) -> dict[str,
         job.progress.stage("formatting")
         whole = models.filled(rendered)
         arrived = {name: text for name, text in whole.files.items() if name not in done}
-        done.update(formatted(arrived, whole.python & set(arrived), stable=whole.stable))
+        done.update(
+            formatted(
+                arrived, whole.python & set(arrived), stable=whole.stable, parsed=whole.parsed
+            )
+        )
     return {name: done[name] for name in whole.files}
 
 
@@ -411,7 +417,11 @@ class _ModelsStage:
         from generator.render import Rendered
 
         code = self.settle()
-        whole = Rendered(python=set(rendered.python), stable=set(rendered.stable))
+        whole = Rendered(
+            python=set(rendered.python),
+            stable=set(rendered.stable),
+            parsed=set(rendered.parsed),
+        )
         for name, text in rendered.files.items():
             if text is _PENDING:
                 whole.files[name] = code
@@ -422,6 +432,9 @@ class _ModelsStage:
                     for kind in (whole.python, whole.stable):
                         if name in kind and part.endswith(".py"):
                             kind.add(folder + part)
+                    if name in whole.stable and part.endswith(".py"):
+                        # Cut from the module at its statements (``models_split``): each parses.
+                        whole.parsed.add(folder + part)
             else:
                 whole.files[name] = text
         return whole
@@ -646,6 +659,11 @@ def _models_process(library_done: Any) -> None:
     """The models process's initializer: keeps the event ``_models_apart`` sets."""
     global _LIBRARY_DONE
     _LIBRARY_DONE = library_done
+    # The library loaded now, while the input is still on its way: the parts, forked from this
+    # process, start with it (``models_parts``).
+    from generator.models import warm_library
+
+    warm_library()
 
 
 def generate_files(

@@ -124,6 +124,7 @@ class Rendered:
     files: dict[str, str] = field(default_factory=dict)
     python: set[str] = field(default_factory=set)
     stable: set[str] = field(default_factory=set)  # Python already in black's style (``formatted``)
+    parsed: set[str] = field(default_factory=set)  # of those, cut from a module that parsed
     origin: dict[str, str] = field(default_factory=dict)  # output -> "set: rule" that made it
 
 

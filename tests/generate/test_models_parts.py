@@ -10,6 +10,8 @@ specs (``tests/corpus``).
 from __future__ import annotations
 
 import ast
+import multiprocessing
+import threading
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,34 @@ def test_made_in_parts_the_module_is_the_whole_runs(
     assert models.build_models(read, source, Report(source)) == whole
     if models_parts.planned(read.document(), 2) is not None:
         assert tried  # cut in parts, then merged or given up for the whole run
+
+
+def test_parts_started_fresh_write_what_forked_parts_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The parts are forked where they can be (``_start_method``); started fresh, as on other
+    systems or beside other threads, they write the same module."""
+    spec = next(p for p in SPECS if NAMES[p] == "onepassword-events")
+    read, source = models_input(spec)
+    tried = cut_everything(monkeypatch)
+    monkeypatch.setattr(models, "_parts", lambda: 2)
+    assert models_parts._start_method().get_start_method() == "fork"
+    forked = models.build_models(read, source, Report(source))
+    spawn = multiprocessing.get_context("spawn")
+    monkeypatch.setattr(models_parts, "_start_method", lambda: spawn)
+    assert models.build_models(read, source, Report(source)) == forked
+    assert len(tried) == 2 and tried[0] is not None and tried[0] == tried[1]  # merged, twice
+
+
+def test_a_process_running_other_threads_starts_its_parts_fresh() -> None:
+    release = threading.Event()
+    waiter = threading.Thread(target=release.wait)
+    waiter.start()
+    try:
+        assert models_parts._start_method().get_start_method() == "spawn"
+    finally:
+        release.set()
+        waiter.join()
 
 
 def test_the_merge_happens_for_most_specs(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -276,3 +276,26 @@ def test_a_file_that_does_not_parse_in_a_worker_is_shown_with_line_numbers() -> 
         fmt.format_files(files, stable=set(files), jobs=2, parallel_min_chars=0)
     message = str(raised.value)
     assert "pkg/bad.py" in message and "does not parse" in message and "   1 def f(:" in message
+
+
+def test_a_parsed_file_without_long_lines_is_kept_without_being_parsed() -> None:
+    """``parsed`` files (cut from a module that parsed) with no long line are kept as they
+    are: a text that does not parse passes when declared so (it is never read), and is refused
+    when it is not; one with a long line is cut and formatted as without the declaration."""
+    broken = "def f(:\n    pass\n"
+    long_args = ", ".join(f"argument_{n}" for n in range(12))
+    wrapped = f"def wrapped({long_args}):\n    return 1\n"
+    files = {"pkg/broken.py": broken, "pkg/wrapped.py": wrapped}
+    for jobs, least in ((1, fmt.PARALLEL_MIN_CHARS), (2, 0)):
+        out = fmt.format_files(
+            files, stable=set(files), parsed=set(files), jobs=jobs, parallel_min_chars=least
+        )
+        assert out["pkg/broken.py"] == broken
+        assert out["pkg/wrapped.py"] == fmt.format_files({"w.py": wrapped}, stable={"w.py"})["w.py"]
+        assert "    argument_11,\n" in out["pkg/wrapped.py"]
+        with pytest.raises(SpecgenError, match=r"pkg/broken\.py"):
+            fmt.format_files(files, stable=set(files), jobs=jobs, parallel_min_chars=least)
+    with pytest.raises(SpecgenError, match=r"pkg/bad\.py"):  # a long line: parsed to be cut
+        fmt.format_files(
+            {"pkg/bad.py": wrapped + broken}, stable={"pkg/bad.py"}, parsed={"pkg/bad.py"}
+        )
