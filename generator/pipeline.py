@@ -324,6 +324,7 @@ class _ModelsStage:
         self._apart: _Apart | None = None
         self._asked = self._settled = False
         self._code: str | None = None
+        self._package: dict[str, str] | None = None  # the package, split in the models process
 
     @property
     def api(self) -> ir.Api:
@@ -346,7 +347,8 @@ class _ModelsStage:
         if path is not None and path.exists():
             return  # read back when rendered, as before
         self._key = (key,)
-        self._apart = _Apart(read, self.job.source)
+        package = any(rule.stage == "models_package" for s in self.job.sets for rule in s.files)
+        self._apart = _Apart(read, self.job.source, package)
 
     def built(self, api: ir.Api) -> None:
         """The IR is built: the models are those of ``api.models`` (what ``start_early`` had)."""
@@ -388,7 +390,7 @@ class _ModelsStage:
             models = _models(read, self.job.source, self.report, self.job.cache, self.key)
         else:
             try:
-                result, diagnostics = self._apart_result()
+                result, diagnostics, self._package = self._apart_result()
             finally:  # ended now, not with the generation: its memory is given back at once
                 self._apart.close()
             first = len(self.report.diagnostics)
@@ -399,7 +401,7 @@ class _ModelsStage:
         self._code = models.code
         return models.code
 
-    def _apart_result(self) -> tuple[Models, list[Diagnostic]]:
+    def _apart_result(self) -> tuple[Models, list[Diagnostic], dict[str, str] | None]:
         """The process's result; a failure other than a ``SpecgenError`` (the process died)
         is reported as the renderer reports it when the stage runs as the set asks for it."""
         from generator.render import _reporting
@@ -427,7 +429,8 @@ class _ModelsStage:
                 whole.files[name] = code
             elif text is _PENDING_PACKAGE:
                 folder = name.removesuffix(_PACKAGE_PLACEHOLDER)
-                for part, part_text in _models_package(code, self.job.cache).items():
+                package = _models_package(code, self.job.cache, self._package)
+                for part, part_text in package.items():
                     whole.files[folder + part] = part_text
                     for kind in (whole.python, whole.stable):
                         if name in kind and part.endswith(".py"):
@@ -472,7 +475,7 @@ def _models_input(api: ir.Api) -> ModelsInput:
 class _Apart:
     """``_models_apart`` running in a fresh process (see ``MODELS_APART_MIN``)."""
 
-    def __init__(self, read: ModelsInput, source: str) -> None:
+    def __init__(self, read: ModelsInput, source: str, package: bool) -> None:
         from concurrent.futures import ProcessPoolExecutor
         from multiprocessing import get_context
 
@@ -485,7 +488,7 @@ class _Apart:
             initializer=_models_process,
             initargs=(self._library_done,),
         )
-        self._future = self._pool.submit(_models_apart, read, source)
+        self._future = self._pool.submit(_models_apart, read, source, package)
 
     def wait_for_library(self) -> None:
         """Until the process has set its event (``_models_apart``) or ended (an error, or
@@ -493,7 +496,7 @@ class _Apart:
         while not self._library_done.wait(_POLL_SECONDS) and not self._future.done():
             pass
 
-    def result(self) -> tuple[Models, list[Diagnostic]]:
+    def result(self) -> tuple[Models, list[Diagnostic], dict[str, str] | None]:
         return self._future.result()
 
     def close(self) -> None:
@@ -589,15 +592,16 @@ def _remember_models(
         cache.put_object("models", key, (models, _kept(report.diagnostics[first:], report)))
 
 
-def _models_package(code: str, cache: Cache) -> dict[str, str]:
-    """``models_split.split_models`` of the models module ``code``, cached by that code."""
+def _models_package(code: str, cache: Cache, made: dict[str, str] | None = None) -> dict[str, str]:
+    """``models_split.split_models`` of the models module ``code``, cached by that code; ``made``
+    is that split when the models process made it already."""
     from generator.models_split import split_models
 
     key = stage_key("models_package", (), code) if cache.root is not None else None
-    found = cache.get_object("models_package", key) if key is not None else None
+    found = cache.get_object("models_package", key) if key is not None and made is None else None
     if isinstance(found, dict):
         return found
-    files = split_models(code)
+    files = made if made is not None else split_models(code)
     if key is not None:
         cache.put_object("models_package", key, files)
     return files
@@ -633,21 +637,27 @@ def _models_in_a_process(read: ModelsInput, source: str) -> tuple[Models, list[D
 
     # spawn, not fork: a forked child would start with (and count) all this process's memory.
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        return pool.submit(_models_apart, read, source).result()
+        models, diagnostics, _ = pool.submit(_models_apart, read, source).result()
+    return models, diagnostics
 
 
-def _models_apart(read: ModelsInput, source: str) -> tuple[Models, list[Diagnostic]]:
+def _models_apart(
+    read: ModelsInput, source: str, package: bool = False
+) -> tuple[Models, list[Diagnostic], dict[str, str] | None]:
     """In the models process: the models and the diagnostics (lines are added by the caller,
-    whose report knows the source document)."""
+    whose report knows the source document); with ``package``, their package's files too
+    (``models_split``), split here while the main process formats the other files."""
     import gc
 
     from generator.models import build_models
+    from generator.models_split import split_models
 
     gc.set_threshold(*MODELS_GC_THRESHOLDS)
 
     report = Report(source)
     done = _LIBRARY_DONE.set if _LIBRARY_DONE is not None else None
-    return build_models(read, source, report, library_done=done), report.diagnostics
+    models = build_models(read, source, report, library_done=done)
+    return models, report.diagnostics, split_models(models.code) if package else None
 
 
 # In the models process started by ``_Apart``: the event it sets once the library has run.

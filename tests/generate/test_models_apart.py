@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import pipeline
+from generator import models_split, pipeline
 from generator.bundle import report_for
 from generator.cache import Cache
 from generator.errors import SpecgenError
@@ -179,9 +179,18 @@ def test_a_grouped_apis_models_package_is_the_same_made_apart(
     in_turn = generate(None)
     monkeypatch.setattr(pipeline, "MODELS_APART_MIN", 1)
     monkeypatch.setattr(pipeline, "OVERLAP_MIN_CPUS", 1)
+    split_here: list[str] = []  # the models process splits the module; this one does not
+    split_models = models_split.split_models
+
+    def spied(code: str) -> dict[str, str]:
+        split_here.append(code)
+        return split_models(code)
+
+    monkeypatch.setattr(models_split, "split_models", spied)
     apart = generate(None)
     assert multiprocessing.active_children() == []
     assert apart == in_turn
+    assert split_here == []
     package = [name for name in apart[0] if "/models/" in name]
     assert any(name.endswith("models/__init__.py") for name in package) and len(package) > 2
     assert not any(pipeline._pending(text) for text in apart[0].values())
