@@ -98,13 +98,37 @@ FILTERS: Mapping[str, Callable[..., Any]] = {
 }
 
 
+class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, its verdict on each attribute a template reads kept by the
+    object's type and the attribute's name.
+
+    The sandbox's checks read nothing else (the name, and which of a few kinds the object is
+    an instance of: function, method, class, code, frame, generator, list, dict, set, deque),
+    and run at every attribute a template reads: uncached, a third of the time rendering
+    GitHub's spec takes (0.72 against 0.50 CPU seconds, three renders of each in turn). An
+    object whose ``__class__`` is not its type (a proxy) is checked every time."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._verdicts: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        kind = type(obj)
+        if obj.__class__ is not kind:
+            return super().is_safe_attribute(obj, attr, value)
+        verdict = self._verdicts.get((kind, attr))
+        if verdict is None:
+            verdict = self._verdicts[kind, attr] = super().is_safe_attribute(obj, attr, value)
+        return verdict
+
+
 def environment(template_set: TemplateSet) -> jinja2.Environment:
     """The sandboxed environment of one set: its overrides first, then its own folder."""
     loaders: list[jinja2.BaseLoader] = []
     if template_set.overrides is not None:
         loaders.append(jinja2.FileSystemLoader(str(template_set.overrides)))
     loaders.append(jinja2.FileSystemLoader(str(template_set.folder)))
-    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
+    env = Sandbox(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
