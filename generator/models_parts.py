@@ -162,10 +162,11 @@ def _start_method() -> BaseContext:
 
     A fork starts at once, with the library loaded (``warm``), where a fresh process first
     imports it (a third of a second of each part's CPU); and it shares this process's pages
-    until either writes them: this process only waits meanwhile, so they stay shared and are
-    counted once. On GitHub's spec: about 25 MB less at the peak (three cold runs of each in
-    turn, 28 November 2026). A process with other threads could be forked while one of them
-    holds a lock the part then waits for forever; other systems lack fork or advise against it.
+    until either writes them (this process only waits meanwhile, but a part soon writes most
+    pages it reads: reading a Python object writes its reference count). On GitHub's spec:
+    about 25 MB less at the peak (three cold runs of each in turn, 28 November 2026). A
+    process with other threads could be forked while one of them holds a lock the part then
+    waits for forever; other systems lack fork or advise against it.
     """
     import multiprocessing
     import sys
