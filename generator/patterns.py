@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic_core import SchemaError, SchemaValidator, ValidationError, core_schema
 
-from generator.rawspec import SCALARS, escape_token, parse_pointer
+from generator.rawspec import SCALARS, copy_tree, escape_token, parse_pointer
 
 # Keywords whose values are data or vendor extensions, never schemas: a ``pattern`` key inside
 # them is not a regular expression of the spec.
@@ -78,13 +78,19 @@ def bad_patterns(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
                 yield from bad_patterns(value, f"{pointer}/{index}")
 
 
-def drop_bad_patterns(spec: Any, warn: Callable[[str, str], None]) -> None:
-    """Remove, in place, every pattern of ``spec`` the engine cannot compile, calling ``warn``
-    with the pointer and message of each (which may raise instead, to refuse the spec)."""
-    for pointer, reason in list(bad_patterns(spec)):
+def without_bad_patterns(spec: Mapping[str, Any], warn: Callable[[str, str], None]) -> Any:
+    """``spec`` itself when the engine compiles every pattern in it; else a copy without the
+    ones it cannot compile, ``warn`` called with the pointer and message of each (which may
+    raise instead, to refuse the spec). ``spec`` is never changed."""
+    found = list(bad_patterns(spec))
+    if not found:
+        return spec
+    copy = copy_tree(dict(spec))
+    for pointer, reason in found:
         warn(pointer, f"pattern dropped from the constraints, it cannot be compiled: {reason}")
         *parents, last = parse_pointer(pointer)
-        holder = spec
+        holder = copy
         for token in parents:
             holder = holder[int(token)] if isinstance(holder, list) else holder[token]
         del holder[last]
+    return copy

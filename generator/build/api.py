@@ -23,8 +23,8 @@ from generator.build.types import Types
 from generator.cache import Cache
 from generator.errors import Report, SpecgenError
 from generator.ir import Api, Model, Operation, Tag, TypeRef
-from generator.patterns import drop_bad_patterns
-from generator.rawspec import copy_tree, node_at, to_pointer
+from generator.patterns import without_bad_patterns
+from generator.rawspec import node_at, to_pointer
 from generator.schemas import is_object_like
 from generator.versions import package_version
 
@@ -68,8 +68,9 @@ def build_api(
     ``ModelsInput.of`` reads from the IR) as soon as it is built, before the rest of the IR;
     not when the models are read back from the cache.
     """
-    spec = copy_tree(dict(spec))
-    drop_bad_patterns(spec, partial(_local_problem, source, report))
+    # The builder reads the spec and changes nothing in it (tests/unit/test_build.py holds it):
+    # only patterns it drops are left out, of a copy (copying GitHub's spec: 0.2 s).
+    spec = without_bad_patterns(spec, partial(_local_problem, source, report))
     components = dict((spec.get("components") or {}).get("schemas") or {})
     class_names = dict(
         zip(
