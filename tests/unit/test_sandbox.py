@@ -5,6 +5,7 @@ immutable sandbox answers."""
 from __future__ import annotations
 
 import collections
+import inspect
 import types
 from collections.abc import Iterator
 from typing import Any
@@ -47,6 +48,7 @@ def _objects() -> list[Any]:
         _Holder().method,
         _Holder,
         types.FrameType,
+        inspect.currentframe(),
         _function.__code__,
         _generator(),
         coroutine,
