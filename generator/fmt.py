@@ -99,6 +99,7 @@ def format_files(
     volatile: str = "",
     workers: Workers | None = None,
     parsed: Collection[str] = (),
+    grouped: Collection[str] = (),
 ) -> dict[str, str]:
     """Format the Python files (``python``, or every ``.py`` file when it is None); other files
     pass through unchanged. ``stable`` names files written in black's style already; ``parsed``
@@ -110,15 +111,26 @@ def format_files(
     With a ``cache``, a whole file formatted before is read back without being parsed again;
     ``volatile`` is a token many files hold that changes with any edit of the spec (its hash
     in each module's docstring): files are looked up with it masked (``_Masked``), so after a
-    small edit only the files that really changed are formatted. ``workers``: processes the
-    caller keeps for several calls (``Workers``), used in place of this call's own."""
+    small edit only the files that really changed are formatted. ``grouped`` files (a large
+    package's thousands of modules, which change together) are cached together, as one entry:
+    writing thousands of small files to the cache took up to 2 s of a cold run on this
+    repository's machine. ``workers``: processes the caller keeps for several calls
+    (``Workers``), used in place of this call's own."""
     cache = cache if cache is not None else Cache(None)
     is_python = (lambda n: n in python) if python is not None else (lambda n: n.endswith(".py"))
     masked = {name: _Masked(text, volatile) for name, text in files.items() if is_python(name)}
-    keys = {}
+    group = sorted(name for name in masked if name in grouped) if grouped else []
+    keys: dict[str, str] = {}
+    group_key: str | None = None
     if cache.root is not None:  # without a cache, nothing to look up or store
-        keys = {name: _file_key(m.hidden, name in stable) for name, m in masked.items()}
+        alone = set(masked) - set(group)
+        keys = {
+            name: _file_key(m.hidden, name in stable) for name, m in masked.items() if name in alone
+        }
+        if group:
+            group_key = _group_key([(n, masked[n].hidden, n in stable) for n in group])
     found = _cached_files(keys, cache)
+    found.update(_cached_group(group_key, group, cache))
     missing = {name: files[name] for name in masked if name not in found}
     formatted = _format_chunked(
         missing, stable, cache, jobs, progress, parallel_min_chars, workers, parsed
@@ -126,6 +138,10 @@ def format_files(
     for name, text in formatted.items():
         if name in keys and masked[name].kept(text):
             cache.put_text("format-file", keys[name], masked[name].hide(text))
+    if group_key is not None and group[0] in formatted:  # not read back: stored together
+        hidden = {name: masked[name].hide(formatted[name]) for name in group}
+        if all(masked[name].kept(formatted[name]) for name in group):
+            cache.put_object("format-group", group_key, hidden)
     formatted.update((name, masked[name].show(text)) for name, text in found.items())
     return {name: formatted.get(name, text) for name, text in files.items()}
 
@@ -317,6 +333,23 @@ def _file_key(text: str, stable: bool) -> str:
     """The key of one whole file's formatted text. The mode and line lengths are this module's
     constants: specgen's fingerprint is in the key."""
     return stage_key("format-file", ("black", "isort"), str(stable), text)
+
+
+def _group_key(files: list[tuple[str, str, bool]]) -> str:
+    """The key of a group of files formatted together: each one's name, text and stability."""
+    parts = [part for name, text, stable in files for part in (name, text, str(stable))]
+    return stage_key("format-group", ("black", "isort"), *parts)
+
+
+def _cached_group(key: str | None, names: list[str], cache: Cache) -> dict[str, str]:
+    """The formatted texts of the group ``names`` stored under ``key``; nothing when the entry
+    is missing or does not hold exactly those files as texts."""
+    found = cache.get_object("format-group", key) if key is not None else None
+    if not isinstance(found, dict) or sorted(found) != sorted(names):
+        return {}
+    if not all(isinstance(text, str) for text in found.values()):
+        return {}
+    return found
 
 
 def _cached_files(keys: dict[str, str], cache: Cache) -> dict[str, str]:

@@ -248,6 +248,7 @@ def _formatted(rendered: Rendered, job: _Job, models: _ModelsStage) -> dict[str,
         stable: Collection[str] = rendered.stable,
         parsed: Collection[str] = (),
     ) -> dict[str, str]:
+        # The models package's modules (``parsed``) change together: cached as one entry.
         return format_files(
             files,
             python,
@@ -258,10 +259,11 @@ def _formatted(rendered: Rendered, job: _Job, models: _ModelsStage) -> dict[str,
             volatile=models.api.spec_hash,
             workers=shared,
             parsed=parsed,
+            grouped=parsed,
         )
 
     if not waiting:
-        return formatted(rendered.files, rendered.python)
+        return formatted(rendered.files, rendered.python, parsed=rendered.parsed)
     others = {name: text for name, text in rendered.files.items() if not _pending(text)}
     with shared if shared is not None else nullcontext():
         if shared is not None:
@@ -276,7 +278,7 @@ def _formatted(rendered: Rendered, job: _Job, models: _ModelsStage) -> dict[str,
             # Formatted together with the models, as before: an error of theirs comes first,
             # then the same file's error as when every file was formatted at once.
             whole = models.filled(rendered)
-            formatted(whole.files, whole.python, stable=whole.stable)
+            formatted(whole.files, whole.python, stable=whole.stable, parsed=whole.parsed)
             raise
         job.progress.stage("models")
         models.settle()

@@ -257,6 +257,8 @@ def render_sets(api: ir.Api, sets: Sequence[TemplateSet], stages: Mapping[str, S
                     continue
                 for name, part in text.items():  # a stage's folder: its files under ``output``
                     _add(rendered, template_set, rule, f"{output}/{name}", part)
+                    if f"{output}/{name}" in rendered.stable:  # the models package: each of its
+                        rendered.parsed.add(f"{output}/{name}")  # modules cut from one that parsed
     return rendered
 
 

@@ -195,6 +195,8 @@ def test_a_grouped_apis_models_package_is_the_same_made_apart(
     assert any(name.endswith("models/__init__.py") for name in package) and len(package) > 2
     assert not any(pipeline._pending(text) for text in apart[0].values())
     assert generate(Cache(tmp_path)) == in_turn  # made apart, then cached
+    # Its modules' formatted texts are one entry of the cache, not one each.
+    assert len([p for p in tmp_path.rglob("format-group/*/*") if p.is_file()]) == 1
     assert generate(Cache(tmp_path)) == in_turn  # read back from the cache
 
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator import fmt
-from generator.cache import Cache
+from generator.cache import FORMAT, Cache
 from generator.errors import SpecgenError
 
 # Any identifier but a keyword (hard or soft: `match`, `case`, `type` are fine as names, but
@@ -299,3 +299,35 @@ def test_a_parsed_file_without_long_lines_is_kept_without_being_parsed() -> None
         fmt.format_files(
             {"pkg/bad.py": wrapped + broken}, stable={"pkg/bad.py"}, parsed={"pkg/bad.py"}
         )
+
+
+def _entries(cache: Path, stage: str) -> list[Path]:
+    return [p for p in (cache / f"v{FORMAT}" / stage).rglob("*") if p.is_file()]
+
+
+def test_grouped_files_are_cached_as_one_entry_and_read_back_whole(tmp_path: Path) -> None:
+    """A large package's modules (``grouped``) make one entry, not one each; read back only
+    when every file of the group is as it was (in any order), and the same as formatted
+    alone."""
+    long_args = ", ".join(f"argument_{n}" for n in range(12))
+    package = {f"pkg/m{n}.py": f"def f{n}({long_args}):\n    return {n}\n" for n in range(5)}
+    files = {"other.py": "x = 1\n", **package}
+    alone = fmt.format_files(files, stable=set(files))
+    cache = Cache(tmp_path)
+    first = fmt.format_files(files, stable=set(files), cache=cache, grouped=set(package))
+    assert first == alone
+    assert len(_entries(tmp_path, "format-group")) == 1
+    assert len(_entries(tmp_path, "format-file")) == 1  # other.py alone
+    # Planted in the entry, a comment shows the group is read back, in any order of the files.
+    key = fmt._group_key([(n, package[n], True) for n in sorted(package)])
+    stored = cache.get_object("format-group", key)
+    assert isinstance(stored, dict) and sorted(stored) == sorted(package)
+    cache.put_object("format-group", key, {n: t + "# from the cache\n" for n, t in stored.items()})
+    shuffled = dict(reversed(list(files.items())))
+    again = fmt.format_files(shuffled, stable=set(files), cache=cache, grouped=set(package))
+    assert all(again[n].endswith("# from the cache\n") for n in package)
+    # One file changed: the whole group is formatted again (and right), the entry not used.
+    changed = {**files, "pkg/m0.py": package["pkg/m0.py"].replace("return 0", "return 9")}
+    third = fmt.format_files(changed, stable=set(files), cache=cache, grouped=set(package))
+    assert third == fmt.format_files(changed, stable=set(files))
+    assert len(_entries(tmp_path, "format-group")) == 2
