@@ -98,28 +98,27 @@ def format_files(
     parallel_min_chars: int = PARALLEL_MIN_CHARS,
     volatile: str = "",
     workers: Workers | None = None,
-    parsed: Collection[str] = (),
-    grouped: Collection[str] = (),
+    split: Collection[str] = (),
 ) -> dict[str, str]:
     """Format the Python files (``python``, or every ``.py`` file when it is None); other files
-    pass through unchanged. ``stable`` names files written in black's style already; ``parsed``
-    those of them known to parse (cut from a module that parsed): one with no long line is kept
-    as it is without being parsed again. Chunks
+    pass through unchanged. ``stable`` names files written in black's style already; ``split``
+    those of them cut at their statements from one module that parsed (a large API's models
+    package): one with no long line is kept as it is without being parsed again. Chunks
     are formatted in up to ``jobs`` processes (default: one per CPU) when black has at least
     ``parallel_min_chars`` to read.
 
     With a ``cache``, a whole file formatted before is read back without being parsed again;
     ``volatile`` is a token many files hold that changes with any edit of the spec (its hash
     in each module's docstring): files are looked up with it masked (``_Masked``), so after a
-    small edit only the files that really changed are formatted. ``grouped`` files (a large
-    package's thousands of modules, which change together) are cached together, as one entry:
-    writing thousands of small files to the cache took up to 2 s of a cold run on this
-    repository's machine. ``workers``: processes the caller keeps for several calls
-    (``Workers``), used in place of this call's own."""
+    small edit only the files that really changed are formatted. ``split`` files (thousands of
+    modules, which change together) are cached together, as one entry: writing thousands of
+    small files to the cache took up to 2 s of a cold run on this repository's machine.
+    ``workers``: processes the caller keeps for several calls (``Workers``), used in place of
+    this call's own."""
     cache = cache if cache is not None else Cache(None)
     is_python = (lambda n: n in python) if python is not None else (lambda n: n.endswith(".py"))
     masked = {name: _Masked(text, volatile) for name, text in files.items() if is_python(name)}
-    group = sorted(name for name in masked if name in grouped) if grouped else []
+    group = sorted(name for name in masked if name in split) if split else []
     keys: dict[str, str] = {}
     group_key: str | None = None
     if cache.root is not None:  # without a cache, nothing to look up or store
@@ -133,7 +132,7 @@ def format_files(
     found.update(_cached_group(group_key, group, cache))
     missing = {name: files[name] for name in masked if name not in found}
     formatted = _format_chunked(
-        missing, stable, cache, jobs, progress, parallel_min_chars, workers, parsed
+        missing, stable, cache, jobs, progress, parallel_min_chars, workers, split
     )
     for name, text in formatted.items():
         if name in keys and masked[name].kept(text):
@@ -191,13 +190,13 @@ def _format_chunked(
     progress: Progress | None,
     parallel_min_chars: int,
     shared: Workers | None = None,
-    parsed: Collection[str] = (),
+    split: Collection[str] = (),
 ) -> dict[str, str]:
     """``files`` (all Python) formatted a chunk at a time, chunks read from the cache, by the
     ``shared`` workers (left running) or by workers of this call's own."""
     workers = shared if shared is not None else Workers(min(jobs or _cpus(), len(files)))
     try:
-        plans = _plans(files, stable, cache, workers, parallel_min_chars, parsed)
+        plans = _plans(files, stable, cache, workers, parallel_min_chars, split)
         pending = _pending(plans, cache)
         _run_black(pending, cache, workers, progress, parallel_min_chars)
     finally:
@@ -246,13 +245,13 @@ def _plans(
     cache: Cache,
     workers: Workers,
     parallel_min_chars: int,
-    parsed: Collection[str] = (),
+    split: Collection[str] = (),
 ) -> list[_Plan]:
     """Each file cut into chunks: a ``stable`` file's (parsed, cut) in the worker processes
     when there is enough of them, the others here (isort's results come from the cache); a
-    ``parsed`` one with no long line is one chunk, kept, at once."""
+    ``split`` one with no long line is one chunk, kept, at once."""
     whole: dict[str, _Plan] = {}
-    for name in parsed:
+    for name in split:
         if name in files and name in stable:
             lines = source_lines(files[name])
             kept = _kept_whole(lines)

@@ -246,9 +246,8 @@ def _formatted(rendered: Rendered, job: _Job, models: _ModelsStage) -> dict[str,
         python: Collection[str],
         jobs: int | None = None,
         stable: Collection[str] = rendered.stable,
-        parsed: Collection[str] = (),
+        split: Collection[str] = (),
     ) -> dict[str, str]:
-        # The models package's modules (``parsed``) change together: cached as one entry.
         return format_files(
             files,
             python,
@@ -258,12 +257,11 @@ def _formatted(rendered: Rendered, job: _Job, models: _ModelsStage) -> dict[str,
             progress=lambda done, total: job.progress.bar("formatting", done, total),
             volatile=models.api.spec_hash,
             workers=shared,
-            parsed=parsed,
-            grouped=parsed,
+            split=split,
         )
 
     if not waiting:
-        return formatted(rendered.files, rendered.python, parsed=rendered.parsed)
+        return formatted(rendered.files, rendered.python, split=rendered.split)
     others = {name: text for name, text in rendered.files.items() if not _pending(text)}
     with shared if shared is not None else nullcontext():
         if shared is not None:
@@ -278,7 +276,7 @@ def _formatted(rendered: Rendered, job: _Job, models: _ModelsStage) -> dict[str,
             # Formatted together with the models, as before: an error of theirs comes first,
             # then the same file's error as when every file was formatted at once.
             whole = models.filled(rendered)
-            formatted(whole.files, whole.python, stable=whole.stable, parsed=whole.parsed)
+            formatted(whole.files, whole.python, stable=whole.stable, split=whole.split)
             raise
         job.progress.stage("models")
         models.settle()
@@ -286,9 +284,7 @@ def _formatted(rendered: Rendered, job: _Job, models: _ModelsStage) -> dict[str,
         whole = models.filled(rendered)
         arrived = {name: text for name, text in whole.files.items() if name not in done}
         done.update(
-            formatted(
-                arrived, whole.python & set(arrived), stable=whole.stable, parsed=whole.parsed
-            )
+            formatted(arrived, whole.python & set(arrived), stable=whole.stable, split=whole.split)
         )
     return {name: done[name] for name in whole.files}
 
@@ -424,7 +420,7 @@ class _ModelsStage:
         whole = Rendered(
             python=set(rendered.python),
             stable=set(rendered.stable),
-            parsed=set(rendered.parsed),
+            split=set(rendered.split),
         )
         for name, text in rendered.files.items():
             if text is _PENDING:
@@ -439,7 +435,7 @@ class _ModelsStage:
                             kind.add(folder + part)
                     if name in whole.stable and part.endswith(".py"):
                         # Cut from the module at its statements (``models_split``): each parses.
-                        whole.parsed.add(folder + part)
+                        whole.split.add(folder + part)
             else:
                 whole.files[name] = text
         return whole

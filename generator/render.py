@@ -148,7 +148,7 @@ class Rendered:
     files: dict[str, str] = field(default_factory=dict)
     python: set[str] = field(default_factory=set)
     stable: set[str] = field(default_factory=set)  # Python already in black's style (``formatted``)
-    parsed: set[str] = field(default_factory=set)  # of those, cut from a module that parsed
+    split: set[str] = field(default_factory=set)  # of those, cut from one module that parsed
     origin: dict[str, str] = field(default_factory=dict)  # output -> "set: rule" that made it
 
 
@@ -258,7 +258,7 @@ def render_sets(api: ir.Api, sets: Sequence[TemplateSet], stages: Mapping[str, S
                 for name, part in text.items():  # a stage's folder: its files under ``output``
                     _add(rendered, template_set, rule, f"{output}/{name}", part)
                     if f"{output}/{name}" in rendered.stable:  # the models package: each of its
-                        rendered.parsed.add(f"{output}/{name}")  # modules cut from one that parsed
+                        rendered.split.add(f"{output}/{name}")  # modules cut from one that parsed
     return rendered
 
 

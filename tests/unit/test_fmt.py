@@ -278,8 +278,8 @@ def test_a_file_that_does_not_parse_in_a_worker_is_shown_with_line_numbers() -> 
     assert "pkg/bad.py" in message and "does not parse" in message and "   1 def f(:" in message
 
 
-def test_a_parsed_file_without_long_lines_is_kept_without_being_parsed() -> None:
-    """``parsed`` files (cut from a module that parsed) with no long line are kept as they
+def test_a_split_file_without_long_lines_is_kept_without_being_parsed() -> None:
+    """``split`` files (cut from a module that parsed) with no long line are kept as they
     are: a text that does not parse passes when declared so (it is never read), and is refused
     when it is not; one with a long line is cut and formatted as without the declaration."""
     broken = "def f(:\n    pass\n"
@@ -288,7 +288,7 @@ def test_a_parsed_file_without_long_lines_is_kept_without_being_parsed() -> None
     files = {"pkg/broken.py": broken, "pkg/wrapped.py": wrapped}
     for jobs, least in ((1, fmt.PARALLEL_MIN_CHARS), (2, 0)):
         out = fmt.format_files(
-            files, stable=set(files), parsed=set(files), jobs=jobs, parallel_min_chars=least
+            files, stable=set(files), split=set(files), jobs=jobs, parallel_min_chars=least
         )
         assert out["pkg/broken.py"] == broken
         assert out["pkg/wrapped.py"] == fmt.format_files({"w.py": wrapped}, stable={"w.py"})["w.py"]
@@ -297,7 +297,7 @@ def test_a_parsed_file_without_long_lines_is_kept_without_being_parsed() -> None
             fmt.format_files(files, stable=set(files), jobs=jobs, parallel_min_chars=least)
     with pytest.raises(SpecgenError, match=r"pkg/bad\.py"):  # a long line: parsed to be cut
         fmt.format_files(
-            {"pkg/bad.py": wrapped + broken}, stable={"pkg/bad.py"}, parsed={"pkg/bad.py"}
+            {"pkg/bad.py": wrapped + broken}, stable={"pkg/bad.py"}, split={"pkg/bad.py"}
         )
 
 
@@ -305,8 +305,8 @@ def _entries(cache: Path, stage: str) -> list[Path]:
     return [p for p in (cache / f"v{FORMAT}" / stage).rglob("*") if p.is_file()]
 
 
-def test_grouped_files_are_cached_as_one_entry_and_read_back_whole(tmp_path: Path) -> None:
-    """A large package's modules (``grouped``) make one entry, not one each; read back only
+def test_split_files_are_cached_as_one_entry_and_read_back_whole(tmp_path: Path) -> None:
+    """A large package's modules (``split``) make one entry, not one each; read back only
     when every file of the group is as it was (in any order), and the same as formatted
     alone."""
     long_args = ", ".join(f"argument_{n}" for n in range(12))
@@ -314,7 +314,7 @@ def test_grouped_files_are_cached_as_one_entry_and_read_back_whole(tmp_path: Pat
     files = {"other.py": "x = 1\n", **package}
     alone = fmt.format_files(files, stable=set(files))
     cache = Cache(tmp_path)
-    first = fmt.format_files(files, stable=set(files), cache=cache, grouped=set(package))
+    first = fmt.format_files(files, stable=set(files), cache=cache, split=set(package))
     assert first == alone
     assert len(_entries(tmp_path, "format-group")) == 1
     assert len(_entries(tmp_path, "format-file")) == 1  # other.py alone
@@ -324,10 +324,10 @@ def test_grouped_files_are_cached_as_one_entry_and_read_back_whole(tmp_path: Pat
     assert isinstance(stored, dict) and sorted(stored) == sorted(package)
     cache.put_object("format-group", key, {n: t + "# from the cache\n" for n, t in stored.items()})
     shuffled = dict(reversed(list(files.items())))
-    again = fmt.format_files(shuffled, stable=set(files), cache=cache, grouped=set(package))
+    again = fmt.format_files(shuffled, stable=set(files), cache=cache, split=set(package))
     assert all(again[n].endswith("# from the cache\n") for n in package)
     # One file changed: the whole group is formatted again (and right), the entry not used.
     changed = {**files, "pkg/m0.py": package["pkg/m0.py"].replace("return 0", "return 9")}
-    third = fmt.format_files(changed, stable=set(files), cache=cache, grouped=set(package))
+    third = fmt.format_files(changed, stable=set(files), cache=cache, split=set(package))
     assert third == fmt.format_files(changed, stable=set(files))
     assert len(_entries(tmp_path, "format-group")) == 2
