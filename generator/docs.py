@@ -230,8 +230,9 @@ def client_views(api: ir.Api) -> str:
 
 
 CLIENT_OPTIONS = wrap(
-    "Time and retries: `timeout` (seconds or an `httpx.Timeout`) limits each connect, read,"
-    " write and pool wait of one attempt, not the whole call. `deadline` (seconds; None, the"
+    "Time and retries: `timeout` (seconds or an `httpx.Timeout`; by default 60 s, 10 s to"
+    " connect) limits each connect, read, write and pool wait of one attempt, not the whole"
+    " call. `deadline` (seconds; None, the"
     " default, for no limit) bounds the whole call, every attempt and every sleep between"
     " retries: each attempt's waits are cut to the time left, a retry that would start after"
     " it is not made, and `errors.APITimeoutError` is raised instead. `max_retries` (default 2)"

@@ -11,7 +11,9 @@ from generator.build.context import text
 from generator.ir import Server
 
 # Upper-case names ``_client.py`` defines or imports: a server's constant must be none of them.
-CLIENT_MODULE_CONSTANTS = frozenset({"DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "DEFAULT_MAX_RETRIES"})
+CLIENT_MODULE_CONSTANTS = frozenset(
+    {"DEFAULT_BASE_URL", "DEFAULT_MAX_RETRIES", "IO", "NOT_GIVEN", "TYPE_CHECKING"}
+)
 # Upper-case names the package's ``__init__`` defines beside the servers' constants.
 PACKAGE_CONSTANTS = frozenset({"SPEC_HASH", "GENERATOR_VERSION"})
 

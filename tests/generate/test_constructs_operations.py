@@ -483,16 +483,25 @@ def test_pager_name_does_not_shadow_an_operation(
 def test_server_constant_does_not_shadow_a_client_module_name(tmp_path: Path) -> None:
     spec = minimal_spec({})
     spec["servers"] = [
-        {"url": "https://a.example.com", "description": "Default timeout"},
+        {"url": "https://a.example.com", "description": "Default base URL"},
         {"url": "https://b.example.com", "description": "Default max retries"},
+        {"url": "https://c.example.com", "description": "Not given"},
+        {"url": "https://d.example.com", "description": "Type checking"},
     ]
     generate(spec, "servers_ops", tmp_path)
     module = load_package(tmp_path, "servers_ops")
-    assert module.Api.DEFAULT_TIMEOUT2 == "https://a.example.com"
+    assert module.Api.DEFAULT_BASE_URL2 == "https://a.example.com"
     assert module.Api.DEFAULT_MAX_RETRIES2 == "https://b.example.com"
+    assert module.Api.NOT_GIVEN2 == "https://c.example.com"
+    assert module.Api.TYPE_CHECKING2 == "https://d.example.com"
     client_module = importlib.import_module("servers_ops._client")
-    assert client_module.DEFAULT_MAX_RETRIES == 2  # the runtime's own constants are intact
-    assert module.Api().timeout == client_module.DEFAULT_TIMEOUT
+    # the runtime's own names are intact
+    assert client_module.DEFAULT_MAX_RETRIES == 2
+    assert client_module.NOT_GIVEN is importlib.import_module("servers_ops._base").NOT_GIVEN
+    assert client_module.TYPE_CHECKING is False
+    assert client_module.DEFAULT_BASE_URL == "https://a.example.com"
+    assert module.Api().timeout == httpx.Timeout(60.0, connect=10.0)
+    assert module.Api(timeout=None).timeout is None
 
 
 def test_operation_named_like_a_client_method_is_renamed(client: Any, server: Server) -> None:

@@ -900,7 +900,7 @@ def test_injected_text_stays_text(
 ) -> None:
     folder = sample_folder(samples_dir, sample_results, package)
     files = python_files(folder)
-    assert len(files) == 17
+    assert len(files) == 18
     # The runtime is copied as it is, never rendered from the spec: it may read the environment.
     runtime = ROOT / "templates" / "python" / "runtime"
     copied = {p.name: p.read_text(encoding="utf-8") for p in runtime.glob("*.py")}

@@ -328,6 +328,32 @@ def all_in_resources(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / PACKAGE
 
 
+def test_import_loads_neither_httpx_nor_pydantic_until_a_client_is_made(
+    all_in_resources: Path,
+) -> None:
+    script = f"""
+import sys
+import {PACKAGE}
+heavy = ("httpx", "pydantic", "pydantic_core", "asyncio")
+assert not [m for m in heavy if m in sys.modules], [m for m in heavy if m in sys.modules]
+import httpx
+answer = lambda request: httpx.Response(200, json={{"id": 7, "name": "Rex"}})
+client = {PACKAGE}.Shop(http_client=httpx.Client(transport=httpx.MockTransport(answer)))
+needed = ("pydantic.main", "pydantic.type_adapter", "{PACKAGE}._spec", "{PACKAGE}._logging")
+assert all(m in sys.modules for m in needed), [m for m in needed if m not in sys.modules]
+assert client.animals.get(pet_id="9").name == "Rex"
+print("ok")
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=all_in_resources,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.stdout.strip() == "ok", run.stderr
+
+
 @pytest.mark.parametrize("which", ["folder", "all_in_resources"])
 def test_mypy_strict_and_ruff_pass_on_the_package(
     which: str, request: pytest.FixtureRequest

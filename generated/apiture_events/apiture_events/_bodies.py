@@ -14,9 +14,14 @@ import difflib
 import types
 import typing
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, RootModel
+from ._deferred import deferred
+
+if TYPE_CHECKING:
+    import pydantic
+else:
+    pydantic = deferred("pydantic", globals())
 
 __all__ = ["body_problem"]
 
@@ -26,9 +31,9 @@ def body_problem(value: Any, given: Any, path: str = "body") -> str | None:
     through, as ``"body.items[0].fromat: not a key of Item (did you mean 'format'?)"``."""
     if value is given:
         return None  # a model (or a plain value) passed as it is
-    if isinstance(value, RootModel):
+    if isinstance(value, pydantic.RootModel):
         return body_problem(value.root, given, path)
-    if isinstance(value, BaseModel):
+    if isinstance(value, pydantic.BaseModel):
         return _model_problem(value, given, path) if isinstance(given, Mapping) else None
     if isinstance(value, Mapping) and isinstance(given, Mapping):
         return _first(
@@ -42,7 +47,7 @@ def body_problem(value: Any, given: Any, path: str = "body") -> str | None:
     return None
 
 
-def _model_problem(model: BaseModel, given: Mapping[Any, Any], path: str) -> str | None:
+def _model_problem(model: pydantic.BaseModel, given: Mapping[Any, Any], path: str) -> str | None:
     cls = type(model)
     fields = cls.model_fields
     names = {name: name for name in fields}

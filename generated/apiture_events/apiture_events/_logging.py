@@ -16,9 +16,15 @@ import os
 import re
 import sys
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
 
-import httpx
+from ._deferred import deferred
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = deferred("httpx", globals())
 
 __all__ = ["LOG_ENV", "logger"]
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-from pydantic import TypeAdapter
+from ._deferred import deferred
+
+if TYPE_CHECKING:
+    import pydantic
+else:
+    pydantic = deferred("pydantic", globals())
 
 ResultT = TypeVar("ResultT")
 ItemT = TypeVar("ItemT")
@@ -48,8 +53,8 @@ class ParamSpec:
     content_type: str | None = None  # described by ``content``: sent as this media type's text
 
     @cached_property
-    def adapter(self) -> TypeAdapter[Any]:
-        return TypeAdapter(resolved(self.type))
+    def adapter(self) -> pydantic.TypeAdapter[Any]:
+        return pydantic.TypeAdapter(resolved(self.type))
 
 
 @dataclass(frozen=True)
@@ -67,8 +72,8 @@ class FieldSpec:
     content_type: str | None = None
 
     @cached_property
-    def adapter(self) -> TypeAdapter[Any]:
-        return TypeAdapter(resolved(self.type))
+    def adapter(self) -> pydantic.TypeAdapter[Any]:
+        return pydantic.TypeAdapter(resolved(self.type))
 
 
 @dataclass(frozen=True)
@@ -80,8 +85,8 @@ class BodySpec:
     fields: tuple[FieldSpec, ...] = ()
 
     @cached_property
-    def adapter(self) -> TypeAdapter[Any]:
-        return TypeAdapter(resolved(self.type))
+    def adapter(self) -> pydantic.TypeAdapter[Any]:
+        return pydantic.TypeAdapter(resolved(self.type))
 
 
 @dataclass(frozen=True)
@@ -91,8 +96,8 @@ class ResponseSpec:
     media_type: str | None = None
 
     @cached_property
-    def adapter(self) -> TypeAdapter[Any]:
-        return TypeAdapter(resolved(self.type))
+    def adapter(self) -> pydantic.TypeAdapter[Any]:
+        return pydantic.TypeAdapter(resolved(self.type))
 
 
 @dataclass(frozen=True)
@@ -112,9 +117,9 @@ class PaginationSpec:
     first_page: int = 1
 
     @cached_property
-    def item_adapter(self) -> TypeAdapter[list[Any]]:
+    def item_adapter(self) -> pydantic.TypeAdapter[list[Any]]:
         item = resolved(self.item_type)
-        return TypeAdapter(list[item])  # type: ignore[valid-type]
+        return pydantic.TypeAdapter(list[item])  # type: ignore[valid-type]
 
 
 @dataclass(frozen=True)

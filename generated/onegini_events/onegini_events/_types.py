@@ -16,10 +16,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from typing import IO, Annotated, Any, SupportsIndex, TypeAlias
+from typing import IO, TYPE_CHECKING, Annotated, Any, SupportsIndex, TypeAlias
 
-from pydantic import GetCoreSchemaHandler
-from pydantic_core import PydanticCustomError, core_schema
+from ._deferred import deferred
+
+if TYPE_CHECKING:
+    import pydantic_core
+    from pydantic import GetCoreSchemaHandler
+    from pydantic_core import core_schema
+else:
+    pydantic_core = deferred("pydantic_core", globals())
 
 __all__ = ["NAIVE_DATETIME", "REQUEST_CONTEXT", "DateTime", "FileContent", "Timestamp"]
 
@@ -72,7 +78,7 @@ def _validate(
         if isinstance(value, str) and _RFC3339.fullmatch(value):
             result = Timestamp.from_text(result, value)
     if result.utcoffset() is None and _sending(info.context):
-        raise PydanticCustomError("naive_datetime", NAIVE_DATETIME)
+        raise pydantic_core.PydanticCustomError("naive_datetime", NAIVE_DATETIME)
     return result
 
 
@@ -96,10 +102,10 @@ class _ExactText:
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
         schema = handler(source)
-        return core_schema.with_info_wrap_validator_function(
+        return pydantic_core.core_schema.with_info_wrap_validator_function(
             _validate,
             schema,
-            serialization=core_schema.wrap_serializer_function_ser_schema(
+            serialization=pydantic_core.core_schema.wrap_serializer_function_ser_schema(
                 _serialize, info_arg=True, schema=schema
             ),
         )

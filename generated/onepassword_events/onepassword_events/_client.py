@@ -7,22 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-
-import httpx
+from typing import TYPE_CHECKING
 
 from . import _operations as _ops
 from . import models, params
-from ._auth import BearerAuth
-from ._base import (
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    NOT_GIVEN,
-    CallOptions,
-    NotGiven,
-)
+from ._base import DEFAULT_MAX_RETRIES, NOT_GIVEN, CallOptions, NotGiven
 from ._client_base import AsyncAPIClient, SyncAPIClient, from_environment
 from ._pagination import AsyncPager, SyncPager
 from ._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -53,6 +48,9 @@ def _auth(
     """The auth flow for the credentials given (an explicit ``auth`` wins)."""
     if auth is not None:
         return auth
+    # Imported with the first client, not the package: httpx's auth classes load httpx.
+    from ._auth import BearerAuth
+
     if token is not None:
         return BearerAuth(token)
     return None
@@ -69,16 +67,16 @@ class OnePasswordEvents(SyncAPIClient):
         SERVER_1_PASSWORD_EU: https://events.1password.eu (1Password EU)
         SERVER_1_PASSWORD_ENTERPRISE: https://events.ent.1password.com (1Password Enterprise)
 
-    Time and retries: `timeout` (seconds or an `httpx.Timeout`) limits each connect, read,
-    write and pool wait of one attempt, not the whole call. `deadline` (seconds; None, the
-    default, for no limit) bounds the whole call, every attempt and every sleep between
-    retries: each attempt's waits are cut to the time left, a retry that would start after
-    it is not made, and `errors.APITimeoutError` is raised instead. `max_retries` (default
-    2) retries connection errors, timeouts, 408, 409, 429 and 5xx answers with exponential
-    backoff, honouring `Retry-After` up to 60 s, for operations safe to repeat: idempotent
-    methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) and those the spec declares with
-    `x-idempotent`. Every call takes `timeout`, `deadline` and `max_retries` too; a call's
-    own `max_retries` applies to any operation.
+    Time and retries: `timeout` (seconds or an `httpx.Timeout`; by default 60 s, 10 s to
+    connect) limits each connect, read, write and pool wait of one attempt, not the whole
+    call. `deadline` (seconds; None, the default, for no limit) bounds the whole call, every
+    attempt and every sleep between retries: each attempt's waits are cut to the time left,
+    a retry that would start after it is not made, and `errors.APITimeoutError` is raised
+    instead. `max_retries` (default 2) retries connection errors, timeouts, 408, 409, 429
+    and 5xx answers with exponential backoff, honouring `Retry-After` up to 60 s, for
+    operations safe to repeat: idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE)
+    and those the spec declares with `x-idempotent`. Every call takes `timeout`, `deadline`
+    and `max_retries` too; a call's own `max_retries` applies to any operation.
 
     Environment variables, read when the argument is not passed (an explicit argument wins):
         ONEPASSWORD_EVENTS_TOKEN: `token`
@@ -106,7 +104,7 @@ class OnePasswordEvents(SyncAPIClient):
         *,
         base_url: str | None = None,
         token: str | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
         deadline: float | None = None,
         headers: Mapping[str, str] | None = None,
@@ -368,16 +366,16 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
         SERVER_1_PASSWORD_EU: https://events.1password.eu (1Password EU)
         SERVER_1_PASSWORD_ENTERPRISE: https://events.ent.1password.com (1Password Enterprise)
 
-    Time and retries: `timeout` (seconds or an `httpx.Timeout`) limits each connect, read,
-    write and pool wait of one attempt, not the whole call. `deadline` (seconds; None, the
-    default, for no limit) bounds the whole call, every attempt and every sleep between
-    retries: each attempt's waits are cut to the time left, a retry that would start after
-    it is not made, and `errors.APITimeoutError` is raised instead. `max_retries` (default
-    2) retries connection errors, timeouts, 408, 409, 429 and 5xx answers with exponential
-    backoff, honouring `Retry-After` up to 60 s, for operations safe to repeat: idempotent
-    methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) and those the spec declares with
-    `x-idempotent`. Every call takes `timeout`, `deadline` and `max_retries` too; a call's
-    own `max_retries` applies to any operation.
+    Time and retries: `timeout` (seconds or an `httpx.Timeout`; by default 60 s, 10 s to
+    connect) limits each connect, read, write and pool wait of one attempt, not the whole
+    call. `deadline` (seconds; None, the default, for no limit) bounds the whole call, every
+    attempt and every sleep between retries: each attempt's waits are cut to the time left,
+    a retry that would start after it is not made, and `errors.APITimeoutError` is raised
+    instead. `max_retries` (default 2) retries connection errors, timeouts, 408, 409, 429
+    and 5xx answers with exponential backoff, honouring `Retry-After` up to 60 s, for
+    operations safe to repeat: idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE)
+    and those the spec declares with `x-idempotent`. Every call takes `timeout`, `deadline`
+    and `max_retries` too; a call's own `max_retries` applies to any operation.
 
     Environment variables, read when the argument is not passed (an explicit argument wins):
         ONEPASSWORD_EVENTS_TOKEN: `token`
@@ -405,7 +403,7 @@ class AsyncOnePasswordEvents(AsyncAPIClient):
         *,
         base_url: str | None = None,
         token: str | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
         deadline: float | None = None,
         headers: Mapping[str, str] | None = None,

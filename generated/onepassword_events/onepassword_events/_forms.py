@@ -6,16 +6,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from . import _serialize
-from ._spec import FieldSpec, OperationSpec, ParamSpec
 from .errors import RequestValidationError
 
-FormValues = Sequence[
-    tuple[FieldSpec | None, str, Any]
-]  # (declared field, name, JSON data or file)
+if TYPE_CHECKING:
+    from ._spec import FieldSpec, OperationSpec, ParamSpec
+
+    FormValues = Sequence[tuple[FieldSpec | None, str, Any]]  # (field, name, data or file)
 FILE_EXPECTED = (
     "expected bytes, a file opened in binary mode or a (filename, content, content_type) tuple"
 )

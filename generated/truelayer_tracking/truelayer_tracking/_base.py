@@ -8,25 +8,19 @@ differ only in the few lines that carry those steps out.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import random
 import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 from urllib.parse import quote
-
-import httpx
-import pydantic
-import pydantic_core
 
 from . import _forms, _serialize
 from ._bodies import body_problem
+from ._deferred import deferred, load
 from ._lenient import lenient
-from ._logging import logger
-from ._spec import FieldSpec, OperationSpec, ParamSpec, ResponseSpec, resolved
 from ._types import NAIVE_DATETIME, REQUEST_CONTEXT
 from .errors import (
     APIConnectionError,
@@ -36,11 +30,28 @@ from .errors import (
     status_error_class,
 )
 
+if TYPE_CHECKING:
+    import httpx
+    import pydantic
+    import pydantic_core
+
+    from . import _logging, _spec
+    from ._spec import FieldSpec, OperationSpec, ParamSpec, ResponseSpec
+else:
+    _logging = deferred("._logging", globals())
+    _spec = deferred("._spec", globals())
+    httpx = deferred("httpx", globals())
+    pydantic = deferred("pydantic", globals())
+    pydantic_core = deferred("pydantic_core", globals())
+
 __all__ = ["NOT_GIVEN", "NotGiven"]
 
 ResultT = TypeVar("ResultT")
 
-DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+# A client's timeout when none is given: seconds for each read, write and pool wait, and for
+# connecting (an ``httpx.Timeout`` made when the client is: ``default_timeout``).
+DEFAULT_TIMEOUT_SECONDS = 60.0
+DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_MAX_RETRIES = 2
 RETRY_STATUSES = frozenset({408, 409, 429})
 INITIAL_RETRY_DELAY = 0.5
@@ -80,8 +91,9 @@ class Sleep:
 
 
 Step = Send | Sleep
-Outcome = httpx.Response | httpx.TransportError | None
-Plan = Generator[Step, Outcome, ResultT]
+if TYPE_CHECKING:
+    Outcome = httpx.Response | httpx.TransportError | None
+    Plan = Generator[Step, Outcome, ResultT]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,7 +140,7 @@ class BaseClient:
         self,
         *,
         base_url: str,
-        timeout: float | httpx.Timeout | None,
+        timeout: float | httpx.Timeout | NotGiven | None,
         max_retries: int,
         headers: Mapping[str, str] | None,
         auth: httpx.Auth | None,
@@ -137,8 +149,9 @@ class BaseClient:
     ) -> None:
         _check_max_retries(max_retries)
         _check_deadline(deadline)
+        _ready_to_send()
         self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
+        self.timeout = default_timeout() if isinstance(timeout, NotGiven) else timeout
         self.deadline = deadline
         self.max_retries = max_retries
         self.headers = dict(headers or {})
@@ -420,12 +433,12 @@ class BaseClient:
     ) -> Raw:
         """``strict_responses=False``: the result built anyway, values that do not fit kept as
         sent, and a warning on the package's logger."""
-        logger.warning(
+        _logging.logger.warning(
             "%s: response does not match the spec, read leniently: %s",
             op.operation_id,
             _first_error(exc),
         )
-        return Raw(response, lenient(resolved(spec.type), data), data)
+        return Raw(response, lenient(_spec.resolved(spec.type), data), data)
 
 
 def too_deep(op: OperationSpec[Any], response: httpx.Response) -> ResponseValidationError:
@@ -483,6 +496,19 @@ def _first_error(exc: pydantic.ValidationError, given: bool = False) -> str:
     error = next((e for e in errors if e["type"] == "naive_datetime"), first)
     where = ".".join(str(part) for part in error["loc"])
     return f"{where}: {error['msg']}" if where else str(error["msg"])
+
+
+def _ready_to_send() -> None:
+    """Import what a call needs (httpx, pydantic's models and adapters, the descriptors'
+    classes, the logger) when a client is made, so that its first call does not."""
+    load(httpx, pydantic, pydantic_core, _spec, _logging)
+    for name in ("BaseModel", "RootModel", "TypeAdapter", "ValidationError"):
+        getattr(pydantic, name)  # pydantic imports each of these on first use
+
+
+def default_timeout() -> httpx.Timeout:
+    """The timeout of a client made without one: 60 s for each wait, 10 s to connect."""
+    return httpx.Timeout(DEFAULT_TIMEOUT_SECONDS, connect=DEFAULT_CONNECT_TIMEOUT)
 
 
 def _check_max_retries(max_retries: int) -> None:
@@ -664,6 +690,8 @@ def _retry_after(value: str | None, now: float) -> float | None:
     except ValueError:
         pass
     try:
+        import email.utils  # only for a Retry-After date: 6 ms of every import otherwise
+
         return email.utils.parsedate_to_datetime(value).timestamp() - now
     except (TypeError, ValueError, IndexError):
         return None

@@ -7,21 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-
-import httpx
+from typing import TYPE_CHECKING
 
 from . import _operations as _ops
 from . import models
-from ._auth import ClientCredentialsAuth
-from ._base import (
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    NOT_GIVEN,
-    CallOptions,
-    NotGiven,
-)
+from ._base import DEFAULT_MAX_RETRIES, NOT_GIVEN, CallOptions, NotGiven
 from ._client_base import AsyncAPIClient, SyncAPIClient, from_environment
 from ._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -47,6 +42,9 @@ def _auth(
     """The auth flow for the credentials given (an explicit ``auth`` wins)."""
     if auth is not None:
         return auth
+    # Imported with the first client, not the package: httpx's auth classes load httpx.
+    from ._auth import ClientCredentialsAuth
+
     if client_id is not None and client_secret is not None:
         token_urls: dict[str, str] = {
             "https://client-tracking.truelayer-sandbox.com": "https://auth.truelayer-sandbox.com/connect/token",
@@ -71,16 +69,16 @@ class TrueLayerTracking(SyncAPIClient):
         PRODUCTION: https://client-tracking.truelayer.com
         SANDBOX: https://client-tracking.truelayer-sandbox.com
 
-    Time and retries: `timeout` (seconds or an `httpx.Timeout`) limits each connect, read,
-    write and pool wait of one attempt, not the whole call. `deadline` (seconds; None, the
-    default, for no limit) bounds the whole call, every attempt and every sleep between
-    retries: each attempt's waits are cut to the time left, a retry that would start after
-    it is not made, and `errors.APITimeoutError` is raised instead. `max_retries` (default
-    2) retries connection errors, timeouts, 408, 409, 429 and 5xx answers with exponential
-    backoff, honouring `Retry-After` up to 60 s, for operations safe to repeat: idempotent
-    methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) and those the spec declares with
-    `x-idempotent`. Every call takes `timeout`, `deadline` and `max_retries` too; a call's
-    own `max_retries` applies to any operation.
+    Time and retries: `timeout` (seconds or an `httpx.Timeout`; by default 60 s, 10 s to
+    connect) limits each connect, read, write and pool wait of one attempt, not the whole
+    call. `deadline` (seconds; None, the default, for no limit) bounds the whole call, every
+    attempt and every sleep between retries: each attempt's waits are cut to the time left,
+    a retry that would start after it is not made, and `errors.APITimeoutError` is raised
+    instead. `max_retries` (default 2) retries connection errors, timeouts, 408, 409, 429
+    and 5xx answers with exponential backoff, honouring `Retry-After` up to 60 s, for
+    operations safe to repeat: idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE)
+    and those the spec declares with `x-idempotent`. Every call takes `timeout`, `deadline`
+    and `max_retries` too; a call's own `max_retries` applies to any operation.
 
     Environment variables, read when the argument is not passed (an explicit argument wins):
         TRUELAYER_TRACKING_CLIENT_ID: `client_id`
@@ -111,7 +109,7 @@ class TrueLayerTracking(SyncAPIClient):
         client_secret: str | None = None,
         scopes: Sequence[str] | None = None,
         token_url: str | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
         deadline: float | None = None,
         headers: Mapping[str, str] | None = None,
@@ -209,16 +207,16 @@ class AsyncTrueLayerTracking(AsyncAPIClient):
         PRODUCTION: https://client-tracking.truelayer.com
         SANDBOX: https://client-tracking.truelayer-sandbox.com
 
-    Time and retries: `timeout` (seconds or an `httpx.Timeout`) limits each connect, read,
-    write and pool wait of one attempt, not the whole call. `deadline` (seconds; None, the
-    default, for no limit) bounds the whole call, every attempt and every sleep between
-    retries: each attempt's waits are cut to the time left, a retry that would start after
-    it is not made, and `errors.APITimeoutError` is raised instead. `max_retries` (default
-    2) retries connection errors, timeouts, 408, 409, 429 and 5xx answers with exponential
-    backoff, honouring `Retry-After` up to 60 s, for operations safe to repeat: idempotent
-    methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) and those the spec declares with
-    `x-idempotent`. Every call takes `timeout`, `deadline` and `max_retries` too; a call's
-    own `max_retries` applies to any operation.
+    Time and retries: `timeout` (seconds or an `httpx.Timeout`; by default 60 s, 10 s to
+    connect) limits each connect, read, write and pool wait of one attempt, not the whole
+    call. `deadline` (seconds; None, the default, for no limit) bounds the whole call, every
+    attempt and every sleep between retries: each attempt's waits are cut to the time left,
+    a retry that would start after it is not made, and `errors.APITimeoutError` is raised
+    instead. `max_retries` (default 2) retries connection errors, timeouts, 408, 409, 429
+    and 5xx answers with exponential backoff, honouring `Retry-After` up to 60 s, for
+    operations safe to repeat: idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE)
+    and those the spec declares with `x-idempotent`. Every call takes `timeout`, `deadline`
+    and `max_retries` too; a call's own `max_retries` applies to any operation.
 
     Environment variables, read when the argument is not passed (an explicit argument wins):
         TRUELAYER_TRACKING_CLIENT_ID: `client_id`
@@ -249,7 +247,7 @@ class AsyncTrueLayerTracking(AsyncAPIClient):
         client_secret: str | None = None,
         scopes: Sequence[str] | None = None,
         token_url: str | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
         deadline: float | None = None,
         headers: Mapping[str, str] | None = None,

@@ -2,30 +2,38 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Self, TypeVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from ._base import (
     NOT_GIVEN,
     BaseClient,
     CallOptions,
     NotGiven,
-    Plan,
     Raw,
     Send,
     _check_deadline,
     _check_max_retries,
 )
-from ._logging import log_outcome, log_request
+from ._deferred import deferred
 from ._response import APIResponse, capture
-from ._spec import OperationSpec
+
+if TYPE_CHECKING:
+    import asyncio
+
+    import httpx
+
+    from . import _logging
+    from ._base import Plan
+    from ._spec import OperationSpec
+else:
+    _logging = deferred("._logging", globals())
+    asyncio = deferred("asyncio", globals())
+    httpx = deferred("httpx", globals())
 
 T = TypeVar("T")
 
@@ -103,13 +111,15 @@ class SyncAPIClient(_Options):
             step = next(plan)
             while True:
                 if isinstance(step, Send):
-                    log_request(step.request, step.retry)
+                    _logging.log_request(step.request, step.retry)
                     started = time.monotonic()
                     try:
                         outcome: Any = self._http.send(step.request, auth=self.auth)
                     except httpx.TransportError as exc:
                         outcome = exc
-                    log_outcome(step.request, outcome, time.monotonic() - started, step.retry)
+                    _logging.log_outcome(
+                        step.request, outcome, time.monotonic() - started, step.retry
+                    )
                     step = plan.send(outcome)
                 else:
                     self._sleep(step.seconds)
@@ -196,10 +206,10 @@ class AsyncAPIClient(_Options):
 
     async def _attempt(self, step: Send) -> httpx.Response | httpx.TransportError:
         """One attempt, logged; see ``_attempt_once``."""
-        log_request(step.request, step.retry)
+        _logging.log_request(step.request, step.retry)
         started = time.monotonic()
         outcome = await self._attempt_once(step)
-        log_outcome(step.request, outcome, time.monotonic() - started, step.retry)
+        _logging.log_outcome(step.request, outcome, time.monotonic() - started, step.retry)
         return outcome
 
     async def _attempt_once(self, step: Send) -> httpx.Response | httpx.TransportError:

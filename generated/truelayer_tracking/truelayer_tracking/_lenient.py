@@ -12,10 +12,14 @@ import types
 import typing
 from collections.abc import Mapping
 from functools import cache
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pydantic
-from pydantic import BaseModel, RootModel, TypeAdapter
+from ._deferred import deferred
+
+if TYPE_CHECKING:
+    import pydantic
+else:
+    pydantic = deferred("pydantic", globals())
 
 __all__ = ["lenient"]
 
@@ -46,10 +50,12 @@ def lenient(type_: Any, data: Any, depth: int = 0) -> Any:
     return data
 
 
-def _construct(model: type[BaseModel], data: Mapping[str, Any], depth: int) -> BaseModel:
+def _construct(
+    model: type[pydantic.BaseModel], data: Mapping[str, Any], depth: int
+) -> pydantic.BaseModel:
     if not model.__pydantic_complete__:
         model.model_rebuild()  # deferred: its fields' types are resolved when it is built
-    if issubclass(model, RootModel):
+    if issubclass(model, pydantic.RootModel):
         root = lenient(model.model_fields["root"].annotation, data, depth + 1)
         return model.model_construct(root)
     values: dict[str, Any] = {}
@@ -65,20 +71,20 @@ def _construct(model: type[BaseModel], data: Mapping[str, Any], depth: int) -> B
     return model.model_construct(**values)
 
 
-def _adapter(type_: Any) -> TypeAdapter[Any]:
+def _adapter(type_: Any) -> pydantic.TypeAdapter[Any]:
     try:
         return _cached_adapter(type_)
     except TypeError:  # an unhashable annotation: build it each time
-        return TypeAdapter(type_)
+        return pydantic.TypeAdapter(type_)
 
 
 @cache
-def _cached_adapter(type_: Any) -> TypeAdapter[Any]:
-    return TypeAdapter(type_)
+def _cached_adapter(type_: Any) -> pydantic.TypeAdapter[Any]:
+    return pydantic.TypeAdapter(type_)
 
 
 @cache
-def _field_type(model: type[BaseModel], name: str) -> Any:
+def _field_type(model: type[pydantic.BaseModel], name: str) -> Any:
     field = model.model_fields[name]
     return Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
 
@@ -96,15 +102,15 @@ def _members(type_: Any) -> list[Any]:
     return [type_]
 
 
-def _best_model(members: list[Any], data: Mapping[str, Any]) -> type[BaseModel] | None:
+def _best_model(members: list[Any], data: Mapping[str, Any]) -> type[pydantic.BaseModel] | None:
     """The model among ``members`` sharing the most keys with ``data``."""
-    models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+    models = [m for m in members if isinstance(m, type) and issubclass(m, pydantic.BaseModel)]
     if not models:
         return None
     return max(models, key=lambda m: len(_keys(m) & set(data)))
 
 
-def _keys(model: type[BaseModel]) -> set[str]:
+def _keys(model: type[pydantic.BaseModel]) -> set[str]:
     return {f.alias or name for name, f in model.model_fields.items()}
 
 

@@ -30,18 +30,25 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
-import pydantic
-from typing_extensions import TypedDict
-
 from ._base import UNDECODED, CallOptions, Raw
+from ._deferred import deferred
 from ._lenient import lenient
-from ._logging import logger
-from ._spec import OperationSpec, PaginationSpec, resolved
 from .errors import PaginationError, ResponseValidationError
 
 if TYPE_CHECKING:
+    import httpx
+    import pydantic
+    import typing_extensions
+
+    from . import _logging, _spec
     from ._client_base import AsyncAPIClient, SyncAPIClient
+    from ._spec import OperationSpec, PaginationSpec
+else:
+    _logging = deferred("._logging", globals())
+    _spec = deferred("._spec", globals())
+    httpx = deferred("httpx", globals())
+    pydantic = deferred("pydantic", globals())
+    typing_extensions = deferred("typing_extensions", globals())
 
 ItemT = TypeVar("ItemT")
 
@@ -106,7 +113,7 @@ def _picker(pointers: tuple[str, ...]) -> pydantic.TypeAdapter[Any] | None:
 def _members(tree: dict[str, Any]) -> Any:
     """A ``TypedDict`` of the members in ``tree``, each optional, like the body's objects."""
     fields = {name: Any if sub is Any else _members(sub) for name, sub in tree.items()}
-    return TypedDict("Members", fields, total=False)  # type: ignore[operator]
+    return typing_extensions.TypedDict("Members", fields, total=False)  # type: ignore[operator]
 
 
 def _typed_items(result: Any, pointer: str) -> list[Any] | None:
@@ -254,13 +261,13 @@ class PageWalk:
     def _lenient_items(self, raw: Raw, exc: pydantic.ValidationError) -> list[Any]:
         """``strict_responses=False``: the items read one by one, those that do not fit kept
         as sent, and a warning logged."""
-        logger.warning(
+        _logging.logger.warning(
             "%s: page items do not match the spec, read leniently: %s",
             self.op.operation_id,
             exc.errors()[0]["msg"],
         )
         data = _pointer(raw.data, self.spec.items) or []
-        item = resolved(self.spec.item_type)
+        item = _spec.resolved(self.spec.item_type)
         return [lenient(item, value) for value in data] if isinstance(data, list) else []
 
     def _start_at_zero(self) -> None:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from pydantic import BaseModel
-
-from ._spec import ParamSpec
+from ._deferred import deferred
 from ._types import REQUEST_CONTEXT, Timestamp
+
+if TYPE_CHECKING:
+    import pydantic
+
+    from ._spec import ParamSpec
+else:
+    pydantic = deferred("pydantic", globals())
 
 _DELIMITERS = {"form": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
 _RESERVED = ":/?#[]@!$&'()*+,;="
@@ -27,13 +32,13 @@ def scalar(value: Any) -> str:
         return text[:-6] + "Z" if text.endswith("+00:00") else text
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, BaseModel):
+    if isinstance(value, pydantic.BaseModel):
         raise TypeError("a model cannot be a simple parameter value")
     return str(value)
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, BaseModel):
+    if isinstance(value, pydantic.BaseModel):
         return value.model_dump(
             mode="json", by_alias=True, exclude_unset=True, context=REQUEST_CONTEXT
         )
