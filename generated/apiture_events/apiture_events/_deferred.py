@@ -1,9 +1,9 @@
 """Modules the runtime reads only once a client is made or a model is used.
 
-``import <package>`` loads the clients' classes, the errors and the models' index, and none of
-httpx, pydantic or asyncio: those are most of an import's time, and a program that imports the
-package without calling it (a command-line tool's ``--help``, a test collecting) never needs
-them. A runtime module that uses one writes::
+``import <package>`` loads the clients' classes and the errors, and neither httpx nor asyncio;
+a large API's package (its models imported name by name) no pydantic either. Those are most of
+an import's time, and a program that imports the package without calling it (a command-line
+tool's ``--help``, a test collecting) never needs them. A runtime module that uses one writes::
 
     if TYPE_CHECKING:
         import httpx
