@@ -227,7 +227,9 @@ def print_after_generation(tools: tuple[Tool, ...], outs: list[Path]) -> None:
 
 def ratio(ours: float, theirs: float) -> str:
     """``ours / theirs`` to three significant digits: 12.6x, 0.25x, 0.00194x (17,900x, not
-    1.79e+04x, from a thousand up)."""
+    1.79e+04x, from a thousand up); ``-`` when ``theirs`` is 0 (too quick for the clock)."""
+    if theirs == 0:
+        return "-"
     value = ours / theirs
     return f"{value:.3g}x" if value < 1000 else f"{value:,.0f}x"
 
